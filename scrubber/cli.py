@@ -1,0 +1,154 @@
+"""The ``scrubber`` command line.
+
+Exit codes: 0 all well, 1 findings (rule problems, unexplained differences), 2 usage or input
+errors. A user's mistake is one plain line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from scrubber.errors import ScrubberError, UsageError
+from scrubber.io import read_export
+from scrubber.model import Batch
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse would print the whole usage block; one line is what DESIGN §7 asks for.
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _summary(batch: Batch) -> str:
+    charges = [c for v in batch.visits for c in v.charges]
+    by_class: Counter[str] = Counter()
+    for visit in batch.visits:
+        by_class[batch.case_of(visit).insurance.class_.value] += 1
+    rows = [
+        ("visits read", str(len(batch.visits))),
+        ("charge lines", str(len(charges))),
+        ("units", str(sum(c.units for c in charges))),
+        ("records rejected", str(len(batch.rejected))),
+    ]
+    rows += [(f"  visits, {name}", str(count)) for name, count in sorted(by_class.items())]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{label:<{width}}  {value:>7}" for label, value in rows]
+    for record in batch.rejected:
+        lines.append(f"rejected {record.path} ({record.id or 'no id'}):")
+        lines.extend(f"  {error}" for error in record.errors)
+    return "\n".join(lines)
+
+
+def _cmd_scrub(args: argparse.Namespace) -> int:
+    batch = read_export(args.export)
+    print(_summary(batch), file=sys.stderr)
+    print(
+        "note: the rules engine is not part of this version yet; the export was read and "
+        "summarised, no rule was applied",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from scrubber.resources import bundled_rules_dir, grammar_text
+
+    paths = [Path(p) for p in args.paths] or [bundled_rules_dir()]
+    grammar_text()
+    files = [f for p in paths for f in (sorted(p.glob("*.rules")) if p.is_dir() else [p])]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"scrubber check: {path}: no such rule file")
+    print(f"{len(files)} rule file(s) found", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_balance(args: argparse.Namespace) -> int:
+    raise UsageError("scrubber balance: balancing is not part of this version yet")
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from scrubber.io import dumps_export, parse_export
+    from scrubber.sample import sample_document
+
+    if args.visits < 0:
+        raise UsageError("scrubber sample: --visits must be 0 or more")
+    document = sample_document(args.visits, args.seed, malformed=args.malformed)
+    if args.format == "jsonl":
+        # Malformed records cannot be expressed as parsed records; JSON Lines carry good ones.
+        text = dumps_export(parse_export(document), "jsonl")
+    else:
+        text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="scrubber",
+        description="Scrub therapy charges with payer rules, audit every change, balance EMR "
+        "against billing.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    scrub = commands.add_parser("scrub", help="apply payer rules to an EMR export")
+    scrub.add_argument("export", help="the EMR export (JSON or JSON Lines; - for stdin)")
+    scrub.add_argument("--rules", help="folder of .rules files (default: the bundled rules)")
+    scrub.add_argument(
+        "-o", "--output", default="-", help="where the result goes (default: stdout)"
+    )
+    scrub.set_defaults(run=_cmd_scrub)
+
+    check = commands.add_parser("check", help="check rule files and report every problem")
+    check.add_argument(
+        "paths", nargs="*", help="rule files or folders (default: the bundled rules)"
+    )
+    check.set_defaults(run=_cmd_check)
+
+    balance = commands.add_parser("balance", help="explain every EMR-vs-billing difference")
+    balance.add_argument("export")
+    balance.add_argument("result")
+    balance.set_defaults(run=_cmd_balance)
+
+    sample = commands.add_parser("sample", help="write a realistic synthetic EMR export")
+    sample.add_argument("--visits", type=int, default=40, help="how many visits (default 40)")
+    sample.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sample.add_argument(
+        "--malformed",
+        type=int,
+        default=0,
+        help="how many visit records to make unreadable on purpose (default 0)",
+    )
+    sample.add_argument("--format", choices=("json", "jsonl"), default="json")
+    sample.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    sample.set_defaults(run=_cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code instead of exiting, for tests."""
+    try:
+        args = _parser().parse_args(argv)
+        code: int = args.run(args)
+    except ScrubberError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `scrubber sample | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code

@@ -1,0 +1,126 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scrubber.cli import main
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "emr_export.json"
+
+
+def test_help_mentions_every_command(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("scrub", "check", "balance", "sample"):
+        assert command in out
+
+
+def test_python_dash_m_works_like_the_script(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "scrubber", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0
+    assert "scrub" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["scrub"], "the following arguments are required: export"),
+        (["scrub", "/no/such/export.json"], "cannot read the file"),
+        (["sample", "--visits", "many"], "invalid int value: 'many'"),
+    ],
+)
+def test_usage_and_input_errors_are_one_line_and_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_broken_json_is_one_line_and_exit_2(tmp_path, capsys):
+    path = tmp_path / "broken.json"
+    path.write_text('{"patients": [{"id": "P1"', encoding="utf-8")
+    assert main(["scrub", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: not valid JSON")
+    assert err.count("\n") == 1
+
+
+def test_sample_is_deterministic_for_a_seed(tmp_path):
+    paths = []
+    for name in ("a.json", "b.json"):
+        path = tmp_path / name
+        assert main(["sample", "--visits", "30", "--seed", "5", "-o", str(path)]) == 0
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    other = tmp_path / "c.json"
+    main(["sample", "--visits", "30", "--seed", "6", "-o", str(other)])
+    assert other.read_bytes() != paths[0].read_bytes()
+
+
+def test_sample_jsonl_is_read_back(tmp_path):
+    path = tmp_path / "export.jsonl"
+    assert main(["sample", "--visits", "25", "--format", "jsonl", "-o", str(path)]) == 0
+    from scrubber.io import read_export
+
+    batch = read_export(path)
+    assert len(batch.visits) == 25
+    assert batch.rejected == ()
+    dates = [v.date_of_service for v in batch.visits]
+    assert dates == sorted(dates)
+
+
+def test_the_committed_example_is_what_sample_writes(tmp_path):
+    path = tmp_path / "example.json"
+    main(["sample", "--visits", "40", "--seed", "1", "--malformed", "1", "-o", str(path)])
+    assert path.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_scrub_reads_the_example(capsys):
+    assert main(["scrub", str(EXAMPLE)]) == 0
+    err = capsys.readouterr().err
+    assert "visits read" in err
+    assert "rejected visits[" in err
+
+
+def test_check_finds_the_bundled_rules_from_anywhere(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run(
+        [sys.executable, "-m", "scrubber", "check"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def test_sample_has_the_variety_the_docs_promise():
+    from scrubber.sample import sample_document
+
+    doc = json.loads(json.dumps(sample_document(400, seed=3)))
+    classes = {c["insurance"]["class"] for c in doc["cases"]}
+    assert {"medicare", "commercial", "workers_comp", "auto"} <= classes
+    roles = {v["provider"]["role"] for v in doc["visits"]}
+    assert {"PT", "PTA"} <= roles
+    codes = {c["cpt"] for v in doc["visits"] for c in v["charges"]}
+    assert {"NORCM", "97161", "97110"} <= codes
+    assert any(c["minutes"] for v in doc["visits"] for c in v["charges"])
+    assert any(v["charges"] == [] for v in doc["visits"]), "a placeholder evaluation"
+    auths = {c["authorization_number"] for c in doc["cases"]}
+    assert any(a and a.endswith((" ", ".")) for a in auths), "a dirty authorization number"
+    assert "0000" in auths
+    assert any(p["phones"][0]["extension"] for p in doc["patients"])
