@@ -12,10 +12,14 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scrubber.errors import ScrubberError, UsageError
+from scrubber.errors import RuleError, ScrubberError, UsageError
 from scrubber.io import read_export
 from scrubber.model import Batch
+
+if TYPE_CHECKING:
+    from scrubber.dsl.check import CheckedRules
 
 __all__ = ["main"]
 
@@ -60,16 +64,74 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from scrubber.resources import bundled_rules_dir, grammar_text
+    from scrubber.dsl.check import BUILTIN_PAYER
+    from scrubber.dsl.load import check_paths
+    from scrubber.dsl.order import application_order, describe_action
 
-    paths = [Path(p) for p in args.paths] or [bundled_rules_dir()]
-    grammar_text()
-    files = [f for p in paths for f in (sorted(p.glob("*.rules")) if p.is_dir() else [p])]
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"scrubber check: {path}: no such rule file")
-    print(f"{len(files)} rule file(s) found", file=sys.stderr)
-    return EXIT_OK
+    checked, errors = check_paths(args.paths)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"errors": [_error_json(e) for e in errors], **_rule_counts(checked)}, indent=2
+            )
+        )
+    elif args.format == "github":
+        for error in errors:
+            message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            print(
+                f"::error file={error.file},line={error.line},col={error.column},"
+                f"endColumn={max(error.end_column, error.column + 1)},title={error.code}::{message}"
+            )
+    else:
+        shown = errors if args.max_errors <= 0 else errors[: args.max_errors]
+        for error in shown:
+            print(error.format())
+            print()
+        if len(errors) > len(shown):
+            print(f"... and {len(errors) - len(shown)} more (see all with --max-errors 0)")
+        counts = _rule_counts(checked)
+        if errors:
+            files = len({e.file for e in errors})
+            print(f"{_plural(len(errors), 'problem')} in {_plural(files, 'file')}")
+        else:
+            print("no problems: " + ", ".join(_plural(n, w[:-1]) for w, n in counts.items()))
+    if args.explain_order and not errors:
+        payer = args.explain_order
+        if payer != BUILTIN_PAYER and payer not in checked.payers:
+            raise UsageError(
+                f"scrubber check: --explain-order: no payer named {payer!r} in these rules"
+            )
+        print(f"\nOrder of application for a visit of payer {payer}:")
+        for number, (rule_file, block, rule) in enumerate(
+            application_order(checked, payer), start=1
+        ):
+            dates = ""
+            if block.effective or block.through:
+                dates = f" [{block.effective or '...'} to {block.through or '...'}]"
+            print(f"{number:4}. {rule_file.stem}/{rule.id:<20} {rule.action.span}{dates}")
+            print(f"      {describe_action(rule.action)}")
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _error_json(error: RuleError) -> dict[str, object]:
+    return {
+        "code": error.code, "message": error.message, "file": error.file, "line": error.line,
+        "column": error.column, "end_line": error.end_line, "end_column": error.end_column,
+        "source_line": error.source_line, "notes": list(error.notes),
+    }  # fmt: skip
+
+
+def _rule_counts(checked: CheckedRules) -> dict[str, int]:
+    return {
+        "files": len(checked.files),
+        "rules": sum(len(b.rules) for f in checked.files for b in f.blocks),
+        "codesets": len(checked.codesets),
+        "payers": len(checked.payers),
+    }
 
 
 def _cmd_balance(args: argparse.Namespace) -> int:
@@ -116,6 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "paths", nargs="*", help="rule files or folders (default: the bundled rules)"
     )
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument(
+        "--max-errors", type=int, default=50, metavar="N",
+        help="show at most N problems in text output (0: all; default 50)",
+    )  # fmt: skip
+    check.add_argument(
+        "--explain-order", metavar="PAYER",
+        help="list the rules a visit of PAYER goes through, in order",
+    )  # fmt: skip
     check.set_defaults(run=_cmd_check)
 
     balance = commands.add_parser("balance", help="explain every EMR-vs-billing difference")
