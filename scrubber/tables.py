@@ -115,7 +115,8 @@ class PairTable:
         return self.rows
 
 
-def _read_rows(path: Path) -> tuple[list[list[str]], str]:
+def _open_rows(path: Path) -> Iterator[list[str]]:
+    """The table's rows, streamed: a PTP file is too large to hold as lists of cells."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -126,9 +127,10 @@ def _read_rows(path: Path) -> tuple[list[list[str]], str]:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise TableError([TableProblem(line, 1, "not UTF-8 text")]) from None
-    first_line = text.split("\n", 1)[0]
+    del data
+    first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), text
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
 def _norm(cell: str) -> str:
@@ -168,7 +170,7 @@ def _find_header(
 
 def load_unit_table(path: Path) -> UnitTable:
     """Load a unit-cap table: ``code,units`` or the CMS practitioner MUE layout."""
-    rows, _ = _read_rows(path)
+    rows = list(_open_rows(path))
     problems = _Problems()
     simple = _find_header(rows, lambda r: [_norm(c) for c in r[:2]] == ["code", "units"], 1)
     cms = _find_header(rows, lambda r: _norm(r[0]).startswith("hcpcs/cpt code") and len(r) >= 3, 20)
@@ -232,14 +234,23 @@ def _cms_date(text: str, line: int, column: int, problems: _Problems, empty: int
 
 
 def load_pair_table(path: Path) -> PairTable:
-    """Load procedure-to-procedure edits: the simple layout or the CMS layout."""
-    rows, _ = _read_rows(path)
+    """Load procedure-to-procedure edits: the simple layout or the CMS layout.
+
+    Streams the rows and shares the strings and tuples that repeat (a code appears in thousands
+    of rows, a date in hundreds of thousands), which keeps a 1.8-million-row file affordable.
+    """
+    rows = _open_rows(path)
+    head = []
+    for row in rows:
+        head.append(row)
+        if len(head) == 20:
+            break
     problems = _Problems()
     simple = _find_header(
-        rows, lambda r: [_norm(c) for c in r[:3]] == ["column1", "column2", "modifier_indicator"], 1
+        head, lambda r: [_norm(c) for c in r[:3]] == ["column1", "column2", "modifier_indicator"], 1
     )
     cms = _find_header(
-        rows, lambda r: _norm(r[0]).replace(" ", "") == "column1" and len(r) >= 6, 20
+        head, lambda r: _norm(r[0]).replace(" ", "") == "column1" and len(r) >= 6, 20
     )
     if simple is None and cms is None:
         raise TableError([TableProblem(
@@ -251,38 +262,70 @@ def load_pair_table(path: Path) -> PairTable:
     assert header is not None
     width = 3 if simple is not None else 6
     index_of: dict[str, dict[str, tuple[tuple[int, int, str], ...]]] = {}
+    codes: dict[str, str] = {}  # each code string once
+    # one cache per column: "*" means "always" as an effective date and "never" as a deletion
+    effective_dates: dict[str, int | None] = {}
+    deletion_dates: dict[str, int | None] = {}
+    periods: dict[tuple[int, int, str], tuple[tuple[int, int, str], ...]] = {}
     count = 0
-    for index in range(header + 1, len(rows)):
-        row = rows[index]
-        line = index + 1
-        if not row or not any(cell.strip() for cell in row):
-            continue
+
+    def known_date(row: list[str], index: int, line: int, empty: int) -> int | None:
+        dates = effective_dates if index == 3 else deletion_dates
+        text = row[index]
+        if text in dates:
+            value = dates[text]
+            if value is None:
+                column = _column_of(row, index)
+                problems.add(
+                    line, column, f'"{text.strip()}" is not a date as YYYYMMDD (or * for none)'
+                )
+            return value
+        value = dates[text] = _cms_date(text, line, _column_of(row, index), problems, empty)
+        return value
+
+    def chained() -> Iterator[list[str]]:
+        yield from head[header + 1 :]
+        yield from rows
+
+    for line, row in enumerate(chained(), start=header + 2):
         if len(row) < width:
-            problems.add(line, 1, f"expected at least {width} columns, found {len(row)}")
+            if row and any(cell.strip() for cell in row):
+                problems.add(line, 1, f"expected at least {width} columns, found {len(row)}")
             continue
-        column1, column2 = row[0], row[1]
-        bad = next((c for c in (column1, column2) if not _CODE.fullmatch(c)), None)
-        if bad is not None:
-            at = 1 if bad == column1 else _column_of(row, 1)
-            problems.add(line, at, f'"{bad}" is not a code (5 capital letters or digits)')
-            continue
+        column1 = codes.get(row[0])
+        column2 = codes.get(row[1])
+        if column1 is None or column2 is None:
+            bad = next((c for c in (row[0], row[1]) if not _CODE.fullmatch(c)), None)
+            if bad is not None:
+                at = 1 if bad == row[0] else _column_of(row, 1)
+                problems.add(line, at, f'"{bad}" is not a code (5 capital letters or digits)')
+                continue
+            column1 = codes.setdefault(row[0], row[0])
+            column2 = codes.setdefault(row[1], row[1])
         if simple is not None:
             indicator, effective, deleted = row[2].strip(), 0, NEVER
-            indicator_column = _column_of(row, 2)
+            indicator_column = 3
         else:
             indicator = row[5].strip()
-            indicator_column = _column_of(row, 5)
-            start = _cms_date(row[3], line, _column_of(row, 3), problems, 0)
-            end = _cms_date(row[4], line, _column_of(row, 4), problems, NEVER)
+            indicator_column = 6
+            start = known_date(row, 3, line, 0)
+            end = known_date(row, 4, line, NEVER)
             if start is None or end is None:
                 continue
             effective, deleted = start, end
         if indicator not in ("0", "1", "9"):
             message = f'"{indicator}" is not a modifier indicator (0, 1 or 9)'
-            problems.add(line, indicator_column, message)
+            problems.add(line, _column_of(row, indicator_column - 1), message)
             continue
-        by_column1 = index_of.setdefault(column2, {})
-        by_column1[column1] = (*by_column1.get(column1, ()), (effective, deleted, indicator))
+        period = (effective, deleted, "0" if indicator == "0" else "1" if indicator == "1" else "9")
+        shared = periods.get(period)
+        if shared is None:
+            shared = periods.setdefault(period, (period,))
+        by_column1 = index_of.get(column2)
+        if by_column1 is None:
+            by_column1 = index_of[column2] = {}
+        previous = by_column1.get(column1)
+        by_column1[column1] = shared if previous is None else (*previous, period)
         count += 1
     problems.raise_if_any()
     return PairTable(str(path), "cms" if simple is None else "simple", count, index_of)

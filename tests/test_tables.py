@@ -76,3 +76,25 @@ def test_tab_separated_cms_pairs(tmp_path):
     text = "Column 1\tColumn 2\tx\tEffective\tDeletion\tModifier\tRationale\n97140\t97161\t\t20200101\t*\t1\tr\n"
     table = load_pair_table(_file(tmp_path, text))
     assert list(table.edits("97161", date(2026, 1, 1))) == [("97140", "1")]
+
+
+def test_a_star_means_always_as_effective_and_never_as_deletion(tmp_path):
+    text = (
+        "Column 1,Column 2,x,Effective Date,Deletion Date,Modifier,Rationale\n"
+        "97140,97161,,*,*,1,r\n"
+        "97530,97164,,*,*,0,r\n"
+    )
+    table = load_pair_table(_file(tmp_path, text))
+    assert list(table.edits("97161", date(1990, 1, 1))) == [("97140", "1")]
+    assert list(table.edits("97164", date(2030, 1, 1))) == [("97530", "0")]
+
+
+def test_a_bad_date_repeated_is_reported_on_each_line(tmp_path):
+    text = (
+        "Column 1,Column 2,x,Effective Date,Deletion Date,Modifier,Rationale\n"
+        "97140,97161,,2020-01-01,*,1,r\n"
+        "97530,97164,,2020-01-01,*,0,r\n"
+    )
+    with pytest.raises(TableError) as info:
+        load_pair_table(_file(tmp_path, text))
+    assert [(p.line, p.column) for p in info.value.problems] == [(2, 14), (3, 14)]
