@@ -19,7 +19,8 @@ from scrubber.io import read_export
 from scrubber.model import Batch
 
 if TYPE_CHECKING:
-    from scrubber.dsl.check import CheckedRules
+    from scrubber.audit import ScrubResult
+    from scrubber.dsl.checked import CheckedRules
 
 __all__ = ["main"]
 
@@ -32,35 +33,68 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def _summary(batch: Batch) -> str:
-    charges = [c for v in batch.visits for c in v.charges]
-    by_class: Counter[str] = Counter()
-    for visit in batch.visits:
-        by_class[batch.case_of(visit).insurance.class_.value] += 1
-    rows = [
-        ("visits read", str(len(batch.visits))),
-        ("charge lines", str(len(charges))),
-        ("units", str(sum(c.units for c in charges))),
-        ("records rejected", str(len(batch.rejected))),
-    ]
-    rows += [(f"  visits, {name}", str(count)) for name, count in sorted(by_class.items())]
-    width = max(len(label) for label, _ in rows)
-    lines = [f"{label:<{width}}  {value:>7}" for label, value in rows]
-    for record in batch.rejected:
-        lines.append(f"rejected {record.path} ({record.id or 'no id'}):")
-        lines.extend(f"  {error}" for error in record.errors)
-    return "\n".join(lines)
-
-
 def _cmd_scrub(args: argparse.Namespace) -> int:
+    from scrubber.dsl.load import check_paths
+    from scrubber.engine import RuleSet
+    from scrubber.io import dumps_audit, dumps_result
+
+    checked, errors = check_paths([args.rules] if args.rules else [])
+    if errors:
+        # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
+        for error in errors:
+            print(error.format(), file=sys.stderr)
+        raise UsageError(f"{len(errors)} problem(s) in the rules: nothing was scrubbed")
+    rules = RuleSet.compile(checked)
     batch = read_export(args.export)
-    print(_summary(batch), file=sys.stderr)
-    print(
-        "note: the rules engine is not part of this version yet; the export was read and "
-        "summarised, no rule was applied",
-        file=sys.stderr,
-    )
+    result = rules.scrub(batch)
+    _write(args.output, dumps_result(result))
+    if args.audit:
+        kind = (
+            "csv"
+            if args.audit.endswith(".csv")
+            else "json"
+            if args.audit.endswith(".json")
+            else "jsonl"
+        )
+        _write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
+    print(_scrub_summary(batch, result), file=sys.stderr)
     return EXIT_OK
+
+
+def _write(target: str, text: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror or exc})") from None
+
+
+def _scrub_summary(batch: Batch, result: ScrubResult) -> str:
+    emr_units = sum(c.units for v in batch.visits for c in v.charges)
+    billed_units = sum(c.units for v in result.billed for c in v.charges)
+    held_units = sum(c.units for h in result.exceptions for c in h.visit.charges)
+    by_rule: Counter[str] = Counter()
+    for entry in result.audit:
+        by_rule[entry.rule] -= entry.units_delta
+    rows = [
+        ("", "visits", "units"),
+        ("read from the EMR", str(len(batch.visits)), str(emr_units)),
+        ("billed", str(len(result.billed)), str(billed_units)),
+        ("held on exceptions", str(len(result.exceptions)), str(held_units)),
+        ("rejected records", str(len(batch.rejected)), ""),
+    ]
+    rows += [
+        (f"  scrubbed by {rule}", "", str(units))
+        for rule, units in sorted(by_rule.items())
+        if units
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
+    for record in batch.rejected:
+        lines.append(f"rejected {record.path} ({record.id or 'no id'}): {'; '.join(record.errors)}")
+    return "\n".join(lines)
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -172,6 +206,10 @@ def _parser() -> argparse.ArgumentParser:
     scrub.add_argument(
         "-o", "--output", default="-", help="where the result goes (default: stdout)"
     )
+    scrub.add_argument(
+        "--audit", metavar="FILE",
+        help="also write the audit trail: .csv, .json, or JSON Lines otherwise",
+    )  # fmt: skip
     scrub.set_defaults(run=_cmd_scrub)
 
     check = commands.add_parser("check", help="check rule files and report every problem")

@@ -8,8 +8,10 @@ exact path of the value, and the record holding it is rejected while the rest of
 
 from __future__ import annotations
 
+import csv
 import difflib
 import enum
+import io
 import json
 import re
 import sys
@@ -33,6 +35,7 @@ from scrubber.errors import ExportReadError
 from scrubber.model import (
     Batch,
     Case,
+    Charge,
     Insurance,
     InsuranceClass,
     NoteType,
@@ -44,13 +47,18 @@ from scrubber.model import (
 )
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "ExportFormat",
     "LineRecord",
+    "audit_record",
     "converter",
+    "dumps_audit",
     "dumps_export",
+    "dumps_result",
     "iter_jsonl",
     "parse_export",
     "read_export",
+    "result_document",
     "write_export",
 ]
 
@@ -556,3 +564,73 @@ def write_export(batch: Batch, target: str | Path | IO[str], format: ExportForma
         sys.stdout.write(text)
     else:
         Path(target).write_text(text, encoding="utf-8")
+
+
+# ---- scrub results ---------------------------------------------------------------------------
+
+AUDIT_COLUMNS = (
+    "seq", "visit_id", "charge_id", "patient_id", "date_of_service", "payer", "cpt", "rule",
+    "source", "action", "field", "before", "after", "units_delta", "units", "message",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def audit_record(entry: Any) -> dict[str, Any]:
+    """One audit entry as a JSON object, keys in the documented order."""
+    return {name: _plain(getattr(entry, name)) for name in AUDIT_COLUMNS}
+
+
+def result_document(result: Any) -> dict[str, Any]:
+    """The scrub result as DESIGN §5 lays it out (plus each held visit's scrubbed charges)."""
+    return {
+        "billed": [converter.unstructure(v, Visit) for v in result.billed],
+        "exceptions": [
+            {
+                "visit_id": held.visit_id,
+                "patient_id": held.patient_id,
+                "date_of_service": held.date_of_service.isoformat(),
+                "reasons": [
+                    {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
+                ],
+                "charges": converter.unstructure(held.visit.charges, tuple[Charge, ...]),
+            }
+            for held in result.exceptions
+        ],
+        "rejected": [
+            {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in result.rejected
+        ],
+        "audit": [audit_record(entry) for entry in result.audit],
+    }
+
+
+def dumps_result(result: Any) -> str:
+    """Deterministic JSON: the same export and rules give the same bytes."""
+    return (
+        json.dumps(result_document(result), ensure_ascii=False, indent=2, default=_json_default)
+        + "\n"
+    )
+
+
+def dumps_audit(entries: Iterable[Any], format: Literal["json", "jsonl", "csv"]) -> str:
+    records = [audit_record(entry) for entry in entries]
+    if format == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if format == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({
+            k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()
+        })  # fmt: skip
+    return buffer.getvalue()

@@ -88,11 +88,44 @@ def test_the_committed_example_is_what_sample_writes(tmp_path):
     assert path.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
-def test_scrub_reads_the_example(capsys):
+def test_scrub_writes_the_result_and_a_summary(capsys):
     assert main(["scrub", str(EXAMPLE)]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out)
+    assert set(result) == {"billed", "exceptions", "rejected", "audit"}
+    assert [r["path"] for r in result["rejected"]] == ["visits[19]"]
+    assert "read from the EMR" in captured.err
+    assert "rejected visits[19] (V20)" in captured.err
+
+
+def test_scrub_with_bad_rules_prints_the_problems_and_writes_nothing(tmp_path, capsys):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.rules").write_text(
+        "rules any {\n rule a: limt 97110 to 1 unit per day\n}\n", encoding="utf-8"
+    )
+    out = tmp_path / "result.json"
+    assert main(["scrub", str(EXAMPLE), "--rules", str(rules), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "visits read" in err
-    assert "rejected visits[" in err
+    assert "rules/bad.rules:2:10: E001" in err
+    assert "^^^^" in err
+    assert not out.exists()
+
+
+def test_scrub_writes_the_audit_as_csv_and_jsonl(tmp_path):
+    for name in ("audit.csv", "audit.jsonl"):
+        target = tmp_path / name
+        assert (
+            main(["scrub", str(EXAMPLE), "-o", str(tmp_path / "r.json"), "--audit", str(target)])
+            == 0
+        )
+        text = target.read_text(encoding="utf-8")
+        if name.endswith(".csv"):
+            assert text.startswith(
+                "seq,visit_id,charge_id,patient_id,date_of_service,payer,cpt,rule,source"
+            )
+        else:
+            assert json.loads(text.splitlines()[0])["seq"] == 1
 
 
 def test_check_finds_the_bundled_rules_from_anywhere(tmp_path):

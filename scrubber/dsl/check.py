@@ -8,7 +8,6 @@ statement is checked on its own so that one mistake does not hide another.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +15,14 @@ from pathlib import Path
 import attrs
 
 from scrubber.dsl import ast
+from scrubber.dsl.checked import (
+    BUILTIN_PAYER,
+    CODE_SHAPE,
+    CheckedRules,
+    expand_items,
+    expand_range,
+    range_shape_problem,
+)
 from scrubber.dsl.parse import ParsedFile, error_at
 from scrubber.dsl.regex_safety import backtracking_risk
 from scrubber.dsl.words import did_you_mean
@@ -23,12 +30,9 @@ from scrubber.errors import RuleError
 from scrubber.fields import FIELDS, Field, Kind, Subject
 from scrubber.tables import PairTable, TableError, UnitTable, load_pair_table, load_unit_table
 
-__all__ = ["METHODS", "CheckedRules", "SourceFile", "check"]
+__all__ = ["BUILTIN_PAYER", "METHODS", "CheckedRules", "SourceFile", "check"]
 
 METHODS = ("cms-8-minute", "substantial-portion")
-BUILTIN_PAYER = "any"
-MAX_RANGE = 10_000
-_CODE = re.compile(r"[A-Z0-9]{5}")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 
 PAYER_SUBJECTS = frozenset({Subject.CASE, Subject.PATIENT})
@@ -46,69 +50,6 @@ class SourceFile:
     path: Path
     #: the rules folder: no table may be read from outside it
     root: Path
-
-
-@attrs.frozen
-class CheckedRules:
-    """A rule set whose every name resolves and every table loaded: ready to compile."""
-
-    files: tuple[ast.RuleFile, ...]
-    codesets: dict[str, frozenset[str]] = attrs.field(eq=False, repr=False)
-    payers: dict[str, ast.PayerDef] = attrs.field(eq=False, repr=False)
-    #: tables by (rule file path as shown, table path as written in the rule)
-    unit_tables: dict[tuple[str, str], UnitTable] = attrs.field(eq=False, repr=False)
-    pair_tables: dict[tuple[str, str], PairTable] = attrs.field(eq=False, repr=False)
-
-    def codes_of(self, codes: ast.CodeList) -> frozenset[str] | None:
-        """The codes a list selects; None means every code (``any``)."""
-        if codes.any:
-            return None
-        return frozenset(_expand_items(codes.items, self.codesets))
-
-
-def _expand_range(start: str, end: str) -> list[str]:
-    prefix = _letters(start)
-    width = len(start) - len(prefix)
-    return [
-        f"{prefix}{n:0{width}d}"
-        for n in range(int(start[len(prefix) :]), int(end[len(prefix) :]) + 1)
-    ]
-
-
-def _letters(code: str) -> str:
-    # The non-digit prefix of a code: "G" of G0283, "" of 97110.
-    return code[: len(code) - len(code.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))] if code else ""
-
-
-def _range_shape_problem(start: str, end: str) -> str | None:
-    for code in (start, end):
-        if not _CODE.fullmatch(code):
-            return f'"{code}" is not a code: codes are 5 capital letters or digits, like 97110 or G0283'
-    prefix = _letters(start)
-    if (
-        _letters(end) != prefix
-        or not start[len(prefix) :].isdigit()
-        or not end[len(prefix) :].isdigit()
-    ):
-        return f"{start}..{end} is not a range: both ends need the same letters, then digits (like G0281..G0283)"
-    if start > end:
-        return f"{start}..{end} runs backwards: write {end}..{start}"
-    if int(end[len(prefix) :]) - int(start[len(prefix) :]) >= MAX_RANGE:
-        return f"{start}..{end} spans more than {MAX_RANGE:,} codes"
-    return None
-
-
-def _expand_items(
-    items: Iterable[ast.CodeItem], codesets: dict[str, frozenset[str]]
-) -> Iterator[str]:
-    for item in items:
-        if isinstance(item, ast.Code):
-            yield item.value
-        elif isinstance(item, ast.CodeRange):
-            if _range_shape_problem(item.start, item.end) is None:
-                yield from _expand_range(item.start, item.end)
-        else:
-            yield from codesets.get(item.name, ())
 
 
 class _Checker:
@@ -201,11 +142,11 @@ class _Checker:
 
     def check_code_item(self, item: ast.CodeItem) -> list[str]:
         if isinstance(item, ast.Code):
-            if not _CODE.fullmatch(item.value):
+            if not CODE_SHAPE.fullmatch(item.value):
                 hint = ""
                 if re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", item.value):
                     hint = f"; a range is written with two dots: {item.value.replace('-', '..')}"
-                elif item.value.upper() != item.value and _CODE.fullmatch(item.value.upper()):
+                elif item.value.upper() != item.value and CODE_SHAPE.fullmatch(item.value.upper()):
                     hint = f' (did you mean "{item.value.upper()}"?)'
                 self.error(
                     "E025", f'"{item.value}" is not a code: codes are 5 capital letters or digits, '
@@ -214,17 +155,17 @@ class _Checker:
                 return []
             return [item.value]
         if isinstance(item, ast.CodeRange):
-            problem = _range_shape_problem(item.start, item.end)
+            problem = range_shape_problem(item.start, item.end)
             if problem:
                 self.error("E025", problem, item.span)
                 return []
-            return _expand_range(item.start, item.end)
+            return expand_range(item.start, item.end)
         if item.name in self.codeset_defs:
             return list(self.codesets.get(item.name, ()))
         if item.name not in self.broken:
             hint = did_you_mean(item.name, self.codeset_defs)
             looks_like_code = any(ch.isdigit() for ch in item.name)
-            if not hint and looks_like_code and _CODE.fullmatch(item.name.upper()):
+            if not hint and looks_like_code and CODE_SHAPE.fullmatch(item.name.upper()):
                 hint = (
                     f' (did you mean the code "{item.name.upper()}"? codes are written in capitals)'
                 )
@@ -571,7 +512,7 @@ class _Checker:
     def check_codes_quiet(self, codes: ast.CodeList) -> frozenset[str] | None:
         if codes.any:
             return None
-        return frozenset(_expand_items(codes.items, self.codesets))
+        return frozenset(expand_items(codes.items, self.codesets))
 
     def selected_codes(self, action: ast.Action) -> frozenset[str] | None:
         """The codes an action works on, when it names them (None: any, a table, or a visit)."""

@@ -18,9 +18,10 @@ from scrubber.resources import bundled_rules_dir
 __all__ = ["check_paths", "load_checked", "rule_sources"]
 
 
-def _display(folder_as_given: str, inside: Path) -> str:
-    base = folder_as_given.rstrip("/\\")
-    return f"{base}/{inside.as_posix()}" if base not in ("", ".") else inside.as_posix()
+def _display(folder: Path, inside: Path) -> str:
+    # Relative to the rules folder's parent: "rules/medicare.rules" wherever the folder lives,
+    # so audit sources read the same on every machine.
+    return f"{folder.resolve().name}/{inside.as_posix()}"
 
 
 def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
@@ -28,17 +29,14 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     found: list[tuple[Path, Path, str]] = []
     if not paths:
         folder = bundled_rules_dir()
-        return [
-            (f, folder, _display("payer_rules", Path(f.name)))
-            for f in sorted(folder.glob("*.rules"))
-        ]
+        return [(f, folder, f"payer_rules/{f.name}") for f in sorted(folder.glob("*.rules"))]
     for given in paths:
         path = Path(given)
         if path.is_dir():
             files = sorted(path.glob("*.rules"))
             if not files:
                 raise UsageError(f"{given}: no .rules files in this folder")
-            found += [(f, path, _display(str(given), Path(f.name))) for f in files]
+            found += [(f, path, _display(path, Path(f.name))) for f in files]
         elif path.is_file():
             found.append((path, path.parent, str(given)))
         else:

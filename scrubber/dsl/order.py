@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scrubber.dsl import ast
-from scrubber.dsl.check import BUILTIN_PAYER, CheckedRules
+from scrubber.dsl.checked import BUILTIN_PAYER, CheckedRules
 
 __all__ = ["application_order", "describe_action"]
 

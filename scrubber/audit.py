@@ -1,0 +1,69 @@
+"""What a scrub leaves behind: the audit trail, the exceptions, and the result as a whole.
+
+Every change to a charge or a visit is one ``AuditEntry``: which rule (``medicare/mue``) at which
+``file:line:column``, which field, before and after, the change in units, and a sentence. The
+conservation invariant of DESIGN §5 is checkable from a result alone: for every visit and code,
+EMR units = billed units + held units + the units the audit entries took away.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import attrs
+
+from scrubber.model import Rejected, Visit
+
+__all__ = ["ACTIONS", "AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"]
+
+ACTIONS = ("limit", "drop", "deny", "replace", "add_modifier", "remove_modifier", "hold", "set")
+
+
+@attrs.frozen
+class AuditEntry:
+    seq: int
+    visit_id: str
+    charge_id: str | None
+    patient_id: str
+    date_of_service: date
+    payer: str
+    #: the line's code when the change was made (for ``replace``, the code it had before)
+    cpt: str | None
+    rule: str
+    source: str
+    action: str
+    field: str
+    before: Any
+    after: Any
+    units_delta: int
+    message: str
+    #: the line's units after the change (a ``replace`` moves this many units to the new code)
+    units: int | None = None
+
+
+@attrs.frozen
+class HoldReason:
+    rule: str
+    source: str
+    message: str
+
+
+@attrs.frozen
+class HeldVisit:
+    """A visit on the Billing Exceptions list, with every reason and its scrubbed charges."""
+
+    visit_id: str
+    patient_id: str
+    date_of_service: date
+    reasons: tuple[HoldReason, ...]
+    #: the visit as it would be imported once fixed (lines at 0 units left out)
+    visit: Visit
+
+
+@attrs.frozen
+class ScrubResult:
+    billed: tuple[Visit, ...]
+    exceptions: tuple[HeldVisit, ...]
+    rejected: tuple[Rejected, ...]
+    audit: tuple[AuditEntry, ...]

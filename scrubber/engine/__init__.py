@@ -1,0 +1,5 @@
+"""The engine: a compiled ``RuleSet`` applied to a batch. It never imports lark."""
+
+from scrubber.engine.ruleset import RuleSet, StreamedDay
+
+__all__ = ["RuleSet", "StreamedDay"]

@@ -1,0 +1,179 @@
+"""The compiled rule set and the scrub itself.
+
+Visits are scrubbed in groups of one patient and one date of service, because ``per day`` caps
+and pair edits look across the visits of a day. Within a group the rules run in their one global
+order (files by name, blocks, rules); each visit only sees the rules of blocks that apply to it
+(its payers, its date), so every visit sees its rules in the documented order and each rule sees
+what the earlier ones did. Only the rules indexed under a code present in the group (or that look
+at every line) are visited, so a group's work does not grow with the size of the rule set.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+import attrs
+
+from scrubber.audit import AuditEntry, HeldVisit, ScrubResult
+from scrubber.dsl import ast
+from scrubber.dsl.checked import BUILTIN_PAYER, CheckedRules
+from scrubber.engine.compile import CompiledBlock, compile_rules
+from scrubber.engine.conditions import Context, Predicate
+from scrubber.engine.rules import CompiledRule
+from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.errors import ScrubberError
+from scrubber.io import LineRecord
+from scrubber.model import Batch, Case, Patient, Rejected, Visit
+
+__all__ = ["RuleSet", "StreamedDay"]
+
+BUILTIN_SOURCE = "scrubber"
+
+
+@attrs.frozen
+class StreamedDay:
+    """The outcome of one date of service in a streamed scrub."""
+
+    date_of_service: date | None
+    billed: tuple[Visit, ...]
+    exceptions: tuple[HeldVisit, ...]
+    rejected: tuple[Rejected, ...]
+    audit: tuple[AuditEntry, ...]
+
+
+@attrs.frozen
+class RuleSet:
+    rules: tuple[CompiledRule, ...] = attrs.field(repr=lambda rules: f"<{len(rules)} rules>")
+    blocks: dict[str, tuple[CompiledBlock, ...]] = attrs.field(repr=False)
+    payers: tuple[tuple[str, Predicate], ...] = attrs.field(repr=False)
+
+    @classmethod
+    def compile(cls, checked: CheckedRules) -> RuleSet:
+        rules, blocks, payers = compile_rules(checked)
+        return cls(rules, blocks, payers)
+
+    # -- the scrub --
+
+    def scrub(self, batch: Batch) -> ScrubResult:
+        """Scrub a whole batch; the result lists visits in export order."""
+        recorder = Recorder()
+        states = [
+            self._state(batch.patient_of(v), batch.case_of(v), v, n)
+            for n, v in enumerate(batch.visits)
+        ]
+        groups: dict[tuple[str, date], list[VisitState]] = {}
+        for state in states:
+            groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
+        for group in groups.values():
+            self._run(group, recorder)
+        billed, held = self._outcomes(states, recorder)
+        return ScrubResult(tuple(billed), tuple(held), batch.rejected, tuple(recorder.finish()))
+
+    def scrub_stream(self, records: Iterable[LineRecord | Rejected]) -> Iterator[StreamedDay]:
+        """Scrub JSON Lines records one date of service at a time, in bounded memory.
+
+        The records must be sorted by date of service (``scrubber sample --format jsonl`` writes
+        them so); a record dated before the day being collected raises ``ScrubberError``, since
+        its day has already been scrubbed. Audit sequence numbers run on across days.
+        """
+        day: date | None = None
+        pending: list[VisitState] = []
+        rejected: list[Rejected] = []
+        seq = 0
+        for record in records:
+            if isinstance(record, Rejected):
+                rejected.append(record)
+                continue
+            when = record.visit.date_of_service
+            if day is not None and when < day:
+                raise ScrubberError(
+                    f"line {record.line}: visit {record.visit.id} is dated {when}, before {day}: "
+                    "streaming needs the export sorted by date of service"
+                )
+            if day is not None and when != day and pending:
+                outcome = self._scrub_day(day, pending, rejected, seq)
+                seq += len(outcome.audit)
+                yield outcome
+                pending, rejected = [], []
+            day = when
+            pending.append(self._state(record.patient, record.case, record.visit, len(pending)))
+        if pending or rejected:
+            yield self._scrub_day(day, pending, rejected, seq)
+
+    def _scrub_day(
+        self, day: date | None, states: list[VisitState], rejected: list[Rejected], seq: int
+    ) -> StreamedDay:
+        recorder = Recorder()
+        groups: dict[str, list[VisitState]] = {}
+        for state in states:
+            groups.setdefault(state.patient.id, []).append(state)
+        for group in groups.values():
+            self._run(group, recorder)
+        billed, held = self._outcomes(states, recorder)
+        audit = tuple(attrs.evolve(entry, seq=entry.seq + seq) for entry in recorder.finish())
+        return StreamedDay(day, tuple(billed), tuple(held), tuple(rejected), audit)
+
+    # -- internals --
+
+    def _state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
+        context = Context(visit, patient, case)
+        payers = frozenset({BUILTIN_PAYER, *(name for name, test in self.payers if test(context))})
+        state = VisitState(visit, order, patient, case, payers)
+        state.lines = [Line(charge, state, index) for index, charge in enumerate(visit.charges)]
+        return state
+
+    def _run(self, group: list[VisitState], recorder: Recorder) -> None:
+        day = group[0].visit.date_of_service
+        payers = frozenset().union(*(state.payers for state in group))
+        blocks = [b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)]
+        if not blocks:
+            return
+        codes = {line.charge.cpt for state in group for line in state.lines}
+        queue = sorted({p for b in blocks for p in b.general} | {
+            p for b in blocks for code in codes for p in b.by_code.get(code, ())
+        })  # fmt: skip
+        queued = set(queue)
+        while queue:
+            position = heapq.heappop(queue)
+            rule = self.rules[position]
+            targets = [state for state in group if rule.payer in state.payers]
+            rule.apply(rule, targets, recorder)
+            if isinstance(rule.action, ast.Replace):
+                # Lines now carry a new code: later rules on that code join the queue.
+                for block in blocks:
+                    for later in block.by_code.get(rule.action.new.value, ()):
+                        if later > position and later not in queued:
+                            queued.add(later)
+                            heapq.heappush(queue, later)
+
+    def _outcomes(
+        self, states: list[VisitState], recorder: Recorder
+    ) -> tuple[list[Visit], list[HeldVisit]]:
+        billed: list[Visit] = []
+        held: list[HeldVisit] = []
+        for state in states:
+            scrubbed = attrs.evolve(
+                state.visit, charges=tuple(line.charge for line in state.lines if line.billed)
+            )
+            if state.holds:
+                held.append(HeldVisit(
+                    state.visit.id, state.patient.id, state.visit.date_of_service,
+                    tuple(state.holds), scrubbed,
+                ))  # fmt: skip
+            elif scrubbed.charges:
+                billed.append(scrubbed)
+            elif sum(charge.units for charge in state.visit.charges) == 0:
+                # Nothing was taken away by a rule, so no entry explains why the visit does
+                # not flow: say it (DESIGN §5: every visit is accounted for).
+                none = not state.visit.charges
+                payer = min(state.payers - {BUILTIN_PAYER}, default=BUILTIN_PAYER)
+                recorder.emit(
+                    rule_name="scrubber/no-charges" if none else "scrubber/no-units",
+                    source=BUILTIN_SOURCE, payer=payer, position=-1, visit=state, line=None,
+                    action="drop", field="visit", before=None, after=None,
+                    message=(f"visit {state.visit.id} has no charges: nothing flows to billing" if none
+                             else f"visit {state.visit.id} has only lines with 0 units: nothing flows to billing"),
+                )  # fmt: skip
+        return billed, held

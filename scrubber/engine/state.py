@@ -1,0 +1,106 @@
+"""The working state of one scrub: visits and their lines as the rules change them.
+
+Records stay frozen; a line's ``charge`` is replaced by an evolved copy at every change, so a
+rule always reads the line as the rules before it left it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from scrubber.audit import AuditEntry, HoldReason
+from scrubber.engine.conditions import Context
+from scrubber.model import Case, Charge, Patient, Visit, mask_ssn
+
+__all__ = ["Line", "Recorder", "VisitState"]
+
+
+@attrs.define(eq=False)
+class Line:
+    charge: Charge
+    visit: VisitState
+    index: int
+    #: "drop" or "deny" once the line is removed; removed lines are invisible to later rules
+    removed: str | None = None
+
+    @property
+    def billed(self) -> bool:
+        return self.removed is None and self.charge.units > 0
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.visit.order, self.index)
+
+    def context(self) -> Context:
+        return Context(self.visit.visit, self.visit.patient, self.visit.case, self.charge)
+
+
+@attrs.define(eq=False)
+class VisitState:
+    visit: Visit
+    #: the visit's position in the export: "later lines lose units first" follows it
+    order: int
+    patient: Patient
+    case: Case
+    payers: frozenset[str]
+    lines: list[Line] = attrs.field(factory=list)
+    holds: list[HoldReason] = attrs.field(factory=list)
+
+    def context(self) -> Context:
+        return Context(self.visit, self.patient, self.case, None)
+
+    def live_lines(self) -> list[Line]:
+        return [line for line in self.lines if line.removed is None]
+
+
+class Recorder:
+    """Collects audit entries; sequence numbers are given once the whole scrub is known."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
+        self._tick = 0
+
+    def emit(
+        self,
+        *,
+        rule_name: str,
+        source: str,
+        payer: str,
+        position: int,
+        visit: VisitState,
+        line: Line | None,
+        action: str,
+        field: str,
+        before: Any,
+        after: Any,
+        units_delta: int = 0,
+        message: str,
+        cpt: str | None = None,
+    ) -> None:
+        self._tick += 1
+        key = (visit.order, position, line.index if line else -1, self._tick)
+        if field == "patient.ssn":
+            before, after = mask_ssn(before), mask_ssn(after)
+        self.entries.append((key, {
+            "visit_id": visit.visit.id,
+            "charge_id": line.charge.id if line else None,
+            "patient_id": visit.patient.id,
+            "date_of_service": visit.visit.date_of_service,
+            "payer": payer,
+            "cpt": cpt if cpt is not None else (line.charge.cpt if line else None),
+            "rule": rule_name,
+            "source": source,
+            "action": action,
+            "field": field,
+            "before": before,
+            "after": after,
+            "units_delta": units_delta,
+            "message": message,
+            "units": line.charge.units if line else None,
+        }))  # fmt: skip
+
+    def finish(self) -> list[AuditEntry]:
+        ordered = sorted(self.entries, key=lambda item: item[0])
+        return [AuditEntry(seq=n, **fields) for n, (_, fields) in enumerate(ordered, start=1)]

@@ -1,0 +1,100 @@
+"""Small builders for engine tests, and the conservation invariant of DESIGN §5 as a check."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from scrubber.audit import ScrubResult
+from scrubber.io import parse_export
+from scrubber.load import load_rules
+from scrubber.model import Batch
+
+
+def rules_from(
+    tmp_path: Path, text: str, tables: dict[str, str] | None = None, name: str = "test.rules"
+) -> Any:
+    folder = tmp_path / "rules"
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    for table, content in (tables or {}).items():
+        (folder / "tables" / table).write_text(content, encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
+    return load_rules(folder)
+
+
+def charge(
+    cpt: str, units: int, minutes: int | None = None, modifiers: tuple[str, ...] = (), id: str = ""
+) -> dict[str, Any]:
+    return {"id": id, "cpt": cpt, "units": units, "minutes": minutes, "modifiers": list(modifiers)}
+
+
+def batch_of(*visits: dict[str, Any], insurance_class: str = "medicare", **case: Any) -> Batch:
+    """Visits of one patient (P1, case C1) unless a visit names its own case_id."""
+    records = []
+    for n, visit in enumerate(visits, start=1):
+        charges = [
+            dict(c, id=c["id"] or f"V{n}-{i}") for i, c in enumerate(visit.pop("charges"), start=1)
+        ]
+        records.append({
+            "id": f"V{n}", "case_id": "C1", "date_of_service": "2026-03-02", "location": "Main St",
+            "provider": {"id": "PT1", "role": "PT"}, "note_type": "daily", **visit, "charges": charges,
+        })  # fmt: skip
+    return parse_export({
+        "patients": [{"id": "P1", "first_name": "Ana", "last_name": "Ruiz", "birth_date": "1950-02-03",
+                      "addresses": [{"type": "home", "primary": True, "line1": "1 Main St", "city": "Phoenix",
+                                     "state": "AZ", "postal_code": "850041234"}]}],
+        "cases": [{"id": "C1", "patient_id": "P1", "insurance": {"payer_id": "X", "class": insurance_class},
+                   "therapy_ytd_amount": "100.00", **case}],
+        "visits": records,
+    })  # fmt: skip
+
+
+def units_by_code(result: ScrubResult) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for visit in result.billed:
+        for c in visit.charges:
+            counts[c.cpt] += c.units
+    return dict(counts)
+
+
+def check_conservation(batch: Batch, result: ScrubResult) -> None:
+    """EMR units = billed + held + what the audit took, for every visit and code; and every
+    visit is in exactly one place."""
+    emr: Counter[tuple[str, str]] = Counter()
+    for visit in batch.visits:
+        for c in visit.charges:
+            emr[(visit.id, c.cpt)] += c.units
+    kept: Counter[tuple[str, str]] = Counter()
+    for visit in result.billed:
+        for c in visit.charges:
+            kept[(visit.id, c.cpt)] += c.units
+            assert c.units > 0, "lines at 0 units are not billed"
+    for held in result.exceptions:
+        for c in held.visit.charges:
+            kept[(held.visit_id, c.cpt)] += c.units
+    for entry in result.audit:
+        assert entry.units_delta <= 0, f"units never increase: {entry}"
+        if entry.action == "replace":
+            kept[(entry.visit_id, entry.before)] += entry.units
+            kept[(entry.visit_id, entry.after)] -= entry.units
+        elif entry.cpt is not None:
+            kept[(entry.visit_id, entry.cpt)] -= entry.units_delta
+    keys = set(emr) | {k for k, v in kept.items() if v}
+    for key in keys:
+        assert emr[key] == kept[key], (
+            f"{key}: EMR {emr[key]} != billed + held + scrubbed {kept[key]}"
+        )
+    billed = [v.id for v in result.billed]
+    held = [h.visit_id for h in result.exceptions]
+    assert len(set(billed)) == len(billed) and not set(billed) & set(held)
+    explained = {e.visit_id for e in result.audit if e.units_delta or e.action in ("drop", "deny")}
+    for visit in batch.visits:
+        assert visit.id in billed or visit.id in held or visit.id in explained, (
+            f"{visit.id} vanished"
+        )
+    assert [v.id for v in result.billed] == [v.id for v in batch.visits if v.id in set(billed)]
+
+
+DAY = date(2026, 3, 2)
