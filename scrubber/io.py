@@ -547,12 +547,17 @@ def dumps_export(batch: Batch, format: ExportFormat = "json", *, indent: int | N
             json.dumps(line, ensure_ascii=False, default=_json_default) + "\n"
             for line in _visit_lines(batch)
         )
-    document = {
+    document = export_document(batch)
+    return json.dumps(document, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+
+
+def export_document(batch: Batch) -> dict[str, Any]:
+    """The batch as the JSON export document (DESIGN §3), ready for ``json.dumps``."""
+    return {
         "patients": converter.unstructure(batch.patients, tuple[Patient, ...]),
         "cases": converter.unstructure(batch.cases, tuple[Case, ...]),
         "visits": converter.unstructure(batch.visits, tuple[Visit, ...]),
     }
-    return json.dumps(document, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
 
 
 def write_export(batch: Batch, target: str | Path | IO[str], format: ExportFormat = "json") -> None:

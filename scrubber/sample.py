@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from scrubber.io import converter
+from scrubber.io import export_document
 from scrubber.model import (
     Address,
     Batch,
@@ -368,11 +368,7 @@ def sample_document(
 ) -> dict[str, Any]:
     """The export as a JSON-ready document, with ``malformed`` visit records made unreadable."""
     batch = sample_batch(visits, seed, visits_per_day=visits_per_day)
-    document: dict[str, Any] = {
-        "patients": converter.unstructure(batch.patients, tuple[Patient, ...]),
-        "cases": converter.unstructure(batch.cases, tuple[Case, ...]),
-        "visits": converter.unstructure(batch.visits, tuple[Visit, ...]),
-    }
+    document = export_document(batch)
     rng = random.Random(f"malformed-{seed}")
     targets = rng.sample(range(len(document["visits"])), min(malformed, len(document["visits"])))
     for n, index in enumerate(sorted(targets)):

@@ -12,9 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
-from scrubber.io import converter
+from scrubber.io import export_document
 from scrubber.model import (
     Address,
     Batch,
@@ -120,11 +121,13 @@ def cases(
     )
 
 
-def charges(ids: st.SearchStrategy[str] = raw_text) -> st.SearchStrategy[Charge]:
+def charges(
+    ids: st.SearchStrategy[str] = raw_text, cpts: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[Charge]:
     return st.builds(
         Charge,
         id=ids,
-        cpt=codes,
+        cpt=cpts if cpts is not None else codes,
         units=st.integers(0, 12),
         minutes=st.none() | st.integers(0, 120),
         modifiers=st.lists(modifiers, max_size=4, unique=True).map(tuple),
@@ -170,8 +173,18 @@ RECORDS: dict[type, st.SearchStrategy[Any]] = {
 
 
 @st.composite
-def batches(draw: st.DrawFn, max_patients: int = 6, max_visits: int = 12) -> Batch:
-    """A valid batch: unique ids, every case's patient and every visit's case present."""
+def batches(
+    draw: st.DrawFn,
+    max_patients: int = 6,
+    max_visits: int = 12,
+    days: st.SearchStrategy[date] = dates,
+    charge_codes: st.SearchStrategy[str] | None = None,
+) -> Batch:
+    """A valid batch: unique ids, every case's patient and every visit's case present.
+
+    ``days`` narrows the dates of service (a few days make ``per day`` rules meet several
+    visits); ``charge_codes`` narrows the codes on the lines.
+    """
     n_patients = draw(st.integers(1, max_patients))
     patient_list = [draw(patients(st.just(f"P{i}"))) for i in range(n_patients)]
     case_list = [
@@ -181,25 +194,17 @@ def batches(draw: st.DrawFn, max_patients: int = 6, max_visits: int = 12) -> Bat
     visit_list = []
     for i in range(draw(st.integers(0, max_visits))):
         n_charges = draw(st.integers(0, 4))
-        charge_tuple = tuple(draw(charges(st.just(f"V{i}-{j}"))) for j in range(n_charges))
-        visit_list.append(
-            draw(
-                visits(
-                    st.just(f"V{i}"),
-                    st.sampled_from([c.id for c in case_list]),
-                    st.just(charge_tuple),
-                )
-            )
+        charge_tuple = tuple(
+            draw(charges(st.just(f"V{i}-{j}"), charge_codes)) for j in range(n_charges)
         )
+        case_ids = st.sampled_from([c.id for c in case_list])
+        visit = draw(visits(st.just(f"V{i}"), case_ids, st.just(charge_tuple)))
+        visit_list.append(attrs.evolve(visit, date_of_service=draw(days)))
     return Batch(tuple(patient_list), tuple(case_list), tuple(visit_list))
 
 
 def document_of(batch: Batch) -> dict[str, Any]:
-    return {
-        "patients": converter.unstructure(batch.patients, tuple[Patient, ...]),
-        "cases": converter.unstructure(batch.cases, tuple[Case, ...]),
-        "visits": converter.unstructure(batch.visits, tuple[Visit, ...]),
-    }
+    return export_document(batch)
 
 
 # Ways to make one visit record unreadable; each takes a good visit record (a dict) and the batch.
@@ -297,3 +302,129 @@ def documents_with_bad_records(draw: st.DrawFn) -> tuple[dict[str, Any], Batch, 
         )
         k += 1
     return document, batch, k
+
+
+# ---- rule sets -------------------------------------------------------------------------------
+
+RULE_CODES = ("97110", "97140", "97530", "97014", "G0283", "97161", "97162", "NORCM", "97035")
+RULE_DAYS = st.sampled_from([date(2026, 3, 2), date(2026, 3, 3)])
+rule_batches = batches(
+    max_patients=3, max_visits=10, days=RULE_DAYS, charge_codes=st.sampled_from(RULE_CODES)
+)
+
+RULES_HEADER = (
+    "codeset timed = 97110 97140 97530 97035\n"
+    'payer medicare "Medicare" when insurance.class = "medicare"\n'
+)
+MUE_TABLE = (
+    "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+    "97110,3,3 Date of Service Edit: Clinical,x\n97035,1,1 Line Edit,x\n97161,1,2 Date of Service Edit: Policy,x\n"
+)
+PTP_TABLE = "column1,column2,modifier_indicator\n97530,97140,1\n97161,97110,0\n97110,97035,9\n"
+
+# Conditions that do not read what rules change (units, modifiers, codes): rule sets built from
+# them and the idempotent actions give the same result when scrubbed twice.
+STABLE_LINE_CONDITIONS = (
+    'provider.role = "PTA"',
+    'provider.role != "PTA"',
+    "charge.minutes > 10",
+    "charge.minutes is missing",
+    'insurance.class in ["medicare", "commercial"]',
+    "case.therapy_ytd_amount > 2480.00",
+    "patient.address.postal_code matches /^[0-9]{9}$/",
+    "visit.date_of_service >= 2026-03-03",
+)
+CHANGING_LINE_CONDITIONS = (
+    "charge.units > 2",
+    "charge.modifiers has GP",
+    "not charge.modifiers has 59",
+)
+VISIT_CONDITIONS = (
+    'provider.role = "PTA"',
+    "patient.ssn is missing",
+    "case.authorization_required = true",
+)
+
+
+def _codes_text(draw: st.DrawFn) -> str:
+    choice = draw(st.integers(0, 5))
+    if choice == 0:
+        return "any"
+    if choice == 1:
+        return "timed"
+    return " ".join(
+        draw(st.lists(st.sampled_from(RULE_CODES), min_size=1, max_size=3, unique=True))
+    )
+
+
+@st.composite
+def rule_lines(draw: st.DrawFn, idempotent: bool = False) -> str:
+    """One rule (without its id): an action and maybe a condition."""
+    kinds = ["limit", "total", "minutes", "table", "add", "remove", "drop", "deny", "pair", "ptp"]
+    if not idempotent:
+        kinds += ["replace", "hold", "hold_for", "set"]
+    kind = draw(st.sampled_from(kinds))
+    codes = _codes_text(draw)
+    n = draw(st.integers(0, 4))
+    action = {
+        "limit": f"limit {codes} to {n} units per {draw(st.sampled_from(['line', 'visit', 'day']))}",
+        "total": f"limit total of {codes} to {n} units per {draw(st.sampled_from(['visit', 'day']))}",
+        "minutes": f"limit {codes} by minutes using {draw(st.sampled_from(['cms-8-minute', 'substantial-portion']))}",
+        "table": 'limit by table "tables/mue.csv"'
+        + draw(st.sampled_from(["", " per day", " per line"])),
+        "add": f"add modifier {draw(st.sampled_from(['GP', 'KX', 'CQ', '59']))} to {codes}",
+        "remove": f"remove modifier {draw(st.sampled_from(['GP', 'KX', '59']))} from {codes}",
+        "drop": f"drop {codes}",
+        "deny": f"deny {codes}",
+        "pair": f"deny {codes} with {_codes_text(draw)} per {draw(st.sampled_from(['visit', 'day']))}"
+        + draw(st.sampled_from(["", " unless modifier 59 XU"])),
+        "ptp": 'deny by table "tables/ptp.csv" per day',
+        "replace": "replace {} with {}".format(
+            *draw(st.lists(st.sampled_from(RULE_CODES), min_size=2, max_size=2, unique=True))
+        ),
+        "hold": 'hold "Check this visit"',
+        "hold_for": f'hold "Check these lines" for {codes}',
+        "set": 'set patient.ssn to "999999999"',
+    }[kind]
+    if kind in ("hold", "set"):
+        conditions: tuple[str, ...] = VISIT_CONDITIONS
+    elif idempotent:
+        conditions = STABLE_LINE_CONDITIONS
+    else:
+        conditions = STABLE_LINE_CONDITIONS + CHANGING_LINE_CONDITIONS
+    if draw(st.booleans()):
+        action += (
+            f" {draw(st.sampled_from(['when', 'unless']))} {draw(st.sampled_from(conditions))}"
+        )
+    return action
+
+
+@st.composite
+def rule_texts(draw: st.DrawFn, idempotent: bool = False) -> dict[str, str]:
+    """A rule folder as {file name: text}, plus the tables its rules may load (under tables/).
+
+    It may not check clean (two disagreeing caps, a rule shadowed by an earlier drop): callers
+    ``assume`` that it does.
+    """
+    files = {"tables/mue.csv": MUE_TABLE, "tables/ptp.csv": PTP_TABLE}
+    for name in draw(
+        st.lists(st.sampled_from(["a_common", "b_payer"]), min_size=1, max_size=2, unique=True)
+    ):
+        lines = [RULES_HEADER] if name == "a_common" else []
+        for block in range(draw(st.integers(1, 2))):
+            payer = draw(st.sampled_from(["any", "medicare"]))
+            if payer == "medicare" and name != "a_common":
+                if not any(line.startswith("payer medicare2") for line in lines):
+                    lines.append('payer medicare2 "Medicare" when insurance.class = "medicare"')
+                payer = "medicare2"
+            dates = draw(
+                st.sampled_from(
+                    ["", " effective 2026-03-03", " effective 2026-01-01 through 2026-03-02"]
+                )
+            )
+            lines.append(f"rules {payer}{dates} {{")
+            for n in range(draw(st.integers(1, 5))):
+                lines.append(f"    rule r{block}-{n}: {draw(rule_lines(idempotent))}")
+            lines.append("}")
+        files[f"{name}.rules"] = "\n".join(lines) + "\n"
+    return files

@@ -273,3 +273,38 @@ def test_output_bytes_are_identical_across_hash_seeds(tmp_path):
         outputs.append(run.stdout)
     assert outputs[0] == outputs[1] == outputs[2]
     assert b'"audit"' in outputs[0]
+
+
+def test_per_visit_scope_does_not_reach_into_other_visits_of_the_day(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per visit\n"
+                       " rule pair: deny 97140 with 97530 per visit\n}\n")  # fmt: skip
+    batch = batch_of({"charges": [charge("97110", 2), charge("97530", 1)]},
+                     {"charges": [charge("97110", 2), charge("97140", 1)]})  # fmt: skip
+    result = rules.scrub(batch)
+    assert result.audit == ()
+    same_visit = batch_of({"charges": [charge("97110", 3), charge("97530", 1), charge("97140", 1)]})
+    assert [(e.rule, e.cpt, e.units_delta) for e in rules.scrub(same_visit).audit] == [
+        ("test/cap", "97110", -1), ("test/pair", "97140", -1),
+    ]  # fmt: skip
+
+
+def test_per_line_cap_caps_each_line(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per line\n}\n")
+    batch = batch_of({"charges": [charge("97110", 3), charge("97110", 2)]})
+    assert [c.units for c in rules.scrub(batch).billed[0].charges] == [2, 2]
+
+
+def test_rules_of_another_payer_do_not_touch_a_visit(tmp_path):
+    rules = rules_from(
+        tmp_path, MEDICARE + "rules medicare {\n rule cap: limit 97110 to 1 unit per day\n}\n"
+    )
+    batch = batch_of({"charges": [charge("97110", 3)]}, insurance_class="commercial")
+    assert rules.scrub(batch).audit == ()
+
+
+def test_deny_with_any_partner(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule alone: deny 97750 with any per visit\n}\n")
+    assert units_by_code(rules.scrub(batch_of({"charges": [charge("97750", 1)]}))) == {"97750": 1}
+    assert units_by_code(
+        rules.scrub(batch_of({"charges": [charge("97750", 1), charge("97110", 1)]}))
+    ) == {"97110": 1}

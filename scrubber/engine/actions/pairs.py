@@ -20,7 +20,8 @@ def _billed(visits: list[VisitState]) -> list[Line]:
 
 def apply_pair(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
     action = rule.action
-    assert isinstance(action, ast.DenyPair) and rule.with_codes is not None
+    assert isinstance(action, ast.DenyPair)
+    partners = rule.with_codes  # None: "with any", every other billed line is a partner
     bypass = frozenset(action.bypass)
     for lines in by_scope(_billed(visits), action.scope):
         for line in lines:
@@ -30,7 +31,7 @@ def apply_pair(rule: CompiledRule, visits: list[VisitState], recorder: Recorder)
                 (
                     p
                     for p in lines
-                    if p is not line and p.billed and p.charge.cpt in rule.with_codes
+                    if p is not line and p.billed and (partners is None or p.charge.cpt in partners)
                 ),
                 None,
             )
