@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         raise UsageError(f"{len(errors)} problem(s) in the rules: nothing was scrubbed")
     rules = RuleSet.compile(checked)
     batch = read_export(args.export)
-    result = rules.scrub(batch)
+    result = rules.scrub(batch, progress=_progress_bar() if len(batch.visits) >= 2000 else None)
     _write(args.output, dumps_result(result))
     if args.audit:
         kind = (
@@ -59,6 +59,21 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         _write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
     print(_scrub_summary(batch, result), file=sys.stderr)
     return EXIT_OK
+
+
+def _progress_bar() -> Callable[[int, int], None] | None:
+    """A one-line progress bar on stderr, only when stderr is a terminal (never in logs)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        print(f"\rscrubbing [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} visits",
+              end=end, file=sys.stderr, flush=True)  # fmt: skip
+
+    return show
 
 
 def _write(target: str, text: str) -> None:

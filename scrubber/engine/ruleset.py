@@ -11,7 +11,7 @@ at every line) are visited, so a group's work does not grow with the size of the
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 import attrs
@@ -56,8 +56,13 @@ class RuleSet:
 
     # -- the scrub --
 
-    def scrub(self, batch: Batch) -> ScrubResult:
-        """Scrub a whole batch; the result lists visits in export order."""
+    def scrub(
+        self, batch: Batch, progress: Callable[[int, int], None] | None = None
+    ) -> ScrubResult:
+        """Scrub a whole batch; the result lists visits in export order.
+
+        ``progress(done, total)`` is called now and then with the visits scrubbed so far.
+        """
         recorder = Recorder()
         states = [
             self._state(batch.patient_of(v), batch.case_of(v), v, n)
@@ -66,8 +71,14 @@ class RuleSet:
         groups: dict[tuple[str, date], list[VisitState]] = {}
         for state in states:
             groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
-        for group in groups.values():
+        done = 0
+        for number, group in enumerate(groups.values()):
             self._run(group, recorder)
+            done += len(group)
+            if progress is not None and number % 500 == 0:
+                progress(done, len(states))
+        if progress is not None:
+            progress(len(states), len(states))
         billed, held = self._outcomes(states, recorder)
         return ScrubResult(tuple(billed), tuple(held), batch.rejected, tuple(recorder.finish()))
 
