@@ -360,9 +360,12 @@ def _codes_text(draw: st.DrawFn) -> str:
 @st.composite
 def rule_lines(draw: st.DrawFn, idempotent: bool = False) -> str:
     """One rule (without its id): an action and maybe a condition."""
-    kinds = ["limit", "total", "minutes", "table", "add", "remove", "drop", "deny", "pair", "ptp"]
+    kinds = ["limit", "total", "table", "add", "remove", "drop", "deny", "pair", "ptp"]
     if not idempotent:
-        kinds += ["replace", "hold", "hold_for", "set"]
+        # Not idempotent over billed output: replace (earlier rules on the new code run on the
+        # second pass), holds and set (conditions see the scrubbed state), and the minutes rules
+        # (billed output leaves out 0-unit lines, and with them minutes the first pass counted).
+        kinds += ["minutes", "replace", "hold", "hold_for", "set"]
     kind = draw(st.sampled_from(kinds))
     codes = _codes_text(draw)
     n = draw(st.integers(0, 4))

@@ -308,3 +308,13 @@ def test_deny_with_any_partner(tmp_path):
     assert units_by_code(
         rules.scrub(batch_of({"charges": [charge("97750", 1), charge("97110", 1)]}))
     ) == {"97110": 1}
+
+
+def test_minutes_keep_units_on_the_lines_with_the_minutes(tmp_path):
+    rules = rules_from(
+        tmp_path, "rules any {\n rule m: limit 97110 by minutes using cms-8-minute\n}\n"
+    )
+    batch = batch_of({"charges": [charge("97110", 1, 0), charge("97110", 1, 10)]})
+    result = rules.scrub(batch)
+    assert [(c.id, c.units) for c in result.billed[0].charges] == [("V1-2", 1)]
+    check_conservation(batch, result)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from scrubber.dsl import ast
 from scrubber.engine.actions.limits import reduce
-from scrubber.engine.actions.scope import cut
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Line, Recorder, VisitState
 
@@ -62,6 +61,20 @@ def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> N
             lines_of.setdefault(line.charge.cpt, []).append(line)
         allowed = method(minutes)
         for code, lines in lines_of.items():
-            reduce(
-                rule, recorder, cut(lines, allowed[code]), "visit", f"{code} ({minutes[code]} min)"
-            )
+            changes = _keep_longest(lines, allowed[code])
+            reduce(rule, recorder, changes, "visit", f"{code} ({minutes[code]} min)")
+
+
+def _keep_longest(lines: list[Line], allowed: int) -> list[tuple[Line, int, int]]:
+    """Cut a code's lines to ``allowed`` units, keeping units on the lines with the most minutes
+    (on a tie, the earlier line): a unit stays where the time was spent."""
+    left = allowed
+    kept: dict[int, int] = {}
+    for line in sorted(lines, key=lambda line: (-(line.charge.minutes or 0), line.order)):
+        kept[id(line)] = min(line.charge.units, left)
+        left -= kept[id(line)]
+    return [
+        (line, line.charge.units, kept[id(line)])
+        for line in lines
+        if kept[id(line)] < line.charge.units
+    ]
