@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from scrubber.model import Rejected, Visit
+from scrubber.model import Charge, Rejected, Visit
 
 __all__ = ["ACTIONS", "AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"]
 
@@ -57,8 +57,8 @@ class HeldVisit:
     patient_id: str
     date_of_service: date
     reasons: tuple[HoldReason, ...]
-    #: the visit as it would be imported once fixed (lines at 0 units left out)
-    visit: Visit
+    #: the charges as they would be imported once the visit is fixed (0-unit lines left out)
+    charges: tuple[Charge, ...]
 
 
 @attrs.frozen

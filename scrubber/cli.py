@@ -89,7 +89,7 @@ def _write(target: str, text: str) -> None:
 def _scrub_summary(batch: Batch, result: ScrubResult) -> str:
     emr_units = sum(c.units for v in batch.visits for c in v.charges)
     billed_units = sum(c.units for v in result.billed for c in v.charges)
-    held_units = sum(c.units for h in result.exceptions for c in h.visit.charges)
+    held_units = sum(c.units for h in result.exceptions for c in h.charges)
     by_rule: Counter[str] = Counter()
     for entry in result.audit:
         by_rule[entry.rule] -= entry.units_delta
@@ -184,7 +184,38 @@ def _rule_counts(checked: CheckedRules) -> dict[str, int]:
 
 
 def _cmd_balance(args: argparse.Namespace) -> int:
-    raise UsageError("scrubber balance: balancing is not part of this version yet")
+    from scrubber.balance import balance
+    from scrubber.io import read_result
+    from scrubber.report import render_csv, render_html, render_json, render_table
+
+    batch = read_export(args.export)
+    result = read_result(args.result)
+    known = {v.id for v in batch.visits}
+    strangers = sorted({v.id for v in result.billed} - known)
+    if strangers:
+        raise UsageError(
+            f"{args.result}: billed visits {', '.join(strangers[:5])} are not in {args.export}: "
+            "is this the result of that export?"
+        )
+    report = balance(batch, result, by=args.by, period=args.period)
+    if args.format == "json":
+        text = render_json(report)
+    elif args.format == "csv":
+        text = render_csv(report)
+    elif args.format == "html":
+        text = render_html(report, result.exceptions)
+    else:
+        text = render_table(report)
+    _write(args.output, text)
+    if not report.balanced:
+        totals = report.totals
+        print(
+            f"error: {totals.unexplained_visits} visits and {totals.unexplained_units} units are "
+            "unexplained. This is a bug in scrubber: please report it with the export and result.",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -193,7 +224,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     if args.visits < 0:
         raise UsageError("scrubber sample: --visits must be 0 or more")
-    document = sample_document(args.visits, args.seed, malformed=args.malformed)
+    if args.per_day < 1:
+        raise UsageError("scrubber sample: --per-day must be 1 or more")
+    document = sample_document(
+        args.visits, args.seed, malformed=args.malformed, visits_per_day=args.per_day
+    )
     if args.format == "jsonl":
         # Malformed records cannot be expressed as parsed records; JSON Lines carry good ones.
         text = dumps_export(parse_export(document), "jsonl")
@@ -243,8 +278,22 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_cmd_check)
 
     balance = commands.add_parser("balance", help="explain every EMR-vs-billing difference")
-    balance.add_argument("export")
-    balance.add_argument("result")
+    balance.add_argument("export", help="the EMR export that was scrubbed")
+    balance.add_argument("result", help="the result of scrubber scrub")
+    balance.add_argument(
+        "--by",
+        choices=("date_of_service", "finalized_on"),
+        default="date_of_service",
+        help="count visits on their date of service (default) or finalized date",
+    )
+    balance.add_argument(
+        "--period",
+        choices=("day", "week"),
+        default="day",
+        help="one row per day (default) or per week starting on Monday",
+    )
+    balance.add_argument("--format", choices=("table", "csv", "json", "html"), default="table")
+    balance.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     balance.set_defaults(run=_cmd_balance)
 
     sample = commands.add_parser("sample", help="write a realistic synthetic EMR export")
@@ -255,6 +304,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="how many visit records to make unreadable on purpose (default 0)",
+    )
+    sample.add_argument(
+        "--per-day",
+        type=int,
+        default=10,
+        help="about how many visits a day, over weekdays from 2026-03-02 (default 10)",
     )
     sample.add_argument("--format", choices=("json", "jsonl"), default="json")
     sample.add_argument("-o", "--output", default="-", help="output file (default: stdout)")

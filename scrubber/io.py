@@ -58,6 +58,7 @@ __all__ = [
     "iter_jsonl",
     "parse_export",
     "read_export",
+    "read_result",
     "result_document",
     "write_export",
 ]
@@ -606,7 +607,7 @@ def result_document(result: Any) -> dict[str, Any]:
                 "reasons": [
                     {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
                 ],
-                "charges": converter.unstructure(held.visit.charges, tuple[Charge, ...]),
+                "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
             }
             for held in result.exceptions
         ],
@@ -639,3 +640,50 @@ def dumps_audit(entries: Iterable[Any], format: Literal["json", "jsonl", "csv"])
             k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()
         })  # fmt: skip
     return buffer.getvalue()
+
+
+def read_result(source: str | Path | IO[str]) -> Any:
+    """Read a scrub result written by ``scrubber scrub`` back into a ``ScrubResult``.
+
+    Raises ``ExportReadError`` when the file is not such a result; balancing works on results
+    read back exactly as on results fresh from the engine.
+    """
+    from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
+
+    text, name = _read_text(source)
+    try:
+        document = _loads(text)
+    except ValueError as exc:
+        raise ExportReadError(name, f"not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not all(
+        isinstance(document.get(key), list) for key in ("billed", "exceptions", "rejected", "audit")
+    ):
+        raise ExportReadError(
+            name, "not a scrub result: expected billed, exceptions, rejected and audit lists"
+        )
+    try:
+        billed = converter.structure(document["billed"], tuple[Visit, ...])
+        exceptions = tuple(
+            HeldVisit(
+                str(held["visit_id"]), str(held["patient_id"]), date.fromisoformat(held["date_of_service"]),
+                tuple(HoldReason(r["rule"], r["source"], r["message"]) for r in held["reasons"]),
+                converter.structure(held.get("charges", []), tuple[Charge, ...]),
+            )
+            for held in document["exceptions"]
+        )  # fmt: skip
+        rejected = tuple(
+            Rejected(r["path"], r.get("id"), tuple(r["errors"])) for r in document["rejected"]
+        )
+        audit = tuple(
+            AuditEntry(**{**entry, "date_of_service": date.fromisoformat(entry["date_of_service"]),
+                          "units_delta": int(entry["units_delta"])})
+            for entry in document["audit"]
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
+        detail = (
+            "; ".join(_messages(exc, "result"))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else repr(exc)
+        )
+        raise ExportReadError(name, f"not a scrub result ({detail})") from None
+    return ScrubResult(billed, exceptions, rejected, audit)

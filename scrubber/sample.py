@@ -322,7 +322,7 @@ def _weekdays(first: date, count: int) -> list[date]:
     return days
 
 
-def sample_batch(visits: int = 40, seed: int = 0, *, visits_per_day: int = 40) -> Batch:
+def sample_batch(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) -> Batch:
     """A valid batch of about ``visits`` visits spread over weekdays from ``FIRST_DAY``."""
     rng = random.Random(seed)
     maker = _Maker(rng)
@@ -364,7 +364,7 @@ _CORRUPTIONS: tuple[tuple[str, Any], ...] = (
 
 
 def sample_document(
-    visits: int = 40, seed: int = 0, *, malformed: int = 0, visits_per_day: int = 40
+    visits: int = 40, seed: int = 0, *, malformed: int = 0, visits_per_day: int = 10
 ) -> dict[str, Any]:
     """The export as a JSON-ready document, with ``malformed`` visit records made unreadable."""
     batch = sample_batch(visits, seed, visits_per_day=visits_per_day)

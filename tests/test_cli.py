@@ -84,7 +84,7 @@ def test_sample_jsonl_is_read_back(tmp_path):
 
 def test_the_committed_example_is_what_sample_writes(tmp_path):
     path = tmp_path / "example.json"
-    main(["sample", "--visits", "40", "--seed", "1", "--malformed", "1", "-o", str(path)])
+    main(["sample", "--visits", "60", "--seed", "1", "--malformed", "1", "-o", str(path)])
     assert path.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
@@ -95,7 +95,7 @@ def test_scrub_writes_the_result_and_a_summary(capsys):
     assert set(result) == {"billed", "exceptions", "rejected", "audit"}
     assert [r["path"] for r in result["rejected"]] == ["visits[19]"]
     assert "read from the EMR" in captured.err
-    assert "rejected visits[19] (V20)" in captured.err
+    assert "rejected visits[19] (V25)" in captured.err
 
 
 def test_scrub_with_bad_rules_prints_the_problems_and_writes_nothing(tmp_path, capsys):

@@ -208,7 +208,7 @@ def test_a_fifth_modifier_holds_the_visit(tmp_path):
     result = rules.scrub(batch)
     (held,) = result.exceptions
     assert held.reasons[0].message.startswith("Too many modifiers: GP cannot be added to 97110")
-    assert held.visit.charges[0].modifiers == ("59", "KX", "CQ", "XU")
+    assert held.charges[0].modifiers == ("59", "KX", "CQ", "XU")
     check_conservation(batch, result)
 
 

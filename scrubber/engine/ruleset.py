@@ -171,7 +171,7 @@ class RuleSet:
             if state.holds:
                 held.append(HeldVisit(
                     state.visit.id, state.patient.id, state.visit.date_of_service,
-                    tuple(state.holds), scrubbed,
+                    tuple(state.holds), scrubbed.charges,
                 ))  # fmt: skip
             elif scrubbed.charges:
                 billed.append(scrubbed)
