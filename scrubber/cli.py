@@ -183,6 +183,44 @@ def _rule_counts(checked: CheckedRules) -> dict[str, int]:
     }
 
 
+def _cmd_test(args: argparse.Namespace) -> int:
+    from scrubber.dsl.load import check_paths
+    from scrubber.ruletest import run_tests
+
+    checked, errors = check_paths(args.paths)
+    if errors:
+        for error in errors:
+            print(error.format(), file=sys.stderr)
+        raise UsageError(f"{len(errors)} problem(s) in the rules or tests: no test was run")
+    report = run_tests(checked)
+    for outcome in report.outcomes:
+        where = f"{outcome.test.span}"
+        if outcome.passed:
+            if args.verbose:
+                print(f"PASS {where} {outcome.test.name}")
+            continue
+        print(f"FAIL {where} {outcome.test.name}")
+        for failure in outcome.failures:
+            print(f"    {failure}")
+        print("    audit trail:" if outcome.audit else "    audit trail: no rule changed anything")
+        for entry in outcome.audit:
+            print(f"      {entry.visit_id} {entry.rule} ({entry.source}): {entry.message}")
+    print(f"{report.passed} passed, {report.failed} failed")
+    covered = len(report.rules) - len(report.uncovered)
+    print(f"rule coverage: {covered}/{len(report.rules)} rules ({report.coverage:.0f}%)")
+    for name in report.uncovered:
+        print(f"    not exercised by any test: {name}")
+    if report.failed:
+        return EXIT_FINDINGS
+    if args.min_coverage is not None and report.coverage < args.min_coverage:
+        print(
+            f"coverage {report.coverage:.0f}% is below --min-coverage {args.min_coverage:g}%",
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
 def _cmd_balance(args: argparse.Namespace) -> int:
     from scrubber.balance import balance
     from scrubber.io import read_result
@@ -276,6 +314,19 @@ def _parser() -> argparse.ArgumentParser:
         help="list the rules a visit of PAYER goes through, in order",
     )  # fmt: skip
     check.set_defaults(run=_cmd_check)
+
+    test = commands.add_parser(
+        "test", help="run the rule tests (.test files) and report rule coverage"
+    )
+    test.add_argument("paths", nargs="*", help="rule folders or files (default: the bundled rules)")
+    test.add_argument(
+        "--min-coverage",
+        type=float,
+        metavar="PCT",
+        help="fail when fewer than PCT%% of the rules are exercised by a test",
+    )
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    test.set_defaults(run=_cmd_test)
 
     balance = commands.add_parser("balance", help="explain every EMR-vs-billing difference")
     balance.add_argument("export", help="the EMR export that was scrubbed")

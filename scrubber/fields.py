@@ -60,6 +60,8 @@ class Field:
     settable: bool = False
     #: the attribute chain below the subject record, for ``set``
     attribute: tuple[str, ...] = ()
+    #: the Python type of the value (an enum class for choices), to build values of it
+    python_type: Any = attrs.field(default=str, eq=False, repr=False)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -76,10 +78,13 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
 _KEYS = frozenset({"id", "patient_id", "case_id", "payer_id"})
 
 
-def _kind_of(hint: Any) -> tuple[Kind, tuple[str, ...]] | None:
+def _plain_type(hint: Any) -> Any:
     args = [a for a in get_args(hint) if a is not type(None)]
-    if get_origin(hint) in (Union, UnionType) and len(args) == 1:
-        hint = args[0]
+    return args[0] if get_origin(hint) in (Union, UnionType) and len(args) == 1 else hint
+
+
+def _kind_of(hint: Any) -> tuple[Kind, tuple[str, ...]] | None:
+    hint = _plain_type(hint)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return Kind.ENUM, tuple(str(m.value) for m in hint)
     if get_origin(hint) is tuple:
@@ -117,6 +122,7 @@ def _record_fields(
                 choices=choices,
                 settable=settable and name not in _KEYS and kind is not Kind.LIST,
                 attribute=chain,
+                python_type=_plain_type(hints[attribute.name]),
             )
         )
     return fields

@@ -32,7 +32,9 @@ __all__ = [
     "DenyPair",
     "DenyTable",
     "Drop",
+    "Expect",
     "Expr",
+    "Given",
     "Has",
     "Hold",
     "InList",
@@ -44,6 +46,7 @@ __all__ = [
     "LimitTotal",
     "Literal",
     "Matches",
+    "NextVisit",
     "Not",
     "Or",
     "Path",
@@ -52,9 +55,12 @@ __all__ = [
     "Replace",
     "Rule",
     "RuleFile",
+    "RuleTest",
     "Scope",
     "Set",
     "Span",
+    "TestCharge",
+    "TestStep",
     "Value",
 ]
 
@@ -364,6 +370,56 @@ class Block:
     payer_span: Span = _span()
 
 
+# ---- rule tests ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Given:
+    """``with PATH = VALUE`` (value set) or ``without PATH`` (value None: missing)."""
+
+    path: Path
+    value: Literal | None
+    span: Span = _span()
+
+
+@attrs.frozen
+class TestCharge:
+    cpt: str
+    units: int
+    minutes: int | None = None
+    modifiers: tuple[str, ...] = ()
+    span: Span = _span()
+
+
+@attrs.frozen
+class NextVisit:
+    on: date | None = None
+    span: Span = _span()
+
+
+@attrs.frozen
+class Expect:
+    """``kind`` is units, not_billed, has_modifier, lacks_modifier, held or not_held."""
+
+    kind: str
+    code: str | None = None
+    value: int | str | None = None
+    span: Span = _span()
+
+
+TestStep = Given | TestCharge | NextVisit
+
+
+@attrs.frozen
+class RuleTest:
+    name: str
+    payer: str | None
+    on: date | None
+    steps: tuple[TestStep, ...]
+    expects: tuple[Expect, ...]
+    span: Span = _span()
+
+
 @attrs.frozen
 class RuleFile:
     """One ``.rules`` file. ``stem`` names its rules in audit entries (``medicare/mue``)."""
@@ -372,8 +428,12 @@ class RuleFile:
     codesets: tuple[CodesetDef, ...] = ()
     payers: tuple[PayerDef, ...] = ()
     blocks: tuple[Block, ...] = ()
+    tests: tuple[RuleTest, ...] = ()
 
     @property
     def stem(self) -> str:
         name = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-        return name[: -len(".rules")] if name.endswith(".rules") else name
+        for suffix in (".rules", ".test"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name

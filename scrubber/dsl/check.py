@@ -77,6 +77,8 @@ class _Checker:
         stems: dict[str, ast.RuleFile] = {}
         for source in self.sources:
             rule_file = source.parsed.file
+            if not rule_file.blocks and not rule_file.codesets and not rule_file.payers:
+                continue  # a file of tests only: its name names no rule
             if rule_file.stem in stems:
                 self.error(
                     "E015", f'two rule files are named "{rule_file.stem}" ({stems[rule_file.stem].path} '
@@ -464,6 +466,58 @@ class _Checker:
             return
         self.check_value(field, action.value)
 
+    # -- rule tests --
+
+    def check_tests(self) -> None:
+        for source in self.sources:
+            names: dict[str, ast.RuleTest] = {}
+            for test in source.parsed.file.tests:
+                if test.name in names:
+                    self.error("E014", f'test "{test.name}" is already written on line '
+                               f"{names[test.name].span.line} of this file", test.span)  # fmt: skip
+                names.setdefault(test.name, test)
+                known = [*self.payer_defs, BUILTIN_PAYER]
+                if test.payer and test.payer not in known and test.payer not in self.broken:
+                    self.error(
+                        "E011",
+                        f'unknown payer "{test.payer}"{did_you_mean(test.payer, known)}',
+                        test.span,
+                    )
+                for step in test.steps:
+                    if isinstance(step, ast.Given):
+                        self.check_given(step)
+                    elif isinstance(step, ast.TestCharge):
+                        self.check_code_item(ast.Code(step.cpt, span=step.span))
+                        for modifier in step.modifiers:
+                            self.check_modifier(modifier, step.span)
+                for expect in test.expects:
+                    if expect.code is not None:
+                        self.check_code_item(ast.Code(expect.code, span=expect.span))
+                    if expect.kind in ("has_modifier", "lacks_modifier"):
+                        self.check_modifier(str(expect.value), expect.span)
+
+    def check_given(self, given: ast.Given) -> None:
+        name = given.path.name
+        if name in ("patient.address", "patient.phone") and given.value is None:
+            return  # "without patient.address": no primary address
+        field = FIELDS.get(name)
+        if field is None:
+            self.error(
+                "E012", f'unknown field "{name}"{did_you_mean(name, FIELDS)}', given.path.span
+            )
+            return
+        if field.subject is Subject.CHARGE:
+            self.error("E013", f"{name} is set by the charge lines of a test (charge 97110 units 2 "
+                       "minutes 30 modifiers GP), not with 'with'", given.path.span)  # fmt: skip
+            return
+        if field.path in ("visit.id", "visit.case_id", "patient.id", "case.id", "case.patient_id"):
+            self.error(
+                "E013", f"{name} is chosen by the test itself and cannot be set", given.path.span
+            )
+            return
+        if given.value is not None:
+            self.check_value(field, given.value)
+
     # -- whole-block analyses --
 
     def check_block_consistency(self, block: ast.Block) -> None:
@@ -576,6 +630,7 @@ def check(sources: list[SourceFile]) -> tuple[CheckedRules, list[RuleError]]:
     checker.resolve_codesets()
     checker.check_payers()
     checker.check_blocks()
+    checker.check_tests()
     checked = CheckedRules(
         tuple(s.parsed.file for s in sources),
         checker.codesets,

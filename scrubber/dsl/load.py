@@ -24,6 +24,11 @@ def _display(folder: Path, inside: Path) -> str:
     return f"{folder.resolve().name}/{inside.as_posix()}"
 
 
+def _rule_files(folder: Path) -> list[Path]:
+    """The rule files of a folder and the ``.test`` files of rule tests beside them."""
+    return sorted([*folder.glob("*.rules"), *folder.glob("*.test")])
+
+
 def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     """(file, rules folder, shown path) for every rule file named or inside a named folder."""
     found: list[tuple[Path, Path, str]] = []
@@ -33,7 +38,7 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files = sorted(path.glob("*.rules"))
+            files = _rule_files(path)
             if not files:
                 raise UsageError(f"{given}: no .rules files in this folder")
             found += [(f, path, _display(path, Path(f.name))) for f in files]

@@ -38,7 +38,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_LINE_LENGTH = 4000
 MAX_NESTING = 40
 
-_STATEMENT_START = re.compile(r"^[ \t]*(?:(?:codeset|payer|rules|rule)\b|\})", re.MULTILINE)
+_STATEMENT_START = re.compile(r"^[ \t]*(?:(?:codeset|payer|rules|rule|test)\b|\})", re.MULTILINE)
 _DEFINED_NAME = re.compile(r"^[ \t]*(codeset|payer)[ \t]+([A-Za-z][A-Za-z0-9_-]*)")
 _BLOCK_START = re.compile(r"^[ \t]*rules\b")
 _CODESET_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -283,6 +283,68 @@ class _ToAst(Transformer[Token, Any]):
     def set(self, meta: Any, children: list[Any]) -> ast.Set:
         path, value = children
         return ast.Set(self._path(path), value, span=self.span(meta))
+
+    # -- rule tests --
+
+    @v_args(meta=True)
+    def test(self, meta: Any, children: list[Any]) -> ast.RuleTest:
+        name, payer, on, *items = children
+        steps = tuple(i for i in items if not isinstance(i, ast.Expect))
+        expects = tuple(i for i in items if isinstance(i, ast.Expect))
+        day = self._date(on) if on is not None else None
+        return ast.RuleTest(_text(name) or "", str(payer) if payer else None, day, steps, expects,
+                            span=self.span(meta))  # fmt: skip
+
+    @v_args(meta=True)
+    def given(self, meta: Any, children: list[Any]) -> ast.Given:
+        return ast.Given(self._path(children[0]), children[1], span=self.span(meta))
+
+    @v_args(meta=True)
+    def given_missing(self, meta: Any, children: list[Any]) -> ast.Given:
+        return ast.Given(self._path(children[0]), None, span=self.span(meta))
+
+    @v_args(meta=True)
+    def next_visit(self, meta: Any, children: list[Any]) -> ast.NextVisit:
+        return ast.NextVisit(self._date(children[0]) if children[0] else None, span=self.span(meta))
+
+    @v_args(meta=True)
+    def charge(self, meta: Any, children: list[Any]) -> ast.TestCharge:
+        code, units, minutes, *modifiers = children
+        return ast.TestCharge(
+            str(code), int(units), int(minutes) if minutes is not None else None,
+            tuple(str(m) for m in modifiers if m is not None), span=self.span(meta),
+        )  # fmt: skip
+
+    def _expect(
+        self, meta: Any, kind: str, code: Token | None = None, value: Any = None
+    ) -> ast.Expect:
+        return ast.Expect(
+            kind, str(code) if code is not None else None, value, span=self.span(meta)
+        )
+
+    @v_args(meta=True)
+    def expect_units(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "units", children[0], int(children[1]))
+
+    @v_args(meta=True)
+    def expect_not_billed(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "not_billed", children[0])
+
+    @v_args(meta=True)
+    def expect_modifier(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "has_modifier", children[0], str(children[1]))
+
+    @v_args(meta=True)
+    def expect_no_modifier(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "lacks_modifier", children[0], str(children[1]))
+
+    @v_args(meta=True)
+    def expect_held(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "held", None, _text(children[0]))
+
+    @v_args(meta=True)
+    def expect_not_held(self, meta: Any, children: list[Any]) -> ast.Expect:
+        return self._expect(meta, "not_held")
 
     # -- expressions --
 
@@ -544,6 +606,7 @@ def _assemble(
     codesets: list[ast.CodesetDef] = []
     payers: list[ast.PayerDef] = []
     blocks: list[ast.Block] = []
+    tests: list[ast.RuleTest] = []
     open_block: _BlockOpen | None = None
     rules: list[ast.Rule] = []
 
@@ -578,6 +641,13 @@ def _assemble(
             else:
                 close(statement.span)
                 open_block = None
+        elif isinstance(statement, ast.RuleTest):
+            if open_block is not None:
+                errors.append(error_at(
+                    "E003", "a test stands outside rules blocks (close the block with } first)",
+                    statement.span, lines,
+                ))  # fmt: skip
+            tests.append(statement)
         elif isinstance(statement, ast.Rule):
             if open_block is None:
                 errors.append(error_at(
@@ -602,7 +672,7 @@ def _assemble(
             error_at("E003", "this rules block is never closed with }", open_block.span, lines)
         )
         close(None)
-    return ast.RuleFile(file, tuple(codesets), tuple(payers), tuple(blocks))
+    return ast.RuleFile(file, tuple(codesets), tuple(payers), tuple(blocks), tuple(tests))
 
 
 def parse_rules(text: str, file: str = "<rules>") -> ParsedFile:

@@ -128,10 +128,13 @@ class RuleSet:
 
     # -- internals --
 
-    def _state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
+    def payers_of(self, patient: Patient, case: Case, visit: Visit) -> frozenset[str]:
+        """The payers a visit belongs to (always including ``any``)."""
         context = Context(visit, patient, case)
-        payers = frozenset({BUILTIN_PAYER, *(name for name, test in self.payers if test(context))})
-        state = VisitState(visit, order, patient, case, payers)
+        return frozenset({BUILTIN_PAYER, *(name for name, test in self.payers if test(context))})
+
+    def _state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
+        state = VisitState(visit, order, patient, case, self.payers_of(patient, case, visit))
         state.lines = [Line(charge, state, index) for index, charge in enumerate(visit.charges)]
         return state
 
