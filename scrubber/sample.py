@@ -122,9 +122,9 @@ class _Maker:
         zip5 = prefix + f"{rng.randrange(100):02d}"
         medicare = insurance_class is InsuranceClass.MEDICARE
         postal = zip5 + f"{rng.randrange(10000):04d}" if medicare or self.chance(0.4) else zip5
-        if medicare and self.chance(0.08):
+        if medicare and self.chance(0.04):
             postal = zip5  # ZIP+4 missing on a Medicare patient
-        home_type = "home" if not self.chance(0.04) else rng.choice(("work", "billing"))
+        home_type = "home" if not self.chance(0.02) else rng.choice(("work", "billing"))
         addresses = [
             Address(
                 home_type,
@@ -152,11 +152,11 @@ class _Maker:
                 number,
                 primary=True,
                 type="mobile",
-                extension=f"{rng.randrange(100, 999)}" if self.chance(0.04) else None,
+                extension=f"{rng.randrange(100, 999)}" if self.chance(0.02) else None,
             )
         ]
         workers_comp = insurance_class is InsuranceClass.WORKERS_COMP
-        has_ssn = self.chance(0.85 if workers_comp else 0.5)
+        has_ssn = self.chance(0.94 if workers_comp else 0.5)
         birth = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 60))
         if medicare:
             birth = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 20))
@@ -182,7 +182,7 @@ class _Maker:
         if cls is InsuranceClass.WORKERS_COMP:
             cause = RelatedCause.EMPLOYMENT
             injury = start - timedelta(days=rng.randrange(5, 60))
-            claim = f"WC{rng.randrange(10**6):06d}" if not self.chance(0.08) else None
+            claim = f"WC{rng.randrange(10**6):06d}" if not self.chance(0.04) else None
             if self.chance(0.2):
                 insured_is_patient = False
                 if not self.chance(0.3):
@@ -198,7 +198,7 @@ class _Maker:
             state = "AZ" if not self.chance(0.1) else None
         elif self.chance(0.05):
             cause = RelatedCause.OTHER_ACCIDENT
-            injury = start - timedelta(days=rng.randrange(3, 90)) if not self.chance(0.2) else None
+            injury = start - timedelta(days=rng.randrange(3, 90)) if not self.chance(0.1) else None
         auth_required = cls in (
             InsuranceClass.COMMERCIAL,
             InsuranceClass.MEDICAID,
@@ -210,13 +210,13 @@ class _Maker:
             roll = rng.random()
             auth = (
                 None
-                if roll < 0.04
+                if roll < 0.02
                 else f"A{rng.randrange(10**6):06d} "
-                if roll < 0.08
+                if roll < 0.04
                 else f"A{rng.randrange(10**6):06d}."
-                if roll < 0.11
+                if roll < 0.055
                 else "0000"
-                if roll < 0.2
+                if roll < 0.15
                 else f"A{rng.randrange(10**6):06d}"
             )
         subscriber = claim if cls is InsuranceClass.WORKERS_COMP else f"{rng.randrange(10**9):09d}X"
@@ -230,7 +230,7 @@ class _Maker:
             payer_id=payer,
             class_=cls,
             subscriber_id=subscriber,
-            policy_start=date(2026, 1, 1) if not self.chance(0.03) else None,
+            policy_start=date(2026, 1, 1) if not self.chance(0.015) else None,
             policy_end=None,
             claim_number=claim,
             insured_is_patient=insured_is_patient,

@@ -8,7 +8,9 @@ GOLDEN = Path(__file__).parent / "golden" / "check"
 
 def test_bundled_rules_check_clean(capsys):
     assert main(["check"]) == 0
-    assert capsys.readouterr().out.startswith("no problems: 1 file, 10 rules, 3 codesets, 1 payer")
+    assert capsys.readouterr().out.startswith(
+        "no problems: 10 files, 34 rules, 5 codesets, 4 payers"
+    )
 
 
 def test_json_format_lists_every_error_with_positions(capsys, monkeypatch):
@@ -46,8 +48,11 @@ def test_explain_order_lists_the_rules_in_order(capsys):
     assert main(["check", "--explain-order", "medicare"]) == 0
     out = capsys.readouterr().out
     ids = [line.split()[1] for line in out.splitlines() if line.strip()[:1].isdigit()]
-    assert ids[:3] == ["medicare/no-bill", "medicare/estim", "medicare/gp"]
-    assert ids[-1] == "medicare/zip9"
+    # common.rules (payer any) comes before medicare.rules: files apply in name order.
+    assert ids[:2] == ["common/no-bill", "common/do-not-bill"]
+    assert ids.index("common/ssn-fill") < ids.index("medicare/estim")
+    assert ids[-1] == "medicare/kx-2026"
+    assert "commercial/midpoint" not in ids
     assert "payer_rules/medicare.rules:" in out
 
 

@@ -95,7 +95,7 @@ def test_scrub_writes_the_result_and_a_summary(capsys):
     assert set(result) == {"billed", "exceptions", "rejected", "audit"}
     assert [r["path"] for r in result["rejected"]] == ["visits[19]"]
     assert "read from the EMR" in captured.err
-    assert "rejected visits[19] (V25)" in captured.err
+    assert "rejected visits[19] (V28)" in captured.err
 
 
 def test_scrub_with_bad_rules_prints_the_problems_and_writes_nothing(tmp_path, capsys):

@@ -34,7 +34,7 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     found: list[tuple[Path, Path, str]] = []
     if not paths:
         folder = bundled_rules_dir()
-        return [(f, folder, f"payer_rules/{f.name}") for f in sorted(folder.glob("*.rules"))]
+        return [(f, folder, f"payer_rules/{f.name}") for f in _rule_files(folder)]
     for given in paths:
         path = Path(given)
         if path.is_dir():
