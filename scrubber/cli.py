@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scrubber.errors import RuleError, ScrubberError, UsageError
+from scrubber.errors import RuleError, RuleSetError, ScrubberError, UsageError
 from scrubber.io import read_export
 from scrubber.model import Batch
 
@@ -221,6 +221,53 @@ def _cmd_test(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_fmt(args: argparse.Namespace) -> int:
+    import difflib
+
+    from scrubber.dsl.fmt import format_rules
+
+    files: list[Path] = []
+    for given in args.paths:
+        path = Path(given)
+        if path.is_dir():
+            files += sorted([*path.glob("*.rules"), *path.glob("*.test")])
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"scrubber fmt: {given}: no such rule file or folder")
+    changed, problems = [], []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"scrubber fmt: {path}: cannot read ({exc})") from None
+        try:
+            formatted = format_rules(text, str(path))
+        except RuleSetError as exc:
+            problems += list(exc.errors)
+            continue
+        if formatted == text:
+            continue
+        changed.append(path)
+        if args.diff:
+            sys.stdout.writelines(difflib.unified_diff(
+                text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+                f"{path}", f"{path} (formatted)",
+            ))  # fmt: skip
+        if not args.check and not args.diff:
+            path.write_text(formatted, encoding="utf-8")
+    for error in problems:
+        print(error.format(), file=sys.stderr)
+    verb = "would reformat" if args.check or args.diff else "reformatted"
+    for path in changed:
+        print(f"{verb} {path}", file=sys.stderr)
+    print(f"{len(files) - len(changed) - len(problems)} file(s) already formatted, {len(changed)} {verb}",
+          file=sys.stderr)  # fmt: skip
+    if problems:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if changed and (args.check or args.diff) else EXIT_OK
+
+
 def _cmd_balance(args: argparse.Namespace) -> int:
     from scrubber.balance import balance
     from scrubber.io import read_result
@@ -327,6 +374,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     test.set_defaults(run=_cmd_test)
+
+    fmt = commands.add_parser("fmt", help="rewrite rule files in the one canonical layout")
+    fmt.add_argument("paths", nargs="+", help="rule files or folders")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file would change"
+    )
+    fmt.add_argument("--diff", action="store_true", help="change nothing; print what would change")
+    fmt.set_defaults(run=_cmd_fmt)
 
     balance = commands.add_parser("balance", help="explain every EMR-vs-billing difference")
     balance.add_argument("export", help="the EMR export that was scrubbed")

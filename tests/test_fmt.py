@@ -1,0 +1,65 @@
+"""scrubber fmt: one canonical layout that never changes meaning."""
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis.extra.lark import from_lark
+from test_dsl import _spaced_terminals
+
+from scrubber.cli import main
+from scrubber.dsl.fmt import format_rules
+from scrubber.dsl.parse import parse_rules, parser
+
+BUNDLED = Path(__file__).resolve().parent.parent / "payer_rules"
+RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
+
+
+def _same_meaning(text: str) -> None:
+    formatted = format_rules(text)
+    assert parse_rules(formatted).file == parse_rules(text).file
+    assert format_rules(formatted) == formatted
+
+
+@RELAXED
+@given(text=from_lark(parser(), explicit=_spaced_terminals()))
+def test_fmt_keeps_the_meaning_and_is_idempotent(text):
+    assume(not parse_rules(text).errors)
+    _same_meaning(text)
+
+
+def test_the_bundled_files_are_formatted():
+    for path in [*BUNDLED.glob("*.rules"), *BUNDLED.glob("*.test")]:
+        text = path.read_text(encoding="utf-8")
+        assert format_rules(text, str(path)) == text, f"run: scrubber fmt {path}"
+
+
+def test_comments_and_descriptions_are_kept():
+    text = (
+        "# header\n\n# about the codes\ncodeset a = 97110   # trailing\n"
+        'rules any {\n  # inside\n  rule x "Keep me": drop 97110\n  # last\n}\n# end\n'
+    )
+    formatted = format_rules(text)
+    for comment in ("# header", "# about the codes", "# trailing", "# inside", "# last", "# end"):
+        assert comment in formatted
+    assert 'rule x "Keep me":' in formatted
+    _same_meaning(text)
+
+
+def test_parentheses_that_matter_stay():
+    text = ("rules any { rule x: drop 97110 when (charge.units > 1 or charge.units < 0) and "
+            "not (provider.role = \"PT\" or charge.minutes > 3) or (charge.units = 2 or charge.units = 3) }")  # fmt: skip
+    _same_meaning(text)
+
+
+def test_fmt_cli_check_diff_and_write(tmp_path, capsys):
+    path = tmp_path / "a.rules"
+    path.write_text("rules any{rule x:drop NORCM}\n", encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 1
+    assert main(["fmt", "--diff", str(path)]) == 1
+    assert "+    rule x:" in capsys.readouterr().out
+    assert main(["fmt", str(path)]) == 0
+    assert path.read_text(encoding="utf-8") == "rules any {\n    rule x:\n        drop NORCM\n}\n"
+    assert main(["fmt", "--check", str(path)]) == 0
+    (tmp_path / "bad.rules").write_text("rules any { rule x drop }\n", encoding="utf-8")
+    assert main(["fmt", str(tmp_path)]) == 2
+    assert "E001" in capsys.readouterr().err
