@@ -268,6 +268,17 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if changed and (args.check or args.diff) else EXIT_OK
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from scrubber.dsl.load import load_checked
+    from scrubber.engine import RuleSet
+    from scrubber.explain import explain_visit
+
+    checked = load_checked([args.rules] if args.rules else [])
+    lines = explain_visit(checked, RuleSet.compile(checked), read_export(args.export), args.visit)
+    print("\n".join(lines))
+    return EXIT_OK
+
+
 def _cmd_balance(args: argparse.Namespace) -> int:
     from scrubber.balance import balance
     from scrubber.io import read_result
@@ -374,6 +385,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
     test.set_defaults(run=_cmd_test)
+
+    explain = commands.add_parser("explain", help="for one visit, what every rule did or why not")
+    explain.add_argument("export", help="the EMR export")
+    explain.add_argument("--visit", required=True, metavar="ID", help="the visit to explain")
+    explain.add_argument("--rules", help="folder of .rules files (default: the bundled rules)")
+    explain.set_defaults(run=_cmd_explain)
 
     fmt = commands.add_parser("fmt", help="rewrite rule files in the one canonical layout")
     fmt.add_argument("paths", nargs="+", help="rule files or folders")
