@@ -1,0 +1,63 @@
+"""Syntax highlighting of rule files for Pygments (docs, ``pygmentize``).
+
+Registered as the Pygments lexer ``scrubber-rules`` (``*.rules``, ``*.test``) through the
+``pygments.lexers`` entry point. Pygments is only needed when this module is used.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pygments.lexer import RegexLexer, bygroups, words
+from pygments.token import (
+    Comment,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    Text,
+    Whitespace,
+)
+
+__all__ = ["RulesLexer"]
+
+KEYWORDS = (
+    "codeset", "payer", "rules", "rule", "effective", "through", "when", "unless", "limit",
+    "total", "of", "to", "units", "unit", "per", "by", "minutes", "using", "table", "add",
+    "remove", "modifier", "from", "replace", "with", "drop", "deny", "hold", "for", "set", "any",
+    "test", "without", "next", "charge", "expect", "held", "billed", "lacks", "on", "modifiers",
+)  # fmt: skip
+OPERATORS = ("and", "or", "not", "in", "matches", "is", "missing", "present", "has")
+
+
+class RulesLexer(RegexLexer):
+    name = "scrubber rules"
+    aliases: ClassVar[list[str]] = ["scrubber-rules", "payer-rules"]
+    filenames: ClassVar[list[str]] = ["*.rules", "*.test"]
+    url = "https://github.com/"
+
+    tokens: ClassVar[dict[str, list[object]]] = {
+        "root": [
+            (r"\s+", Whitespace),
+            (r"#.*$", Comment.Single),
+            (r'"[^"\n]*"', String.Double),
+            (
+                r"(matches)(\s+)(/(?:\\.|[^\\/\n])+/)",
+                bygroups(Operator.Word, Whitespace, String.Regex),
+            ),
+            (r"[0-9]{4}-[0-9]{2}-[0-9]{2}\b", Number.Other),
+            (r"\b[A-Z0-9]{5}\b", Name.Constant),
+            (r"\b[A-Z0-9]{2}\b", Name.Attribute),
+            (r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", Name.Variable),
+            (words(OPERATORS, suffix=r"\b"), Operator.Word),
+            (words(("true", "false"), suffix=r"\b"), Keyword.Constant),
+            (words(KEYWORDS, suffix=r"\b"), Keyword),
+            (r"-?[0-9]+(?:\.[0-9]+)?", Number),
+            (r"<=|>=|!=|=|<|>|\.\.", Operator),
+            (r"[{}\[\]():,]", Punctuation),
+            (r"[A-Za-z][A-Za-z0-9_-]*", Name),
+            (r".", Text),
+        ],
+    }
