@@ -66,6 +66,7 @@ __all__ = [
     "mask_ssn",
     "parse_export",
     "read_export",
+    "read_result",
     "write_export",
 ]
 

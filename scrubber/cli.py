@@ -36,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_scrub(args: argparse.Namespace) -> int:
     from scrubber.dsl.load import check_paths
     from scrubber.engine import RuleSet
-    from scrubber.io import dumps_audit, dumps_result
+    from scrubber.results import dumps_audit, dumps_result
 
     checked, errors = check_paths([args.rules] if args.rules else [])
     if errors:
@@ -281,8 +281,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_balance(args: argparse.Namespace) -> int:
     from scrubber.balance import balance
-    from scrubber.io import read_result
     from scrubber.report import render_csv, render_html, render_json, render_table
+    from scrubber.results import read_result
 
     batch = read_export(args.export)
     result = read_result(args.result)

@@ -8,10 +8,8 @@ exact path of the value, and the record holding it is rejected while the rest of
 
 from __future__ import annotations
 
-import csv
 import difflib
 import enum
-import io
 import json
 import re
 import sys
@@ -35,7 +33,6 @@ from scrubber.errors import ExportReadError
 from scrubber.model import (
     Batch,
     Case,
-    Charge,
     Insurance,
     InsuranceClass,
     NoteType,
@@ -47,19 +44,13 @@ from scrubber.model import (
 )
 
 __all__ = [
-    "AUDIT_COLUMNS",
     "ExportFormat",
     "LineRecord",
-    "audit_record",
     "converter",
-    "dumps_audit",
     "dumps_export",
-    "dumps_result",
     "iter_jsonl",
     "parse_export",
     "read_export",
-    "read_result",
-    "result_document",
     "write_export",
 ]
 
@@ -212,7 +203,7 @@ def make_converter() -> cattrs.Converter:
 converter = make_converter()
 
 
-def _messages(exc: BaseException, path: str) -> list[str]:
+def validation_messages(exc: BaseException, path: str) -> list[str]:
     """Flatten cattrs' exception groups into ``path: message`` lines, in document order."""
     if isinstance(exc, ClassValidationError | IterableValidationError):
         out: list[str] = []
@@ -224,9 +215,9 @@ def _messages(exc: BaseException, path: str) -> list[str]:
                 sub_path = f"{path}[{note.index}]"
             else:  # pragma: no cover - cattrs attaches only these two notes
                 sub_path = path
-            out.extend(_messages(sub, sub_path))
+            out.extend(validation_messages(sub, sub_path))
         for sub in without:
-            out.extend(_messages(sub, path))
+            out.extend(validation_messages(sub, path))
         return out
     if isinstance(exc, KeyError):
         return [f"{path}: required value is missing"]
@@ -239,7 +230,7 @@ def _structure(raw: Any, cls: type[_T], path: str) -> _T | list[str]:
     try:
         return converter.structure(raw, cls)
     except Exception as exc:
-        return _messages(exc, path)
+        return validation_messages(exc, path)
 
 
 def _raw_id(raw: Any) -> str | None:
@@ -384,7 +375,7 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _loads(text: str) -> Any:
+def loads_exact(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
@@ -401,7 +392,7 @@ def iter_jsonl(lines: Iterable[str], source: str = "export") -> Iterator[LineRec
             continue
         where = f"line {number}"
         try:
-            raw = _loads(text)
+            raw = loads_exact(text)
         except ValueError as exc:
             yield Rejected(where, None, (f"{where}: not valid JSON: {exc}",))
             continue
@@ -472,7 +463,7 @@ def _batch_from_lines(records: Iterable[LineRecord | Rejected]) -> Batch:
     return Batch(tuple(patients.values()), tuple(cases.values()), tuple(visits), tuple(rejected))
 
 
-def _read_text(source: str | Path | IO[str]) -> tuple[str, str]:
+def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
     if not isinstance(source, str | Path):
         return source.read(), str(getattr(source, "name", "<stream>"))
     if str(source) == "-":
@@ -497,7 +488,7 @@ def _guess_format(text: str, name: str) -> ExportFormat:
         return "json"
     first = text.lstrip().split("\n", 1)[0]
     try:
-        head = _loads(first)
+        head = loads_exact(first)
     except ValueError:
         return "json"
     return "jsonl" if isinstance(head, dict) and "visit" in head else "json"
@@ -509,7 +500,7 @@ def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = N
     The format is JSON unless ``format`` says otherwise, the name ends in ``.jsonl``/``.ndjson``,
     or the first line is a complete JSON Lines record.
     """
-    text, name = _read_text(source)
+    text, name = read_source_text(source)
     chosen = format or _guess_format(text, name)
     if chosen == "jsonl":
         # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
@@ -519,7 +510,7 @@ def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = N
     if not text.strip():
         raise ExportReadError(name, "the export is empty")
     try:
-        document = _loads(text)
+        document = loads_exact(text)
     except ValueError as exc:
         raise ExportReadError(name, f"not valid JSON: {exc}") from None
     return parse_export(document, name)
@@ -535,7 +526,7 @@ def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:
         }
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
@@ -545,11 +536,11 @@ def dumps_export(batch: Batch, format: ExportFormat = "json", *, indent: int | N
     """The export as text. JSON Lines are sorted by date of service, as streaming requires."""
     if format == "jsonl":
         return "".join(
-            json.dumps(line, ensure_ascii=False, default=_json_default) + "\n"
+            json.dumps(line, ensure_ascii=False, default=json_default) + "\n"
             for line in _visit_lines(batch)
         )
     document = export_document(batch)
-    return json.dumps(document, ensure_ascii=False, indent=indent, default=_json_default) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=indent, default=json_default) + "\n"
 
 
 def export_document(batch: Batch) -> dict[str, Any]:
@@ -570,120 +561,3 @@ def write_export(batch: Batch, target: str | Path | IO[str], format: ExportForma
         sys.stdout.write(text)
     else:
         Path(target).write_text(text, encoding="utf-8")
-
-
-# ---- scrub results ---------------------------------------------------------------------------
-
-AUDIT_COLUMNS = (
-    "seq", "visit_id", "charge_id", "patient_id", "date_of_service", "payer", "cpt", "rule",
-    "source", "action", "field", "before", "after", "units_delta", "units", "message",
-)  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def audit_record(entry: Any) -> dict[str, Any]:
-    """One audit entry as a JSON object, keys in the documented order."""
-    return {name: _plain(getattr(entry, name)) for name in AUDIT_COLUMNS}
-
-
-def result_document(result: Any) -> dict[str, Any]:
-    """The scrub result as DESIGN §5 lays it out (plus each held visit's scrubbed charges)."""
-    return {
-        "billed": [converter.unstructure(v, Visit) for v in result.billed],
-        "exceptions": [
-            {
-                "visit_id": held.visit_id,
-                "patient_id": held.patient_id,
-                "date_of_service": held.date_of_service.isoformat(),
-                "reasons": [
-                    {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
-                ],
-                "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
-            }
-            for held in result.exceptions
-        ],
-        "rejected": [
-            {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in result.rejected
-        ],
-        "audit": [audit_record(entry) for entry in result.audit],
-    }
-
-
-def dumps_result(result: Any) -> str:
-    """Deterministic JSON: the same export and rules give the same bytes."""
-    return (
-        json.dumps(result_document(result), ensure_ascii=False, indent=2, default=_json_default)
-        + "\n"
-    )
-
-
-def dumps_audit(entries: Iterable[Any], format: Literal["json", "jsonl", "csv"]) -> str:
-    records = [audit_record(entry) for entry in entries]
-    if format == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    if format == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({
-            k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()
-        })  # fmt: skip
-    return buffer.getvalue()
-
-
-def read_result(source: str | Path | IO[str]) -> Any:
-    """Read a scrub result written by ``scrubber scrub`` back into a ``ScrubResult``.
-
-    Raises ``ExportReadError`` when the file is not such a result; balancing works on results
-    read back exactly as on results fresh from the engine.
-    """
-    from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
-
-    text, name = _read_text(source)
-    try:
-        document = _loads(text)
-    except ValueError as exc:
-        raise ExportReadError(name, f"not valid JSON: {exc}") from None
-    if not isinstance(document, dict) or not all(
-        isinstance(document.get(key), list) for key in ("billed", "exceptions", "rejected", "audit")
-    ):
-        raise ExportReadError(
-            name, "not a scrub result: expected billed, exceptions, rejected and audit lists"
-        )
-    try:
-        billed = converter.structure(document["billed"], tuple[Visit, ...])
-        exceptions = tuple(
-            HeldVisit(
-                str(held["visit_id"]), str(held["patient_id"]), date.fromisoformat(held["date_of_service"]),
-                tuple(HoldReason(r["rule"], r["source"], r["message"]) for r in held["reasons"]),
-                converter.structure(held.get("charges", []), tuple[Charge, ...]),
-            )
-            for held in document["exceptions"]
-        )  # fmt: skip
-        rejected = tuple(
-            Rejected(r["path"], r.get("id"), tuple(r["errors"])) for r in document["rejected"]
-        )
-        audit = tuple(
-            AuditEntry(**{**entry, "date_of_service": date.fromisoformat(entry["date_of_service"]),
-                          "units_delta": int(entry["units_delta"])})
-            for entry in document["audit"]
-        )  # fmt: skip
-    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
-        detail = (
-            "; ".join(_messages(exc, "result"))
-            if isinstance(exc, cattrs.BaseValidationError)
-            else repr(exc)
-        )
-        raise ExportReadError(name, f"not a scrub result ({detail})") from None
-    return ScrubResult(billed, exceptions, rejected, audit)

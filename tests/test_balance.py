@@ -15,10 +15,11 @@ from test_engine_properties import _compile
 
 from scrubber.balance import balance
 from scrubber.cli import main
-from scrubber.io import dumps_result, read_export, read_result
+from scrubber.io import read_export
 from scrubber.load import load_rules
 from scrubber.model import Batch
 from scrubber.report import render_csv, render_html, render_json, render_table
+from scrubber.results import dumps_result, read_result
 
 GOLDEN = Path(__file__).parent / "golden" / "balance"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)

@@ -11,8 +11,9 @@ from strategies import rule_batches, rule_texts
 
 from scrubber.dsl.load import check_paths
 from scrubber.engine import RuleSet
-from scrubber.io import dumps_export, dumps_result, iter_jsonl
+from scrubber.io import dumps_export, iter_jsonl
 from scrubber.model import Batch
+from scrubber.results import dumps_result
 
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from engine_helpers import check_conservation
 
-from scrubber.io import dumps_result, read_export
+from scrubber.io import read_export
 from scrubber.load import load_rules
+from scrubber.results import dumps_result
 
 GOLDEN = Path(__file__).parent / "golden" / "scrub"
 CASES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())

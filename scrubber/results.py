@@ -1,0 +1,144 @@
+"""Writing and reading scrub results: the result document of DESIGN §5 and the audit trail.
+
+Typed against ``scrubber.audit`` (the engine's output), with the export's converter for visits
+and charges, so a result read back from JSON equals the one the engine produced.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import cattrs
+
+from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.errors import ExportReadError
+from scrubber.io import converter, json_default, loads_exact, read_source_text, validation_messages
+from scrubber.model import Charge, Rejected, Visit
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "audit_record",
+    "dumps_audit",
+    "dumps_result",
+    "read_result",
+    "result_document",
+]
+
+AUDIT_COLUMNS = (
+    "seq", "visit_id", "charge_id", "patient_id", "date_of_service", "payer", "cpt", "rule",
+    "source", "action", "field", "before", "after", "units_delta", "units", "message",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def audit_record(entry: AuditEntry) -> dict[str, Any]:
+    """One audit entry as a JSON object, keys in the documented order."""
+    return {name: _plain(getattr(entry, name)) for name in AUDIT_COLUMNS}
+
+
+def result_document(result: ScrubResult) -> dict[str, Any]:
+    """The scrub result as DESIGN §5 lays it out (plus each held visit's scrubbed charges)."""
+    return {
+        "billed": [converter.unstructure(v, Visit) for v in result.billed],
+        "exceptions": [
+            {
+                "visit_id": held.visit_id,
+                "patient_id": held.patient_id,
+                "date_of_service": held.date_of_service.isoformat(),
+                "reasons": [
+                    {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
+                ],
+                "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
+            }
+            for held in result.exceptions
+        ],
+        "rejected": [
+            {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in result.rejected
+        ],
+        "audit": [audit_record(entry) for entry in result.audit],
+    }
+
+
+def dumps_result(result: ScrubResult) -> str:
+    """Deterministic JSON: the same export and rules give the same bytes."""
+    return (
+        json.dumps(result_document(result), ensure_ascii=False, indent=2, default=json_default)
+        + "\n"
+    )
+
+
+def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
+    records = [audit_record(entry) for entry in entries]
+    if format == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if format == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({
+            k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()
+        })  # fmt: skip
+    return buffer.getvalue()
+
+
+def read_result(source: str | Path | IO[str]) -> ScrubResult:
+    """Read a scrub result written by ``scrubber scrub`` back into a ``ScrubResult``.
+
+    Raises ``ExportReadError`` when the file is not such a result; balancing works on results
+    read back exactly as on results fresh from the engine.
+    """
+    text, name = read_source_text(source)
+    try:
+        document = loads_exact(text)
+    except ValueError as exc:
+        raise ExportReadError(name, f"not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or not all(
+        isinstance(document.get(key), list) for key in ("billed", "exceptions", "rejected", "audit")
+    ):
+        raise ExportReadError(
+            name, "not a scrub result: expected billed, exceptions, rejected and audit lists"
+        )
+    try:
+        billed = converter.structure(document["billed"], tuple[Visit, ...])
+        exceptions = tuple(
+            HeldVisit(
+                str(held["visit_id"]), str(held["patient_id"]), date.fromisoformat(held["date_of_service"]),
+                tuple(HoldReason(r["rule"], r["source"], r["message"]) for r in held["reasons"]),
+                converter.structure(held.get("charges", []), tuple[Charge, ...]),
+            )
+            for held in document["exceptions"]
+        )  # fmt: skip
+        rejected = tuple(
+            Rejected(r["path"], r.get("id"), tuple(r["errors"])) for r in document["rejected"]
+        )
+        audit = tuple(
+            AuditEntry(**{**entry, "date_of_service": date.fromisoformat(entry["date_of_service"]),
+                          "units_delta": int(entry["units_delta"])})
+            for entry in document["audit"]
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
+        detail = (
+            "; ".join(validation_messages(exc, "result"))
+            if isinstance(exc, cattrs.BaseValidationError)
+            else repr(exc)
+        )
+        raise ExportReadError(name, f"not a scrub result ({detail})") from None
+    return ScrubResult(billed, exceptions, rejected, audit)
