@@ -376,6 +376,7 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads_exact(text: str) -> Any:
+    """JSON with every number that has a fraction read as an exact ``Decimal``, never a float."""
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
