@@ -8,6 +8,7 @@ can never be accepted by one and unknown to the other.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -65,12 +66,22 @@ class Field:
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
-    def get(obj: Any) -> Any:
+    def walk(obj: Any) -> Any:
         for name in names:
             if obj is None:
                 return None
             obj = getattr(obj, name)
         return obj
+
+    fast = operator.attrgetter(".".join(names))
+
+    def get(obj: Any) -> Any:
+        # attrgetter runs in C; a missing optional parent (no primary address) raises, and the
+        # careful walk then says the value is missing.
+        try:
+            return fast(obj)
+        except AttributeError:
+            return walk(obj)
 
     return get
 

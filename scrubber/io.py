@@ -14,8 +14,10 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar, get_args, get_origin
 
@@ -29,6 +31,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from scrubber.bulk import dumps_json, fast_loads, paused_gc
 from scrubber.errors import ExportReadError
 from scrubber.model import (
     Batch,
@@ -63,12 +66,25 @@ _JSON_NAMES = {attr: name for renames in _RENAMES.values() for attr, name in ren
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+class InexactNumber(Exception):
+    """A number with a fraction reached a value that must be exact (money, or a value shown in a
+    message) after the fast parser made it a binary float: the text must be parsed again with
+    exact decimals."""
+
+
 class _BadValue(ValueError):
     """A value of the wrong kind; its message is complete and goes to the user as it is."""
 
 
+#: True while structuring a document that orjson parsed: a float there stands for digits the text
+#: holds exactly, so it is read again rather than shown or used as money.
+_FROM_FAST_PARSE: ContextVar[bool] = ContextVar("scrubber_fast_parse", default=False)
+
+
 def _shown(value: Any) -> str:
     """The value as the user wrote it in JSON, shortened so a huge blob cannot flood a report."""
+    if isinstance(value, float) and _FROM_FAST_PARSE.get():
+        raise InexactNumber  # show the digits as written, not the float's
     if isinstance(value, Decimal):
         text = str(value)
     elif isinstance(value, dict):
@@ -109,6 +125,8 @@ def _structure_date(value: Any, _: type) -> date:
 
 
 def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, float) and _FROM_FAST_PARSE.get():
+        raise InexactNumber
     bad = _BadValue(f'expected an amount such as "1200.00", got {_shown(value)}')
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise bad
@@ -144,9 +162,11 @@ def _is_homogeneous_tuple(t: Any) -> bool:
     return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
 
 
-def make_converter() -> cattrs.Converter:
-    """Build the strict converter; ``converter`` below is the one instance everyone shares."""
-    conv = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+def make_converter(detailed: bool = True) -> cattrs.Converter:
+    """Build the strict converter. ``converter`` below is the one everyone shares; a second one
+    without detailed validation reads good records faster, and only a record it refuses is read
+    again by the detailed one, for messages with paths."""
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_count)
     conv.register_structure_hook(bool, _structure_bool)
@@ -201,6 +221,13 @@ def make_converter() -> cattrs.Converter:
 
 
 converter = make_converter()
+_fast_converter = make_converter(detailed=False)
+
+
+def _inexact_inside(exc: BaseException) -> bool:
+    if isinstance(exc, InexactNumber):
+        return True
+    return any(_inexact_inside(sub) for sub in getattr(exc, "exceptions", ()))
 
 
 def validation_messages(exc: BaseException, path: str) -> list[str]:
@@ -228,8 +255,14 @@ def validation_messages(exc: BaseException, path: str) -> list[str]:
 
 def _structure(raw: Any, cls: type[_T], path: str) -> _T | list[str]:
     try:
+        return _fast_converter.structure(raw, cls)
+    except Exception:
+        pass
+    try:
         return converter.structure(raw, cls)
     except Exception as exc:
+        if _inexact_inside(exc):
+            raise InexactNumber from None
         return validation_messages(exc, path)
 
 
@@ -380,6 +413,22 @@ def loads_exact(text: str) -> Any:
     return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
 
 
+def _loads_fast(text: str) -> tuple[Any, bool]:
+    """JSON parsed by orjson when installed, and whether it was: numbers with a fraction then
+    come back as floats, and a record that meets one raises ``InexactNumber`` so that the text
+    is parsed again exactly."""
+    fast = fast_loads(text)
+    return (loads_exact(text), False) if fast is NotImplemented else (fast, True)
+
+
+def _with_fast_parse(fast: bool, work: Callable[[], _T]) -> _T:
+    token = _FROM_FAST_PARSE.set(fast)
+    try:
+        return work()
+    finally:
+        _FROM_FAST_PARSE.reset(token)
+
+
 def iter_jsonl(lines: Iterable[str], source: str = "export") -> Iterator[LineRecord | Rejected]:
     """Read a JSON Lines export one visit at a time (for streaming large exports).
 
@@ -391,41 +440,42 @@ def iter_jsonl(lines: Iterable[str], source: str = "export") -> Iterator[LineRec
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
-        where = f"line {number}"
         try:
-            raw = loads_exact(text)
+            raw, fast = _loads_fast(text)
+            yield _with_fast_parse(fast, partial(_line_record, raw, number, ledger))
+        except InexactNumber:
+            yield _line_record(loads_exact(text), number, ledger)
         except ValueError as exc:
+            where = f"line {number}"
             yield Rejected(where, None, (f"{where}: not valid JSON: {exc}",))
-            continue
-        if not isinstance(raw, dict):
-            yield Rejected(
-                where,
-                None,
-                (f"{where}: expected an object with patient, case and visit, got {_shown(raw)}",),
-            )
-            continue
-        errors: list[str] = []
-        parts: dict[str, Any] = {}
-        for key, cls in (("patient", Patient), ("case", Case), ("visit", Visit)):
-            value = (
-                _structure(raw.get(key), cls, f"{where}: {key}")
-                if key in raw
-                else [f"{where}: {key}: required value is missing"]
-            )
-            if isinstance(value, list):
-                errors.extend(value)
-            else:
-                parts[key] = value
-        if not errors:
-            errors = _line_consistency(ledger, parts, where)
-        if errors:
-            yield Rejected(where, _raw_id(raw.get("visit")), tuple(errors))
-            continue
-        patient, case, visit = parts["patient"], parts["case"], parts["visit"]
-        ledger.patients.setdefault(patient.id, (patient, where))
-        ledger.cases.setdefault(case.id, (case, where))
-        ledger.accept_visit(visit, where)
-        yield LineRecord(number, patient, case, visit)
+
+
+def _line_record(raw: Any, number: int, ledger: _Ledger) -> LineRecord | Rejected:
+    where = f"line {number}"
+    if not isinstance(raw, dict):
+        message = f"{where}: expected an object with patient, case and visit, got {_shown(raw)}"
+        return Rejected(where, None, (message,))
+    errors: list[str] = []
+    parts: dict[str, Any] = {}
+    for key, cls in (("patient", Patient), ("case", Case), ("visit", Visit)):
+        value = (
+            _structure(raw.get(key), cls, f"{where}: {key}")
+            if key in raw
+            else [f"{where}: {key}: required value is missing"]
+        )
+        if isinstance(value, list):
+            errors.extend(value)
+        else:
+            parts[key] = value
+    if not errors:
+        errors = _line_consistency(ledger, parts, where)
+    if errors:
+        return Rejected(where, _raw_id(raw.get("visit")), tuple(errors))
+    patient, case, visit = parts["patient"], parts["case"], parts["visit"]
+    ledger.patients.setdefault(patient.id, (patient, where))
+    ledger.cases.setdefault(case.id, (case, where))
+    ledger.accept_visit(visit, where)
+    return LineRecord(number, patient, case, visit)
 
 
 def _line_consistency(ledger: _Ledger, parts: dict[str, Any], where: str) -> list[str]:
@@ -502,6 +552,11 @@ def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = N
     or the first line is a complete JSON Lines record.
     """
     text, name = read_source_text(source)
+    with paused_gc():
+        return _read_text_export(text, name, format)
+
+
+def _read_text_export(text: str, name: str, format: ExportFormat | None) -> Batch:
     chosen = format or _guess_format(text, name)
     if chosen == "jsonl":
         # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
@@ -511,10 +566,12 @@ def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = N
     if not text.strip():
         raise ExportReadError(name, "the export is empty")
     try:
-        document = loads_exact(text)
+        document, fast = _loads_fast(text)
+        return _with_fast_parse(fast, partial(parse_export, document, name))
+    except InexactNumber:
+        return parse_export(loads_exact(text), name)
     except ValueError as exc:
         raise ExportReadError(name, f"not valid JSON: {exc}") from None
-    return parse_export(document, name)
 
 
 def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:
@@ -530,6 +587,8 @@ def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:
 def json_default(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, date):
+        return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
@@ -541,6 +600,8 @@ def dumps_export(batch: Batch, format: ExportFormat = "json", *, indent: int | N
             for line in _visit_lines(batch)
         )
     document = export_document(batch)
+    if indent == 2:
+        return dumps_json(document, json_default) + "\n"
     return json.dumps(document, ensure_ascii=False, indent=indent, default=json_default) + "\n"
 
 

@@ -11,13 +11,13 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import cattrs
 
 from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.bulk import dumps_json, paused_gc
 from scrubber.errors import ExportReadError
 from scrubber.io import converter, json_default, loads_exact, read_source_text, validation_messages
 from scrubber.model import Charge, Rejected, Visit
@@ -31,25 +31,14 @@ __all__ = [
     "result_document",
 ]
 
-AUDIT_COLUMNS = (
-    "seq", "visit_id", "charge_id", "patient_id", "date_of_service", "payer", "cpt", "rule",
-    "source", "action", "field", "before", "after", "units_delta", "units", "message",
-)  # fmt: skip
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
+#: the columns of the written audit: the fields of an entry, in order
+AUDIT_COLUMNS: tuple[str, ...] = AuditEntry._fields
 
 
 def audit_record(entry: AuditEntry) -> dict[str, Any]:
-    """One audit entry as a JSON object, keys in the documented order."""
-    return {name: _plain(getattr(entry, name)) for name in AUDIT_COLUMNS}
+    """One audit entry as a JSON object, keys in the documented order. Its values are already
+    plain (text, numbers, lists of modifiers, the date for the encoder), so it is a zip."""
+    return dict(zip(AUDIT_COLUMNS, entry, strict=True))
 
 
 def result_document(result: ScrubResult) -> dict[str, Any]:
@@ -77,18 +66,16 @@ def result_document(result: ScrubResult) -> dict[str, Any]:
 
 def dumps_result(result: ScrubResult) -> str:
     """Deterministic JSON: the same export and rules give the same bytes."""
-    return (
-        json.dumps(result_document(result), ensure_ascii=False, indent=2, default=json_default)
-        + "\n"
-    )
+    with paused_gc():
+        return dumps_json(result_document(result), json_default) + "\n"
 
 
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
     records = [audit_record(entry) for entry in entries]
     if format == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        return "".join(json.dumps(r, ensure_ascii=False, default=json_default) + "\n" for r in records)
     if format == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(records, ensure_ascii=False, indent=2, default=json_default) + "\n"
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -102,6 +102,21 @@ class PairTable:
         eq=False, repr=False
     )
 
+    def indicator(self, column1: str, column2: str, on: date) -> str | None:
+        """The modifier indicator of the edit (column1, column2) in effect on ``on``, or None.
+
+        One dictionary lookup per pair of codes actually billed together: the cost does not
+        grow with the size of the table.
+        """
+        periods = self.by_column2.get(column2, {}).get(column1)
+        if periods is None:
+            return None
+        day = _day(on)
+        for effective, deleted, indicator in periods:
+            if effective <= day < deleted:
+                return indicator
+        return None
+
     def edits(self, column2: str, on: date) -> Iterator[tuple[str, str]]:
         """(column 1, modifier indicator) of the edits that deny ``column2`` on day ``on``."""
         day = _day(on)

@@ -98,3 +98,15 @@ def test_a_bad_date_repeated_is_reported_on_each_line(tmp_path):
     with pytest.raises(TableError) as info:
         load_pair_table(_file(tmp_path, text))
     assert [(p.line, p.column) for p in info.value.problems] == [(2, 14), (3, 14)]
+
+
+def test_indicator_looks_up_one_pair_on_a_day(tmp_path):
+    text = (
+        "Column 1,Column 2,x,Effective Date,Deletion Date,Modifier,Rationale\n"
+        "97530,97164,,20200101,20260301,1,x\n97530,97164,,20260401,*,0,x\n"
+    )
+    table = load_pair_table(_file(tmp_path, text))
+    assert table.indicator("97530", "97164", date(2026, 2, 1)) == "1"
+    assert table.indicator("97530", "97164", date(2026, 3, 15)) is None
+    assert table.indicator("97530", "97164", date(2026, 5, 1)) == "0"
+    assert table.indicator("97110", "97164", date(2026, 5, 1)) is None

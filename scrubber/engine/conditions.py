@@ -1,6 +1,6 @@
 """Conditions compiled once into Python closures, so nothing is parsed or compiled per charge.
 
-A condition reads a ``Context``: the current state of the charge line (after earlier rules), its
+A condition reads a ``Reader``: the current state of the charge line (after earlier rules), its
 visit, and the visit's patient and case. A missing value (None, or an empty list) makes every
 comparison false; only ``is missing`` is true for it (DESIGN §4).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -18,18 +18,33 @@ from scrubber.dsl import ast
 from scrubber.fields import FIELDS, Field, Subject
 from scrubber.model import Case, Charge, Patient, Visit
 
-__all__ = ["Context", "Predicate", "compile_condition", "compile_expr", "read"]
+__all__ = ["Context", "Predicate", "Reader", "compile_condition", "compile_expr", "read"]
+
+
+class Reader(Protocol):
+    """What a condition reads. The engine's lines and visit states are readers themselves."""
+
+    @property
+    def visit(self) -> Visit: ...
+    @property
+    def patient(self) -> Patient: ...
+    @property
+    def case(self) -> Case: ...
+    @property
+    def charge(self) -> Charge | None: ...
 
 
 @attrs.define(slots=True)
 class Context:
+    """A reader built from plain records (for payer matching and ``scrubber explain``)."""
+
     visit: Visit
     patient: Patient
     case: Case
     charge: Charge | None = None
 
 
-Predicate = Callable[[Context], bool]
+Predicate = Callable[[Reader], bool]
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt,
@@ -37,7 +52,7 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }  # fmt: skip
 
 
-def read(field: Field) -> Callable[[Context], Any]:
+def read(field: Field) -> Callable[[Reader], Any]:
     """A reader for one field of a context."""
     get = field.get
     if field.subject is Subject.CHARGE:

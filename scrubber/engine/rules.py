@@ -54,7 +54,7 @@ class CompiledRule:
             return False
         if self.codes is not None and line.charge.cpt not in self.codes:
             return False
-        return self.condition is None or self.condition(line.context())
+        return self.condition is None or self.condition(line)
 
     def selected(self, visits: Iterable[VisitState]) -> list[Line]:
         return [line for visit in visits for line in visit.lines if self.selects(line)]

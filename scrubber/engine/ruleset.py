@@ -17,6 +17,7 @@ from datetime import date
 import attrs
 
 from scrubber.audit import AuditEntry, HeldVisit, ScrubResult
+from scrubber.bulk import paused_gc
 from scrubber.dsl import ast
 from scrubber.dsl.checked import BUILTIN_PAYER, CheckedRules
 from scrubber.engine.compile import CompiledBlock, compile_rules
@@ -48,6 +49,10 @@ class RuleSet:
     rules: tuple[CompiledRule, ...] = attrs.field(repr=lambda rules: f"<{len(rules)} rules>")
     blocks: dict[str, tuple[CompiledBlock, ...]] = attrs.field(repr=False)
     payers: tuple[tuple[str, Predicate], ...] = attrs.field(repr=False)
+    _plans: dict[
+        tuple[frozenset[str], date, frozenset[str]],
+        tuple[tuple[CompiledBlock, ...], tuple[int, ...]],
+    ] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     @classmethod
     def compile(cls, checked: CheckedRules) -> RuleSet:
@@ -63,6 +68,10 @@ class RuleSet:
 
         ``progress(done, total)`` is called now and then with the visits scrubbed so far.
         """
+        with paused_gc():
+            return self._scrub(batch, progress)
+
+    def _scrub(self, batch: Batch, progress: Callable[[int, int], None] | None) -> ScrubResult:
         recorder = Recorder()
         states = [
             self._state(batch.patient_of(v), batch.case_of(v), v, n)
@@ -123,7 +132,7 @@ class RuleSet:
         for group in groups.values():
             self._run(group, recorder)
         billed, held = self._outcomes(states, recorder)
-        audit = tuple(attrs.evolve(entry, seq=entry.seq + seq) for entry in recorder.finish())
+        audit = tuple(entry._replace(seq=entry.seq + seq) for entry in recorder.finish())
         return StreamedDay(day, tuple(billed), tuple(held), tuple(rejected), audit)
 
     # -- internals --
@@ -138,16 +147,33 @@ class RuleSet:
         state.lines = [Line(charge, state, index) for index, charge in enumerate(visit.charges)]
         return state
 
+    def _plan(
+        self, payers: frozenset[str], day: date, codes: frozenset[str]
+    ) -> tuple[tuple[CompiledBlock, ...], tuple[int, ...]]:
+        """The blocks in effect and the rules to visit first, for a group's payers, date and
+        codes. Memoized: a day of visits repeats few combinations."""
+        key = (payers, day, codes)
+        plan = self._plans.get(key)
+        if plan is None:
+            blocks = tuple(
+                b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)
+            )
+            first = sorted({p for b in blocks for p in b.general} | {
+                p for b in blocks for code in codes for p in b.by_code.get(code, ())
+            })  # fmt: skip
+            plan = self._plans[key] = (blocks, tuple(first))
+        return plan
+
     def _run(self, group: list[VisitState], recorder: Recorder) -> None:
         day = group[0].visit.date_of_service
-        payers = frozenset().union(*(state.payers for state in group))
-        blocks = [b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)]
+        payers = (
+            group[0].payers if len(group) == 1 else frozenset().union(*(s.payers for s in group))
+        )
+        codes = frozenset(line.charge.cpt for state in group for line in state.lines)
+        blocks, first = self._plan(payers, day, codes)
         if not blocks:
             return
-        codes = {line.charge.cpt for state in group for line in state.lines}
-        queue = sorted({p for b in blocks for p in b.general} | {
-            p for b in blocks for code in codes for p in b.by_code.get(code, ())
-        })  # fmt: skip
+        queue = list(first)
         queued = set(queue)
         while queue:
             position = heapq.heappop(queue)

@@ -11,19 +11,35 @@ from typing import Any
 import attrs
 
 from scrubber.audit import AuditEntry, HoldReason
-from scrubber.engine.conditions import Context
 from scrubber.model import Case, Charge, Patient, Visit, mask_ssn
 
 __all__ = ["Line", "Recorder", "VisitState"]
 
 
-@attrs.define(eq=False)
 class Line:
-    charge: Charge
-    visit: VisitState
-    index: int
-    #: "drop" or "deny" once the line is removed; removed lines are invisible to later rules
-    removed: str | None = None
+    """One charge line as the rules leave it. It is its own condition context (it has
+    ``visit``, ``patient``, ``case`` and ``charge``), so evaluating a condition allocates nothing."""
+
+    __slots__ = ("charge", "index", "removed", "state")
+
+    def __init__(self, charge: Charge, state: VisitState, index: int) -> None:
+        self.charge = charge
+        self.state = state
+        self.index = index
+        #: "drop" or "deny" once the line is removed; removed lines are invisible to later rules
+        self.removed: str | None = None
+
+    @property
+    def visit(self) -> Visit:
+        return self.state.visit
+
+    @property
+    def patient(self) -> Patient:
+        return self.state.patient
+
+    @property
+    def case(self) -> Case:
+        return self.state.case
 
     @property
     def billed(self) -> bool:
@@ -31,14 +47,13 @@ class Line:
 
     @property
     def order(self) -> tuple[int, int]:
-        return (self.visit.order, self.index)
-
-    def context(self) -> Context:
-        return Context(self.visit.visit, self.visit.patient, self.visit.case, self.charge)
+        return (self.state.order, self.index)
 
 
 @attrs.define(eq=False)
 class VisitState:
+    """A visit as the rules leave it; also its own (visit-level) condition context."""
+
     visit: Visit
     #: the visit's position in the export: "later lines lose units first" follows it
     order: int
@@ -47,12 +62,8 @@ class VisitState:
     payers: frozenset[str]
     lines: list[Line] = attrs.field(factory=list)
     holds: list[HoldReason] = attrs.field(factory=list)
-
-    def context(self) -> Context:
-        return Context(self.visit, self.patient, self.case, None)
-
-    def live_lines(self) -> list[Line]:
-        return [line for line in self.lines if line.removed is None]
+    #: a visit-level context reads no charge
+    charge: None = None
 
 
 class Recorder:

@@ -18,7 +18,7 @@ def apply_replace(rule: CompiledRule, visits: list[VisitState], recorder: Record
         old, new = line.charge.cpt, action.new.value
         line.charge = attrs.evolve(line.charge, cpt=new)
         rule.emit(
-            recorder, line.visit, line, action="replace", field="cpt", before=old, after=new, cpt=old,
+            recorder, line.state, line, action="replace", field="cpt", before=old, after=new, cpt=old,
             message=f"{old} replaced with {new} ({line.charge.units} units move with it) by {rule.label}",
         )  # fmt: skip
 
@@ -28,7 +28,7 @@ def remove(rule: CompiledRule, recorder: Recorder, line: Line, how: str, why: st
     line.removed = how
     line.charge = attrs.evolve(line.charge, units=0)
     rule.emit(
-        recorder, line.visit, line, action=how, field="units", before=before, after=0,
+        recorder, line.state, line, action=how, field="units", before=before, after=0,
         units_delta=-before, message=why,
     )  # fmt: skip
 

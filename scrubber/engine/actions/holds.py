@@ -15,7 +15,7 @@ def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> N
     assert isinstance(action, ast.Hold)
     for visit in visits:
         if action.codes is None:
-            if rule.condition is not None and not rule.condition(visit.context()):
+            if rule.condition is not None and not rule.condition(visit):
                 continue
             line = None
         else:

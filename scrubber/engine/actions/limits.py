@@ -23,7 +23,7 @@ def reduce(
     for line, before, after in changes:
         line.charge = attrs.evolve(line.charge, units=after)
         rule.emit(
-            recorder, line.visit, line, action="limit", field="units", before=before, after=after,
+            recorder, line.state, line, action="limit", field="units", before=before, after=after,
             units_delta=after - before,
             message=f"{what} limited from {before} to {after} units per {scope} by {rule.label}",
         )  # fmt: skip
@@ -51,7 +51,7 @@ def apply_limit_total(rule: CompiledRule, visits: list[VisitState], recorder: Re
                 else f"{line.charge.cpt}, part of the total of {', '.join(codes)},"
             )
             rule.emit(
-                recorder, line.visit, line, action="limit", field="units", before=before, after=after,
+                recorder, line.state, line, action="limit", field="units", before=before, after=after,
                 units_delta=after - before,
                 message=f"{name} limited from {before} to {after} units ({action.cap} in total per "
                 f"{action.scope}) by {rule.label}",

@@ -25,14 +25,14 @@ def apply_add(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) 
         if len(before) >= MAX_MODIFIERS:
             message = (f"Too many modifiers: {action.modifier} cannot be added to {line.charge.cpt}, "
                        f"which already has {len(before)} ({' '.join(before)})")  # fmt: skip
-            line.visit.holds.append(HoldReason(rule.name, rule.source, message))
-            rule.emit(recorder, line.visit, line, action="hold", field="visit", before=None,
+            line.state.holds.append(HoldReason(rule.name, rule.source, message))
+            rule.emit(recorder, line.state, line, action="hold", field="visit", before=None,
                       after=None, message=message)  # fmt: skip
             continue
         after = (*before, action.modifier)
         line.charge = attrs.evolve(line.charge, modifiers=after)
         rule.emit(
-            recorder, line.visit, line, action="add_modifier", field="modifiers", before=list(before),
+            recorder, line.state, line, action="add_modifier", field="modifiers", before=list(before),
             after=list(after), message=f"{action.modifier} added to {line.charge.cpt} by {rule.label}",
         )  # fmt: skip
 
@@ -47,7 +47,7 @@ def apply_remove(rule: CompiledRule, visits: list[VisitState], recorder: Recorde
         after = tuple(m for m in before if m != action.modifier)
         line.charge = attrs.evolve(line.charge, modifiers=after)
         rule.emit(
-            recorder, line.visit, line, action="remove_modifier", field="modifiers",
+            recorder, line.state, line, action="remove_modifier", field="modifiers",
             before=list(before), after=list(after),
             message=f"{action.modifier} removed from {line.charge.cpt} by {rule.label}",
         )  # fmt: skip

@@ -52,10 +52,10 @@ def apply_table(rule: CompiledRule, visits: list[VisitState], recorder: Recorder
             present = {
                 other.charge.cpt: other for other in lines if other is not line and other.billed
             }
-            for column1, indicator in table.edits(
-                line.charge.cpt, line.visit.visit.date_of_service
-            ):
-                if indicator == "9" or column1 not in present:
+            day = line.state.visit.date_of_service
+            for column1 in sorted(present):
+                indicator = table.indicator(column1, line.charge.cpt, day)
+                if indicator is None or indicator == "9":
                     continue
                 if indicator == "1" and BYPASS_MODIFIERS & set(line.charge.modifiers):
                     continue

@@ -14,7 +14,7 @@ def scope_key(scope: Scope) -> Callable[[Line], Hashable]:
     if scope is Scope.LINE:
         return lambda line: line.order
     if scope is Scope.VISIT:
-        return lambda line: line.visit.order
+        return lambda line: line.state.order
     return lambda line: 0  # the visits handed to a rule are already one patient and day
 
 

@@ -30,7 +30,7 @@ def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> N
     field = FIELDS[action.path.name]
     value = action.value.value
     for visit in visits:
-        if rule.condition is not None and not rule.condition(visit.context()):
+        if rule.condition is not None and not rule.condition(visit):
             continue
         before = field.get(visit.patient if field.subject is Subject.PATIENT else visit.case)
         if before == value:
