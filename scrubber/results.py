@@ -73,7 +73,9 @@ def dumps_result(result: ScrubResult) -> str:
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
     records = [audit_record(entry) for entry in entries]
     if format == "jsonl":
-        return "".join(json.dumps(r, ensure_ascii=False, default=json_default) + "\n" for r in records)
+        return "".join(
+            json.dumps(r, ensure_ascii=False, default=json_default) + "\n" for r in records
+        )
     if format == "json":
         return json.dumps(records, ensure_ascii=False, indent=2, default=json_default) + "\n"
     buffer = io.StringIO()

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import attrs
 
+from scrubber.bulk import paused_gc
+
 __all__ = [
     "PairEdit",
     "PairTable",
@@ -89,26 +91,23 @@ def _day(value: date) -> int:
 
 @attrs.frozen
 class PairTable:
-    """Pairs indexed by column 2 (the code that is denied), then column 1.
+    """Pair edits keyed by column 2 + column 1 (ten characters), each with its periods.
 
-    Each (column 1, column 2) maps to one or more (effective, deleted, indicator) periods, the
-    dates as integers YYYYMMDD; an edit applies on days with effective <= day < deleted.
+    A period is (effective, deleted, indicator), the dates as integers YYYYMMDD; an edit applies
+    on days with effective <= day < deleted. One flat dictionary keeps 1.8 million pairs loadable
+    in seconds and each lookup a single hash probe.
     """
 
     path: str
     layout: str
     rows: int
-    by_column2: dict[str, dict[str, tuple[tuple[int, int, str], ...]]] = attrs.field(
-        eq=False, repr=False
-    )
+    pairs: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(eq=False, repr=False)
+    #: every code that appears in column 2 (the codes an edit can deny)
+    column2_codes: frozenset[str] = attrs.field(eq=False, repr=False)
 
     def indicator(self, column1: str, column2: str, on: date) -> str | None:
-        """The modifier indicator of the edit (column1, column2) in effect on ``on``, or None.
-
-        One dictionary lookup per pair of codes actually billed together: the cost does not
-        grow with the size of the table.
-        """
-        periods = self.by_column2.get(column2, {}).get(column1)
+        """The modifier indicator of the edit (column1, column2) in effect on ``on``, or None."""
+        periods = self.pairs.get(column2 + column1)
         if periods is None:
             return None
         day = _day(on)
@@ -116,15 +115,6 @@ class PairTable:
             if effective <= day < deleted:
                 return indicator
         return None
-
-    def edits(self, column2: str, on: date) -> Iterator[tuple[str, str]]:
-        """(column 1, modifier indicator) of the edits that deny ``column2`` on day ``on``."""
-        day = _day(on)
-        for column1, periods in self.by_column2.get(column2, {}).items():
-            for effective, deleted, indicator in periods:
-                if effective <= day < deleted:
-                    yield column1, indicator
-                    break
 
     def __len__(self) -> int:
         return self.rows
@@ -254,6 +244,11 @@ def load_pair_table(path: Path) -> PairTable:
     Streams the rows and shares the strings and tuples that repeat (a code appears in thousands
     of rows, a date in hundreds of thousands), which keeps a 1.8-million-row file affordable.
     """
+    with paused_gc():
+        return _load_pair_table(path)
+
+
+def _load_pair_table(path: Path) -> PairTable:
     rows = _open_rows(path)
     head = []
     for row in rows:
@@ -276,71 +271,60 @@ def load_pair_table(path: Path) -> PairTable:
     header = simple if simple is not None else cms
     assert header is not None
     width = 3 if simple is not None else 6
-    index_of: dict[str, dict[str, tuple[tuple[int, int, str], ...]]] = {}
-    codes: dict[str, str] = {}  # each code string once
-    # one cache per column: "*" means "always" as an effective date and "never" as a deletion
-    effective_dates: dict[str, int | None] = {}
-    deletion_dates: dict[str, int | None] = {}
-    periods: dict[tuple[int, int, str], tuple[tuple[int, int, str], ...]] = {}
+    pairs: dict[str, tuple[tuple[int, int, str], ...]] = {}
+    column2_codes: set[str] = set()
+    valid_codes: set[str] = set()
+    # (effective, deletion, indicator) as written -> the period, checked once (None: bad)
+    periods: dict[tuple[str, str, str], tuple[tuple[int, int, str], ...] | None] = {}
     count = 0
 
-    def known_date(row: list[str], index: int, line: int, empty: int) -> int | None:
-        dates = effective_dates if index == 3 else deletion_dates
-        text = row[index]
-        if text in dates:
-            value = dates[text]
-            if value is None:
-                column = _column_of(row, index)
-                problems.add(
-                    line, column, f'"{text.strip()}" is not a date as YYYYMMDD (or * for none)'
-                )
-            return value
-        value = dates[text] = _cms_date(text, line, _column_of(row, index), problems, empty)
-        return value
+    def period_of(row: list[str], line: int) -> tuple[tuple[int, int, str], ...] | None:
+        if simple is not None:
+            indicator, effective, deleted, at = row[2].strip(), 0, NEVER, 3
+        else:
+            indicator, at = row[5].strip(), 6
+            start = _cms_date(row[3], line, _column_of(row, 3), problems, 0)
+            end = _cms_date(row[4], line, _column_of(row, 4), problems, NEVER)
+            if start is None or end is None:
+                return None
+            effective, deleted = start, end
+        if indicator not in ("0", "1", "9"):
+            message = f'"{indicator}" is not a modifier indicator (0, 1 or 9)'
+            problems.add(line, _column_of(row, at - 1), message)
+            return None
+        return ((effective, deleted, indicator),)
 
-    def chained() -> Iterator[list[str]]:
+    def rest() -> Iterator[list[str]]:
         yield from head[header + 1 :]
         yield from rows
 
-    for line, row in enumerate(chained(), start=header + 2):
+    for line, row in enumerate(rest(), start=header + 2):
         if len(row) < width:
             if row and any(cell.strip() for cell in row):
                 problems.add(line, 1, f"expected at least {width} columns, found {len(row)}")
             continue
-        column1 = codes.get(row[0])
-        column2 = codes.get(row[1])
-        if column1 is None or column2 is None:
-            bad = next((c for c in (row[0], row[1]) if not _CODE.fullmatch(c)), None)
+        column1, column2 = row[0], row[1]
+        if column1 not in valid_codes or column2 not in valid_codes:
+            bad = next((c for c in (column1, column2) if not _CODE.fullmatch(c)), None)
             if bad is not None:
-                at = 1 if bad == row[0] else _column_of(row, 1)
+                at = 1 if bad == column1 else _column_of(row, 1)
                 problems.add(line, at, f'"{bad}" is not a code (5 capital letters or digits)')
                 continue
-            column1 = codes.setdefault(row[0], row[0])
-            column2 = codes.setdefault(row[1], row[1])
-        if simple is not None:
-            indicator, effective, deleted = row[2].strip(), 0, NEVER
-            indicator_column = 3
-        else:
-            indicator = row[5].strip()
-            indicator_column = 6
-            start = known_date(row, 3, line, 0)
-            end = known_date(row, 4, line, NEVER)
-            if start is None or end is None:
-                continue
-            effective, deleted = start, end
-        if indicator not in ("0", "1", "9"):
-            message = f'"{indicator}" is not a modifier indicator (0, 1 or 9)'
-            problems.add(line, _column_of(row, indicator_column - 1), message)
+            valid_codes.update((column1, column2))
+        key = (row[2], "", "") if simple is not None else (row[3], row[4], row[5])
+        period = periods.get(key, ())
+        if period == ():
+            period = periods[key] = period_of(row, line)
+        elif period is None:
+            period_of(row, line)  # report this line's problem too
+        if period is None:
             continue
-        period = (effective, deleted, "0" if indicator == "0" else "1" if indicator == "1" else "9")
-        shared = periods.get(period)
-        if shared is None:
-            shared = periods.setdefault(period, (period,))
-        by_column1 = index_of.get(column2)
-        if by_column1 is None:
-            by_column1 = index_of[column2] = {}
-        previous = by_column1.get(column1)
-        by_column1[column1] = shared if previous is None else (*previous, period)
+        pair = column2 + column1
+        known = pairs.get(pair)
+        pairs[pair] = period if known is None else known + period
+        column2_codes.add(column2)
         count += 1
     problems.raise_if_any()
-    return PairTable(str(path), "cms" if simple is None else "simple", count, index_of)
+    return PairTable(
+        str(path), "cms" if simple is None else "simple", count, pairs, frozenset(column2_codes)
+    )

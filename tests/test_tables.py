@@ -50,8 +50,10 @@ def test_simple_pair_table(tmp_path):
     table = load_pair_table(
         _file(tmp_path, "column1,column2,modifier_indicator\n97530,97140,1\n97161,97140,0\n")
     )
-    assert sorted(table.edits("97140", date(2026, 3, 2))) == [("97161", "0"), ("97530", "1")]
-    assert list(table.edits("97530", date(2026, 3, 2))) == []
+    assert table.indicator("97161", "97140", date(2026, 3, 2)) == "0"
+    assert table.indicator("97530", "97140", date(2026, 3, 2)) == "1"
+    assert table.indicator("97140", "97530", date(2026, 3, 2)) is None
+    assert table.column2_codes == {"97140"}
 
 
 def test_cms_pair_layout_honours_effective_and_deletion_dates(tmp_path):
@@ -65,17 +67,17 @@ def test_cms_pair_layout_honours_effective_and_deletion_dates(tmp_path):
     table = load_pair_table(_file(tmp_path, text))
     assert table.layout == "cms"
     assert len(table) == 3
-    assert list(table.edits("97161", date(2019, 12, 31))) == []
-    assert list(table.edits("97161", date(2020, 1, 1))) == [("97140", "1")]
-    assert list(table.edits("97164", date(2026, 2, 28))) == [("97530", "1")]
-    assert list(table.edits("97164", date(2026, 3, 1))) == []  # deleted on that day
-    assert list(table.edits("97164", date(2026, 4, 1))) == [("97150", "1")]
+    assert table.indicator("97140", "97161", date(2019, 12, 31)) is None
+    assert table.indicator("97140", "97161", date(2020, 1, 1)) == "1"
+    assert table.indicator("97530", "97164", date(2026, 2, 28)) == "1"
+    assert table.indicator("97530", "97164", date(2026, 3, 1)) is None  # deleted on that day
+    assert table.indicator("97150", "97164", date(2026, 4, 1)) == "1"
 
 
 def test_tab_separated_cms_pairs(tmp_path):
     text = "Column 1\tColumn 2\tx\tEffective\tDeletion\tModifier\tRationale\n97140\t97161\t\t20200101\t*\t1\tr\n"
     table = load_pair_table(_file(tmp_path, text))
-    assert list(table.edits("97161", date(2026, 1, 1))) == [("97140", "1")]
+    assert table.indicator("97140", "97161", date(2026, 1, 1)) == "1"
 
 
 def test_a_star_means_always_as_effective_and_never_as_deletion(tmp_path):
@@ -85,8 +87,8 @@ def test_a_star_means_always_as_effective_and_never_as_deletion(tmp_path):
         "97530,97164,,*,*,0,r\n"
     )
     table = load_pair_table(_file(tmp_path, text))
-    assert list(table.edits("97161", date(1990, 1, 1))) == [("97140", "1")]
-    assert list(table.edits("97164", date(2030, 1, 1))) == [("97530", "0")]
+    assert table.indicator("97140", "97161", date(1990, 1, 1)) == "1"
+    assert table.indicator("97530", "97164", date(2030, 1, 1)) == "0"
 
 
 def test_a_bad_date_repeated_is_reported_on_each_line(tmp_path):

@@ -57,7 +57,7 @@ def _selected_codes(
     if isinstance(action, ast.LimitTable):
         return frozenset(checked.unit_tables[(rule_file.path, action.file)].caps)
     if isinstance(action, ast.DenyTable):
-        return frozenset(checked.pair_tables[(rule_file.path, action.file)].by_column2)
+        return checked.pair_tables[(rule_file.path, action.file)].column2_codes
     if isinstance(action, ast.Set):
         return None
     codes = getattr(action, "codes", None)

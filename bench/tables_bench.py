@@ -1,0 +1,85 @@
+"""Scrub time with full-size CMS tables against the small bundled ones, and rule loading time.
+
+Run: python bench/tables_bench.py [--lines 200000] [--mue-rows 15000] [--ptp-rows 1800000]
+Targets: scrubbing with the large tables at most 1.3x the time with the bundled ones; loading and
+compiling the rules with the 1.8M-row PTP table under 5 s (cold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from rules_bench import ptp_file  # noqa: E402
+
+from scrubber.io import read_export  # noqa: E402
+from scrubber.load import load_rules  # noqa: E402
+from scrubber.resources import bundled_rules_dir  # noqa: E402
+from scrubber.sample import sample_document  # noqa: E402
+
+
+def mue_file(path: Path, rows: int, rng: random.Random) -> None:
+    header = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+    codes = rng.sample(range(10000, 99999), rows)
+    with path.open("w", encoding="utf-8") as out:
+        out.write(header)
+        for code in codes:
+            kind = rng.choice(("1 Line Edit", "2 Date of Service Edit: Policy", "3 Date of Service Edit: Clinical"))
+            out.write(f"{code:05d},{rng.randrange(1, 9)},{kind},Synthetic\n")
+
+
+def best_of(runs: int, work) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--mue-rows", type=int, default=15_000)
+    parser.add_argument("--ptp-rows", type=int, default=1_800_000)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    rng = random.Random(5)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as folder:
+        big = Path(folder) / "rules"
+        shutil.copytree(bundled_rules_dir(), big)
+        mue_file(big / "tables" / "medicare_mue.csv", args.mue_rows, rng)
+        ptp_file(big / "tables" / "medicare_ptp.csv", args.ptp_rows, rng)
+        start = time.perf_counter()
+        big_rules = load_rules(big)
+        load_time = time.perf_counter() - start
+        print(f"load + check + compile, {args.mue_rows:,}-row MUE and {args.ptp_rows:,}-row PTP: "
+              f"{load_time:.2f} s (target: under 5 s cold) -> {'holds' if load_time < 5 else 'MISSED'}")
+        small_rules = load_rules()
+        export = Path(folder) / "export.json"
+        document = sample_document(max(1, round(args.lines / 1.95)), seed=11, visits_per_day=400)
+        export.write_text(json.dumps(document), encoding="utf-8")
+        batch = read_export(export)
+        lines = sum(len(v.charges) for v in batch.visits)
+        small = best_of(args.runs, lambda: small_rules.scrub(batch))
+        large = best_of(args.runs, lambda: big_rules.scrub(batch))
+        ratio = large / small
+        print(f"scrub {lines:,} lines with the bundled tables: {small:.2f} s; with the large tables: "
+              f"{large:.2f} s; ratio {ratio:.2f}x (target: at most 1.3x) -> "
+              f"{'holds' if ratio <= 1.3 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
