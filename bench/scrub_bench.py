@@ -37,8 +37,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=200_000, help="charge lines in the export")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-orjson", action="store_true", help="measure with the json module only"
+    )
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    from scrubber import bulk
+
+    if args.no_orjson:
+        bulk.orjson = None
+    print(f"JSON codec: {'orjson' if bulk.orjson is not None else 'json module'}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     visits = max(1, round(args.lines / 1.95))  # the sample has about 2 lines a visit
     document = sample_document(visits, seed=11, visits_per_day=400)
     lines = sum(len(v["charges"]) for v in document["visits"])
@@ -46,8 +56,10 @@ def main() -> None:
         export = Path(folder) / "export.json"
         export.write_text(json.dumps(document, indent=2), encoding="utf-8")
         out = Path(folder) / "out.json"
-        print(f"input: {len(document['visits']):,} visits, {lines:,} charge lines, "
-              f"{export.stat().st_size / 1e6:.0f} MB")
+        print(
+            f"input: {len(document['visits']):,} visits, {lines:,} charge lines, "
+            f"{export.stat().st_size / 1e6:.0f} MB"
+        )
 
         def floor() -> None:
             data = json.loads(export.read_text(encoding="utf-8"))

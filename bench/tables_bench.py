@@ -20,21 +20,29 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from rules_bench import ptp_file  # noqa: E402
+from rules_bench import ptp_file
 
-from scrubber.io import read_export  # noqa: E402
-from scrubber.load import load_rules  # noqa: E402
-from scrubber.resources import bundled_rules_dir  # noqa: E402
-from scrubber.sample import sample_document  # noqa: E402
+from scrubber.io import read_export
+from scrubber.load import load_rules
+from scrubber.resources import bundled_rules_dir
+from scrubber.sample import sample_document
 
 
 def mue_file(path: Path, rows: int, rng: random.Random) -> None:
-    header = "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+    header = (
+        "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
+    )
     codes = rng.sample(range(10000, 99999), rows)
     with path.open("w", encoding="utf-8") as out:
         out.write(header)
         for code in codes:
-            kind = rng.choice(("1 Line Edit", "2 Date of Service Edit: Policy", "3 Date of Service Edit: Clinical"))
+            kind = rng.choice(
+                (
+                    "1 Line Edit",
+                    "2 Date of Service Edit: Policy",
+                    "3 Date of Service Edit: Clinical",
+                )
+            )
             out.write(f"{code:05d},{rng.randrange(1, 9)},{kind},Synthetic\n")
 
 
@@ -56,7 +64,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     rng = random.Random(5)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         big = Path(folder) / "rules"
         shutil.copytree(bundled_rules_dir(), big)
@@ -65,8 +75,10 @@ def main() -> None:
         start = time.perf_counter()
         big_rules = load_rules(big)
         load_time = time.perf_counter() - start
-        print(f"load + check + compile, {args.mue_rows:,}-row MUE and {args.ptp_rows:,}-row PTP: "
-              f"{load_time:.2f} s (target: under 5 s cold) -> {'holds' if load_time < 5 else 'MISSED'}")
+        print(
+            f"load + check + compile, {args.mue_rows:,}-row MUE and {args.ptp_rows:,}-row PTP: "
+            f"{load_time:.2f} s (target: under 5 s cold) -> {'holds' if load_time < 5 else 'MISSED'}"
+        )
         small_rules = load_rules()
         export = Path(folder) / "export.json"
         document = sample_document(max(1, round(args.lines / 1.95)), seed=11, visits_per_day=400)
@@ -76,9 +88,11 @@ def main() -> None:
         small = best_of(args.runs, lambda: small_rules.scrub(batch))
         large = best_of(args.runs, lambda: big_rules.scrub(batch))
         ratio = large / small
-        print(f"scrub {lines:,} lines with the bundled tables: {small:.2f} s; with the large tables: "
-              f"{large:.2f} s; ratio {ratio:.2f}x (target: at most 1.3x) -> "
-              f"{'holds' if ratio <= 1.3 else 'MISSED'}")
+        print(
+            f"scrub {lines:,} lines with the bundled tables: {small:.2f} s; with the large tables: "
+            f"{large:.2f} s; ratio {ratio:.2f}x (target: at most 1.3x) -> "
+            f"{'holds' if ratio <= 1.3 else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":
