@@ -8,13 +8,14 @@ folder (the PTP file is about 100 MB).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import random
 import resource
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine
 
 from scrubber.dsl.load import check_paths
 from scrubber.tables import load_pair_table
@@ -73,10 +74,7 @@ def main() -> None:
     parser.add_argument("--ptp-rows", type=int, default=1_800_000)
     args = parser.parse_args()
     rng = random.Random(1)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
+    print(f"{machine()}, {platform.system()} {platform.release()}")
     with tempfile.TemporaryDirectory() as folder:
         rules = Path(folder) / "big.rules"
         rules.write_text(rule_file(args.rules, rng), encoding="utf-8")

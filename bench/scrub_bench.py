@@ -7,13 +7,13 @@ Prints both times and the ratio (target: at most 2x), with the machine it ran on
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import tempfile
-import time
 from pathlib import Path
+
+from common import best_of
 
 from scrubber.io import read_export
 from scrubber.load import load_rules
@@ -21,16 +21,6 @@ from scrubber.results import dumps_result
 from scrubber.sample import sample_document
 
 TARGET = 2.0
-
-
-def best_of(runs: int, work) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ compiling the rules with the 1.8M-row PTP table under 5 s (cold).
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from common import best_of
 from rules_bench import ptp_file
 
 from scrubber.io import read_export
@@ -44,16 +44,6 @@ def mue_file(path: Path, rows: int, rng: random.Random) -> None:
                 )
             )
             out.write(f"{code:05d},{rng.randrange(1, 9)},{kind},Synthetic\n")
-
-
-def best_of(runs: int, work) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

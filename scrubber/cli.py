@@ -114,8 +114,9 @@ def _scrub_summary(batch: Batch, result: ScrubResult) -> str:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from scrubber.dsl.check import BUILTIN_PAYER
+    from scrubber.dsl.fmt import render_action
     from scrubber.dsl.load import check_paths
-    from scrubber.dsl.order import application_order, describe_action
+    from scrubber.dsl.order import application_order
 
     checked, errors = check_paths(args.paths)
     if args.format == "json":
@@ -158,7 +159,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if block.effective or block.through:
                 dates = f" [{block.effective or '...'} to {block.through or '...'}]"
             print(f"{number:4}. {rule_file.stem}/{rule.id:<20} {rule.action.span}{dates}")
-            print(f"      {describe_action(rule.action)}")
+            print(f"      {render_action(rule.action)}")
     return EXIT_FINDINGS if errors else EXIT_OK
 
 

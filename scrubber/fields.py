@@ -30,7 +30,7 @@ from scrubber.model import (
     Visit,
 )
 
-__all__ = ["FIELDS", "Field", "Kind", "Subject"]
+__all__ = ["FIELDS", "Field", "Kind", "Subject", "evolve_path"]
 
 
 class Kind(enum.Enum):
@@ -168,3 +168,15 @@ def _build() -> dict[str, Field]:
 
 
 FIELDS: dict[str, Field] = _build()
+
+
+def evolve_path(record: Any, chain: tuple[str, ...], value: Any) -> Any:
+    """A copy of ``record`` with the attribute at ``chain`` set to ``value`` (records are frozen).
+    A missing record on the way (no employer) leaves everything as it is."""
+    head, *rest = chain
+    if not rest:
+        return attrs.evolve(record, **{head: value})
+    inner = getattr(record, head)
+    if inner is None:
+        return record
+    return attrs.evolve(record, **{head: evolve_path(inner, tuple(rest), value)})

@@ -28,7 +28,7 @@ from scrubber.audit import AuditEntry
 from scrubber.dsl import ast
 from scrubber.dsl.checked import CheckedRules
 from scrubber.engine import RuleSet
-from scrubber.fields import FIELDS, Subject
+from scrubber.fields import FIELDS, Subject, evolve_path
 from scrubber.model import (
     Address,
     Batch,
@@ -134,15 +134,10 @@ def _with_primary(patient: Patient, kind: str, rest: tuple[str, ...], value: Any
 
 
 def _evolve(record: Any, chain: tuple[str, ...], value: Any) -> Any:
-    head, *rest = chain
-    if head in ("address", "phone") and isinstance(record, Patient):
-        return _with_primary(record, head, tuple(rest), value)
-    if not rest:
-        return attrs.evolve(record, **{head: value})
-    inner = getattr(record, head)
-    if inner is None:
-        return record
-    return attrs.evolve(record, **{head: _evolve(inner, tuple(rest), value)})
+    # The primary address and phone are derived, not attributes: change the item itself.
+    if chain[0] in ("address", "phone") and isinstance(record, Patient):
+        return _with_primary(record, chain[0], chain[1:], value)
+    return evolve_path(record, chain, value)
 
 
 def build_batch(test: ast.RuleTest) -> Batch:

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from scrubber.dsl import ast
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Recorder, VisitState
-from scrubber.fields import FIELDS, Subject
+from scrubber.fields import FIELDS, Subject, evolve_path
 
 __all__ = ["apply"]
-
-
-def _evolve(record: Any, chain: tuple[str, ...], value: Any) -> Any:
-    head, *rest = chain
-    if not rest:
-        return attrs.evolve(record, **{head: value})
-    inner = getattr(record, head)
-    if inner is None:
-        return record
-    return attrs.evolve(record, **{head: _evolve(inner, tuple(rest), value)})
 
 
 def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
@@ -36,9 +24,9 @@ def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> N
         if before == value:
             continue
         if field.subject is Subject.PATIENT:
-            visit.patient = _evolve(visit.patient, field.attribute, value)
+            visit.patient = evolve_path(visit.patient, field.attribute, value)
         else:
-            visit.case = _evolve(visit.case, field.attribute, value)
+            visit.case = evolve_path(visit.case, field.attribute, value)
         rule.emit(
             recorder, visit, None, action="set", field=field.path,
             before=_plain(before), after=_plain(value),
