@@ -277,13 +277,18 @@ def _duplicate(path: str, kind: str, record_id: str, first: str) -> str:
 
 
 class _Ledger:
-    """Accepted ids, rejected ids and the charge ids seen, for the checks across records."""
+    """Accepted ids, rejected ids and the charge ids seen, for the checks across records.
+
+    Kept compact because a streamed export is read for weeks of visits: a patient or case is
+    remembered by the hash of its record (enough to tell a contradicting line), and a charge by
+    its visit's path and its index, with the path text built only for a message.
+    """
 
     def __init__(self) -> None:
-        self.patients: dict[str, tuple[Patient, str]] = {}
-        self.cases: dict[str, tuple[Case, str]] = {}
+        self.patients: dict[str, tuple[int, str]] = {}
+        self.cases: dict[str, tuple[int, str]] = {}
         self.visits: dict[str, str] = {}
-        self.charges: dict[str, str] = {}
+        self.charges: dict[str, tuple[str, int]] = {}
         self.rejected_patients: dict[str, str] = {}
         self.rejected_cases: dict[str, str] = {}
 
@@ -314,7 +319,7 @@ class _Ledger:
             charge_path = f"{path}.charges[{index}].id"
             first = self.charges.get(charge.id)
             if first is not None or charge.id in seen_here:
-                where = first or f"{path}.charges"
+                where = f"{first[0]}.charges[{first[1]}]" if first else f"{path}.charges"
                 problems.append(
                     f'{charge_path}: duplicate charge id "{charge.id}" (first at {where})'
                 )
@@ -324,7 +329,7 @@ class _Ledger:
     def accept_visit(self, visit: Visit, path: str) -> None:
         self.visits[visit.id] = path
         for index, charge in enumerate(visit.charges):
-            self.charges[charge.id] = f"{path}.charges[{index}]"
+            self.charges[charge.id] = (path, index)
 
 
 def parse_export(document: Any, source: str = "export") -> Batch:
@@ -357,7 +362,7 @@ def parse_export(document: Any, source: str = "export") -> Batch:
             if (rid := _raw_id(raw)) is not None and rid not in ledger.patients:
                 ledger.rejected_patients.setdefault(rid, path)
             continue
-        ledger.patients[patient.id] = (patient, path)
+        ledger.patients[patient.id] = (hash(patient), path)
         patients.append(patient)
 
     cases: list[Case] = []
@@ -377,7 +382,7 @@ def parse_export(document: Any, source: str = "export") -> Batch:
             if (rid := _raw_id(raw)) is not None and rid not in ledger.cases:
                 ledger.rejected_cases.setdefault(rid, path)
             continue
-        ledger.cases[case.id] = (case, path)
+        ledger.cases[case.id] = (hash(case), path)
         cases.append(case)
 
     visits: list[Visit] = []
@@ -472,8 +477,8 @@ def _line_record(raw: Any, number: int, ledger: _Ledger) -> LineRecord | Rejecte
     if errors:
         return Rejected(where, _raw_id(raw.get("visit")), tuple(errors))
     patient, case, visit = parts["patient"], parts["case"], parts["visit"]
-    ledger.patients.setdefault(patient.id, (patient, where))
-    ledger.cases.setdefault(case.id, (case, where))
+    ledger.patients.setdefault(patient.id, (hash(patient), where))
+    ledger.cases.setdefault(case.id, (hash(case), where))
     ledger.accept_visit(visit, where)
     return LineRecord(number, patient, case, visit)
 
@@ -482,12 +487,12 @@ def _line_consistency(ledger: _Ledger, parts: dict[str, Any], where: str) -> lis
     patient, case, visit = parts["patient"], parts["case"], parts["visit"]
     errors = []
     known_patient = ledger.patients.get(patient.id)
-    if known_patient is not None and known_patient[0] != patient:
+    if known_patient is not None and known_patient[0] != hash(patient):
         errors.append(
             f'{where}: patient: patient "{patient.id}" differs from the one on {known_patient[1]}'
         )
     known_case = ledger.cases.get(case.id)
-    if known_case is not None and known_case[0] != case:
+    if known_case is not None and known_case[0] != hash(case):
         errors.append(f'{where}: case: case "{case.id}" differs from the one on {known_case[1]}')
     if case.patient_id != patient.id:
         errors.append(f'{where}: case.patient_id: "{case.patient_id}" is not this line\'s patient')

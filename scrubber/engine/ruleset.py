@@ -31,6 +31,7 @@ from scrubber.model import Batch, Case, Patient, Rejected, Visit
 __all__ = ["RuleSet", "StreamedDay"]
 
 BUILTIN_SOURCE = "scrubber"
+_MAX_PLANS = 4096
 
 
 @attrs.frozen
@@ -155,6 +156,8 @@ class RuleSet:
         key = (payers, day, codes)
         plan = self._plans.get(key)
         if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()  # keyed by date: a long stream must not grow it forever
             blocks = tuple(
                 b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)
             )

@@ -1,0 +1,85 @@
+"""What the index buys: the indexed engine against a naive one that tests every rule on every
+visit, at 10, 1,000 and 15,000 rules.
+
+Run: python bench/naive_bench.py [--lines 20000]
+The naive engine runs the same actions in the same order (so the results are identical; the
+script checks it); it only skips the index by payer and code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from common import best_of, machine
+
+from scrubber.audit import ScrubResult
+from scrubber.engine import RuleSet
+from scrubber.engine.state import Recorder, VisitState
+from scrubber.load import load_rules
+from scrubber.model import Batch
+from scrubber.resources import bundled_rules_dir
+from scrubber.sample import sample_batch
+
+
+def naive_scrub(rules: RuleSet, batch: Batch) -> ScrubResult:
+    """Every rule of the rule set, tested against every group of visits."""
+    recorder = Recorder()
+    states = [
+        rules._state(batch.patient_of(v), batch.case_of(v), v, n)
+        for n, v in enumerate(batch.visits)
+    ]
+    groups: dict[tuple[str, date], list[VisitState]] = {}
+    for state in states:
+        groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
+    for group in groups.values():
+        day = group[0].visit.date_of_service
+        for rule in rules.rules:
+            targets = [s for s in group if rule.payer in s.payers]
+            if targets and rule.effective_on(day):
+                rule.apply(rule, targets, recorder)
+    billed, held = rules._outcomes(states, recorder)
+    return ScrubResult(tuple(billed), tuple(held), batch.rejected, tuple(recorder.finish()))
+
+
+def rules_folder(folder: Path, extra: int, rng: random.Random) -> Path:
+    """The bundled rules plus ``extra`` caps on codes the sample never bills."""
+    target = folder / f"rules-{extra}"
+    shutil.copytree(bundled_rules_dir(), target)
+    codes = [f"{n:05d}" for n in rng.sample(range(10000, 90000), extra)]
+    lines = ["rules any {"] + [
+        f"    rule cap-{n}: limit {code} to 2 units per day" for n, code in enumerate(codes)
+    ]
+    (target / "zz_extra.rules").write_text("\n".join([*lines, "}"]) + "\n", encoding="utf-8")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--lines", type=int, default=5_000, help="the naive engine at 15,000 rules takes minutes"
+    )
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    print(machine())
+    batch = sample_batch(max(1, round(args.lines / 1.95)), seed=3, visits_per_day=400)
+    lines = sum(len(v.charges) for v in batch.visits)
+    rng = random.Random(9)
+    with tempfile.TemporaryDirectory() as folder:
+        for extra in (10, 1_000, 15_000):
+            rules = load_rules(rules_folder(Path(folder), extra, rng))
+            assert naive_scrub(rules, batch) == rules.scrub(batch), "the two engines must agree"
+            indexed = best_of(args.runs, lambda rules=rules: rules.scrub(batch))
+            naive = best_of(args.runs, lambda rules=rules: naive_scrub(rules, batch))
+            print(
+                f"{len(rules.rules):>6,} rules, {lines:,} lines: indexed {indexed:.2f} s, "
+                f"naive {naive:.2f} s ({naive / indexed:.1f}x slower)"
+            )
+
+
+if __name__ == "__main__":
+    main()
