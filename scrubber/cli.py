@@ -226,12 +226,13 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     import difflib
 
     from scrubber.dsl.fmt import format_rules
+    from scrubber.dsl.load import rule_files
 
     files: list[Path] = []
     for given in args.paths:
         path = Path(given)
         if path.is_dir():
-            files += sorted([*path.glob("*.rules"), *path.glob("*.test")])
+            files += rule_files(path)
         elif path.is_file():
             files.append(path)
         else:

@@ -15,7 +15,7 @@ from scrubber.dsl.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
 from scrubber.errors import RuleError, RuleSetError, UsageError
 from scrubber.resources import bundled_rules_dir
 
-__all__ = ["check_paths", "load_checked", "rule_sources"]
+__all__ = ["check_paths", "load_checked", "rule_files", "rule_sources"]
 
 
 def _display(folder: Path, inside: Path) -> str:
@@ -24,7 +24,7 @@ def _display(folder: Path, inside: Path) -> str:
     return f"{folder.resolve().name}/{inside.as_posix()}"
 
 
-def _rule_files(folder: Path) -> list[Path]:
+def rule_files(folder: Path) -> list[Path]:
     """The rule files of a folder and the ``.test`` files of rule tests beside them."""
     return sorted([*folder.glob("*.rules"), *folder.glob("*.test")])
 
@@ -34,11 +34,11 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     found: list[tuple[Path, Path, str]] = []
     if not paths:
         folder = bundled_rules_dir()
-        return [(f, folder, f"payer_rules/{f.name}") for f in _rule_files(folder)]
+        return [(f, folder, f"payer_rules/{f.name}") for f in rule_files(folder)]
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            files = _rule_files(path)
+            files = rule_files(path)
             if not files:
                 raise UsageError(f"{given}: no .rules files in this folder")
             found += [(f, path, _display(path, Path(f.name))) for f in files]

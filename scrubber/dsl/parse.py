@@ -492,14 +492,13 @@ def _error_key(exc: UnexpectedInput) -> tuple[int, str] | None:
 
 
 @cache
-def _mistake_index() -> tuple[dict[tuple[int, str], str], dict[int, str]]:
-    """(LR state, word kind) -> message, and LR state -> message, from the known mistakes.
+def _mistake_index() -> dict[tuple[int, str], str]:
+    """(LR state, word kind) -> message, from the known mistakes.
 
     lark's own ``match_examples`` compares whole parser stacks, which differ between a lone
     statement and a whole file; the LR state and the kind of word are what identify a mistake.
     """
     exact: dict[tuple[int, str], str] = {}
-    by_state: dict[int, str] = {}
     for label, examples in KNOWN_MISTAKES.items():
         for example in examples:
             try:
@@ -508,16 +507,14 @@ def _mistake_index() -> tuple[dict[tuple[int, str], str], dict[int, str]]:
                 key = _error_key(exc)
                 if key is not None:
                     exact.setdefault(key, label)
-                    by_state.setdefault(key[0], label)
-    return exact, by_state
+    return exact
 
 
 def _known_mistake(exc: UnexpectedInput) -> str | None:
     key = _error_key(exc)
     if key is None:
         return None
-    exact, _ = _mistake_index()
-    return exact.get(key)
+    return _mistake_index().get(key)
 
 
 # ---- the driver ------------------------------------------------------------------------------

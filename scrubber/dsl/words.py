@@ -31,7 +31,6 @@ TERMINAL_WORDS = {
 
 ACTION_WORDS = ("limit", "add", "remove", "replace", "drop", "deny", "hold", "set")
 STATEMENT_WORDS = ("codeset", "payer", "rules", "rule", "}")
-CONDITION_START = {"PATH", "NOT", "LPAR"}
 
 
 def describe_expected(names: Iterable[str], literal: dict[str, str]) -> str:

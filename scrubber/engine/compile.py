@@ -12,7 +12,7 @@ from scrubber.dsl import ast
 from scrubber.dsl.checked import CheckedRules
 from scrubber.engine.actions import codes, holds, limits, minutes, modifiers, pairs, sets
 from scrubber.engine.conditions import Predicate, compile_condition, compile_expr
-from scrubber.engine.rules import Apply, CompiledRule
+from scrubber.engine.rules import Apply, CompiledRule, in_effect
 
 __all__ = ["CompiledBlock", "compile_rules"]
 
@@ -44,9 +44,7 @@ class CompiledBlock:
     general: tuple[int, ...] = attrs.field(eq=False)
 
     def effective_on(self, day: date) -> bool:
-        return (self.effective is None or self.effective <= day) and (
-            self.through is None or day <= self.through
-        )
+        return in_effect(day, self.effective, self.through)
 
 
 def _selected_codes(

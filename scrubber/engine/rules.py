@@ -13,7 +13,14 @@ from scrubber.engine.conditions import Predicate
 from scrubber.engine.state import Line, Recorder, VisitState
 from scrubber.tables import PairTable, UnitTable
 
-__all__ = ["Apply", "CompiledRule"]
+__all__ = ["Apply", "CompiledRule", "in_effect"]
+
+
+def in_effect(day: date, effective: date | None, through: date | None) -> bool:
+    """Whether a block dated ``effective``..``through`` (both ends included, either open)
+    applies on ``day``."""
+    return (effective is None or effective <= day) and (through is None or day <= through)
+
 
 Apply = Callable[["CompiledRule", list[VisitState], Recorder], None]
 
@@ -44,9 +51,7 @@ class CompiledRule:
         return self.description or self.name
 
     def effective_on(self, day: date) -> bool:
-        return (self.effective is None or self.effective <= day) and (
-            self.through is None or day <= self.through
-        )
+        return in_effect(day, self.effective, self.through)
 
     def selects(self, line: Line) -> bool:
         """Whether the rule works on this line: a live line of its codes meeting its condition."""
