@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import os
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -24,3 +26,24 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
         work()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+#: defines ``peak_mb()`` in a child: its own peak RSS, read from VmHWM (getrusage's ru_maxrss
+#: survives exec on Linux, so a child would report the peak of the process that started it)
+PEAK_MB = """
+def peak_mb():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024
+"""
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """Run ``code`` in a fresh interpreter (a cold start: nothing loaded, nothing cached in
+    memory) and return what it printed, one item per word."""
+    run = subprocess.run(
+        [sys.executable, "-c", PEAK_MB + code, *args],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    if run.returncode != 0:
+        raise SystemExit(f"the measured child failed:\n{run.stderr}")
+    return run.stdout.split()

@@ -1,6 +1,10 @@
 """scrubber: payer rules for therapy charges, every change audited, EMR and billing balanced."""
 
-from scrubber.errors import ExportReadError, ScrubberError, UsageError
+from typing import TYPE_CHECKING
+
+from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.engine import RuleSet, StreamedDay
+from scrubber.errors import ExportReadError, RuleError, RuleSetError, ScrubberError, UsageError
 from scrubber.io import (
     LineRecord,
     dumps_export,
@@ -28,6 +32,8 @@ from scrubber.model import (
     Visit,
     mask_ssn,
 )
+from scrubber.results import dumps_audit, dumps_result, read_result
+from scrubber.table_cache import TableCache
 
 __all__ = [
     "Address",
@@ -56,6 +62,7 @@ __all__ = [
     "ScrubResult",
     "ScrubberError",
     "StreamedDay",
+    "TableCache",
     "UsageError",
     "Visit",
     "dumps_audit",
@@ -71,3 +78,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from scrubber.load import load_rules
+
+
+def __getattr__(name: str) -> object:
+    # The rule language (and lark) loads on first use of ``load_rules``: a service that only
+    # reads exports, or the engine with rules compiled elsewhere, never imports the parser.
+    if name == "load_rules":
+        from scrubber.load import load_rules
+
+        return load_rules
+    raise AttributeError(f"module 'scrubber' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from scrubber.model import Batch
 if TYPE_CHECKING:
     from scrubber.audit import ScrubResult
     from scrubber.dsl.checked import CheckedRules
+    from scrubber.table_cache import TableCache
 
 __all__ = ["main"]
 
@@ -38,7 +39,7 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
     from scrubber.engine import RuleSet
     from scrubber.results import dumps_audit, dumps_result
 
-    checked, errors = check_paths([args.rules] if args.rules else [])
+    checked, errors = check_paths([args.rules] if args.rules else [], _cache(args))
     if errors:
         # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
         for error in errors:
@@ -59,6 +60,25 @@ def _cmd_scrub(args: argparse.Namespace) -> int:
         _write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
     print(_scrub_summary(batch, result), file=sys.stderr)
     return EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> TableCache | None:
+    from scrubber.table_cache import TableCache
+
+    if args.no_cache:
+        return None
+    return TableCache(Path(args.cache_dir)) if args.cache_dir else TableCache.default()
+
+
+def _cache_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where compiled PTP tables are kept (default: $SCRUBBER_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/scrubber or ~/.cache/scrubber)",
+    )  # fmt: skip
+    command.add_argument(
+        "--no-cache", action="store_true", help="read every table from its file; write no cache"
+    )
 
 
 def _progress_bar() -> Callable[[int, int], None] | None:
@@ -118,7 +138,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from scrubber.dsl.load import check_paths
     from scrubber.dsl.order import application_order
 
-    checked, errors = check_paths(args.paths)
+    checked, errors = check_paths(args.paths, _cache(args))
     if args.format == "json":
         print(
             json.dumps(
@@ -188,7 +208,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from scrubber.dsl.load import check_paths
     from scrubber.ruletest import run_tests
 
-    checked, errors = check_paths(args.paths)
+    checked, errors = check_paths(args.paths, _cache(args))
     if errors:
         for error in errors:
             print(error.format(), file=sys.stderr)
@@ -275,7 +295,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from scrubber.engine import RuleSet
     from scrubber.explain import explain_visit
 
-    checked = load_checked([args.rules] if args.rules else [])
+    checked = load_checked([args.rules] if args.rules else [], _cache(args))
     lines = explain_visit(checked, RuleSet.compile(checked), read_export(args.export), args.visit)
     print("\n".join(lines))
     return EXIT_OK
@@ -358,6 +378,7 @@ def _parser() -> argparse.ArgumentParser:
         "--audit", metavar="FILE",
         help="also write the audit trail: .csv, .json, or JSON Lines otherwise",
     )  # fmt: skip
+    _cache_options(scrub)
     scrub.set_defaults(run=_cmd_scrub)
 
     check = commands.add_parser("check", help="check rule files and report every problem")
@@ -373,6 +394,7 @@ def _parser() -> argparse.ArgumentParser:
         "--explain-order", metavar="PAYER",
         help="list the rules a visit of PAYER goes through, in order",
     )  # fmt: skip
+    _cache_options(check)
     check.set_defaults(run=_cmd_check)
 
     test = commands.add_parser(
@@ -386,12 +408,14 @@ def _parser() -> argparse.ArgumentParser:
         help="fail when fewer than PCT%% of the rules are exercised by a test",
     )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing tests too")
+    _cache_options(test)
     test.set_defaults(run=_cmd_test)
 
     explain = commands.add_parser("explain", help="for one visit, what every rule did or why not")
     explain.add_argument("export", help="the EMR export")
     explain.add_argument("--visit", required=True, metavar="ID", help="the visit to explain")
     explain.add_argument("--rules", help="folder of .rules files (default: the bundled rules)")
+    _cache_options(explain)
     explain.set_defaults(run=_cmd_explain)
 
     fmt = commands.add_parser("fmt", help="rewrite rule files in the one canonical layout")

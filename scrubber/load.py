@@ -7,16 +7,22 @@ from pathlib import Path
 
 from scrubber.dsl.load import load_checked
 from scrubber.engine import RuleSet
+from scrubber.table_cache import TableCache
 
 __all__ = ["load_rules"]
 
 
-def load_rules(paths: str | Path | Sequence[str | Path] = ()) -> RuleSet:
+def load_rules(
+    paths: str | Path | Sequence[str | Path] = (), *, cache: TableCache | None = None
+) -> RuleSet:
     """Load, check and compile rule files or folders (default: the bundled rules).
+
+    ``cache`` keeps large PTP tables compiled between runs (``TableCache.default()`` is the
+    user's cache folder); without one, every table is read from its file.
 
     Raises ``RuleSetError`` with every problem found when the rules do not check clean, and
     ``UsageError`` for a path that does not exist.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    return RuleSet.compile(load_checked(paths))
+    return RuleSet.compile(load_checked(paths, cache))

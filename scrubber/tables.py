@@ -19,9 +19,10 @@ from pathlib import Path
 import attrs
 
 from scrubber.bulk import paused_gc
+from scrubber.pair_index import DictPairs, PairIndex, fast_pairs, parse_periods
+from scrubber.table_cache import TableCache
 
 __all__ = [
-    "PairEdit",
     "PairTable",
     "TableError",
     "TableProblem",
@@ -34,8 +35,8 @@ __all__ = [
 _CODE = re.compile(r"[A-Z0-9]{5}")
 _CMS_DATE = re.compile(r"[0-9]{8}")
 MAX_PROBLEMS = 10
-#: a far-future date for "never deleted", as an integer YYYYMMDD
-NEVER = 99991231
+#: how far down a file its header may be (CMS files put notices above it)
+HEAD_LINES = 20
 
 
 class CapScope(enum.StrEnum):
@@ -76,38 +77,31 @@ class UnitTable:
         return len(self.caps)
 
 
-@attrs.frozen
-class PairEdit:
-    column1: str
-    column2: str
-    modifier_indicator: str
-    effective: date | None = None
-    deleted: date | None = None
-
-
 def _day(value: date) -> int:
     return value.year * 10000 + value.month * 100 + value.day
 
 
 @attrs.frozen
 class PairTable:
-    """Pair edits keyed by column 2 + column 1 (ten characters), each with its periods.
+    """Procedure-to-procedure edits: which column-1 code denies which column-2 code, when.
 
-    A period is (effective, deleted, indicator), the dates as integers YYYYMMDD; an edit applies
-    on days with effective <= day < deleted. One flat dictionary keeps 1.8 million pairs loadable
-    in seconds and each lookup a single hash probe.
+    An edit applies on days with effective <= day < deleted. The pairs live in a ``PairIndex``:
+    a dictionary when read from the file, sorted arrays when read from a compiled cache.
     """
 
     path: str
     layout: str
     rows: int
-    pairs: dict[str, tuple[tuple[int, int, str], ...]] = attrs.field(eq=False, repr=False)
-    #: every code that appears in column 2 (the codes an edit can deny)
-    column2_codes: frozenset[str] = attrs.field(eq=False, repr=False)
+    index: PairIndex = attrs.field(eq=False, repr=False)
+
+    @property
+    def column2_codes(self) -> frozenset[str]:
+        """Every code that appears in column 2 (the codes an edit can deny)."""
+        return self.index.column2_codes()
 
     def indicator(self, column1: str, column2: str, on: date) -> str | None:
         """The modifier indicator of the edit (column1, column2) in effect on ``on``, or None."""
-        periods = self.pairs.get(column2 + column1)
+        periods = self.index.periods(column1, column2)
         if periods is None:
             return None
         day = _day(on)
@@ -120,21 +114,31 @@ class PairTable:
         return self.rows
 
 
-def _open_rows(path: Path) -> Iterator[list[str]]:
-    """The table's rows, streamed: a PTP file is too large to hold as lists of cells."""
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         reason = f"cannot read the table ({exc.strerror or exc})"
         raise TableError([TableProblem(1, 1, reason)]) from None
+
+
+def _delimiter(head: list[str], is_header: Callable[[list[str]], bool]) -> str:
+    """Comma or tab: whichever makes a header of one of the first lines (CMS files come both
+    ways, some with notice lines above the header)."""
+    for delimiter in (",", "\t"):
+        if any(is_header(row) for row in csv.reader(head, delimiter=delimiter) if row):
+            return delimiter
+    return ","
+
+
+def _open_rows(data: bytes, is_header: Callable[[list[str]], bool]) -> Iterator[list[str]]:
+    """The table's rows, streamed: a PTP file is too large to hold as lists of cells."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise TableError([TableProblem(line, 1, "not UTF-8 text")]) from None
-    del data
-    first_line = text[: text.find("\n")] if "\n" in text else text
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    delimiter = _delimiter(text.split("\n", HEAD_LINES)[:HEAD_LINES], is_header)
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
@@ -173,12 +177,20 @@ def _find_header(
     return None
 
 
+def _simple_units(row: list[str]) -> bool:
+    return [_norm(c) for c in row[:2]] == ["code", "units"]
+
+
+def _cms_units(row: list[str]) -> bool:
+    return _norm(row[0]).startswith("hcpcs/cpt code") and len(row) >= 3
+
+
 def load_unit_table(path: Path) -> UnitTable:
     """Load a unit-cap table: ``code,units`` or the CMS practitioner MUE layout."""
-    rows = list(_open_rows(path))
+    rows = list(_open_rows(_read(path), lambda r: _simple_units(r) or _cms_units(r)))
     problems = _Problems()
-    simple = _find_header(rows, lambda r: [_norm(c) for c in r[:2]] == ["code", "units"], 1)
-    cms = _find_header(rows, lambda r: _norm(r[0]).startswith("hcpcs/cpt code") and len(r) >= 3, 20)
+    simple = _find_header(rows, _simple_units, 1)
+    cms = _find_header(rows, _cms_units, HEAD_LINES)
     if simple is None and cms is None:
         raise TableError([TableProblem(
             1, 1, 'expected a header "code,units" or the CMS MUE header "HCPCS/CPT Code,'
@@ -223,10 +235,10 @@ def load_unit_table(path: Path) -> UnitTable:
     return UnitTable(str(path), "cms" if simple is None else "simple", caps)
 
 
-def _cms_date(text: str, line: int, column: int, problems: _Problems, empty: int) -> int | None:
+def _cms_date(text: str, line: int, column: int, problems: _Problems) -> str | None:
     text = text.strip()
     if text in ("", "*"):
-        return empty
+        return text
     if not _CMS_DATE.fullmatch(text):
         problems.add(line, column, f'"{text}" is not a date as YYYYMMDD (or * for none)')
         return None
@@ -235,64 +247,123 @@ def _cms_date(text: str, line: int, column: int, problems: _Problems, empty: int
     except ValueError:
         problems.add(line, column, f'"{text}" is not a calendar date')
         return None
-    return int(text)
+    return text
 
 
-def load_pair_table(path: Path) -> PairTable:
+_SIMPLE_PAIRS = ["column1", "column2", "modifier_indicator"]
+_PAIRS_HEADER = (
+    'expected a header "column1,column2,modifier_indicator" or the CMS layout (Column 1, '
+    "Column 2, prior to 1996 flag, effective date, deletion date, modifier indicator, rationale)"
+)
+
+
+def _simple_pairs(row: list[str]) -> bool:
+    return [_norm(c) for c in row[:3]] == _SIMPLE_PAIRS
+
+
+def _cms_pairs(row: list[str]) -> bool:
+    return _norm(row[0]).replace(" ", "") == "column1" and len(row) >= 6
+
+
+def _is_pairs_header(row: list[str]) -> bool:
+    return _simple_pairs(row) or _cms_pairs(row)
+
+
+def _pairs_header(rows: list[list[str]]) -> tuple[str, int]:
+    """The layout and the index of the header row among the first rows."""
+    simple = _find_header(rows, _simple_pairs, 1)
+    if simple is not None:
+        return "simple", simple
+    cms = _find_header(rows, _cms_pairs, HEAD_LINES)
+    if cms is not None:
+        return "cms", cms
+    raise TableError([TableProblem(1, 1, _PAIRS_HEADER)])
+
+
+def load_pair_table(path: Path, cache: TableCache | None = None) -> PairTable:
     """Load procedure-to-procedure edits: the simple layout or the CMS layout.
 
-    Streams the rows and shares the strings and tuples that repeat (a code appears in thousands
-    of rows, a date in hundreds of thousands), which keeps a 1.8-million-row file affordable.
+    With a ``cache``, a large table is read from its compiled form when one exists for exactly
+    these bytes (keyed by their SHA-256, so an edited table is never served stale), and its
+    compiled form is stored after reading it.
     """
+    data = _read(path)
+    digest = cache.digest(data) if cache is not None else None
+    if cache is not None and digest is not None:
+        hit = cache.load_pairs(digest)
+        if hit is not None:
+            layout, rows, index = hit
+            return PairTable(str(path), layout, rows, index)
     with paused_gc():
-        return _load_pair_table(path)
+        table = _fast_pair_table(data, path) or _load_pair_table(data, path)
+        if cache is not None and digest is not None:
+            cache.store_pairs(digest, table.layout, table.rows, table.index)
+    return table
 
 
-def _load_pair_table(path: Path) -> PairTable:
-    rows = _open_rows(path)
+def _fast_pair_table(data: bytes, path: Path) -> PairTable | None:
+    """The common case (a clean file) without a CSV reader: see ``scrubber.pair_index``."""
+    if not data.isascii():
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None  # the row-by-row reader names the line that is not UTF-8
+    head_end = 0
+    lines: list[bytes] = []
+    while len(lines) < HEAD_LINES and head_end < len(data):
+        next_end = data.find(b"\n", head_end)
+        next_end = len(data) if next_end == -1 else next_end + 1
+        lines.append(data[head_end:next_end])
+        head_end = next_end
+    text_lines = [line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n") for line in lines]
+    if not text_lines:
+        return None
+    delimiter = _delimiter(text_lines, _is_pairs_header)
+    head = [next(csv.reader([line], delimiter=delimiter), []) for line in text_lines]
+    try:
+        layout, header = _pairs_header(head)
+    except TableError:
+        return None
+    start = sum(len(line) for line in lines[: header + 1])
+    found = fast_pairs(data, start, layout, delimiter.encode())
+    if found is None:
+        return None
+    index, rows = found
+    return PairTable(str(path), layout, rows, index)
+
+
+def _load_pair_table(data: bytes, path: Path) -> PairTable:
+    """Row by row with a CSV reader: any file the format allows, every problem with its line."""
+    rows = _open_rows(data, _is_pairs_header)
     head = []
     for row in rows:
         head.append(row)
-        if len(head) == 20:
+        if len(head) == HEAD_LINES:
             break
     problems = _Problems()
-    simple = _find_header(
-        head, lambda r: [_norm(c) for c in r[:3]] == ["column1", "column2", "modifier_indicator"], 1
-    )
-    cms = _find_header(
-        head, lambda r: _norm(r[0]).replace(" ", "") == "column1" and len(r) >= 6, 20
-    )
-    if simple is None and cms is None:
-        raise TableError([TableProblem(
-            1, 1, 'expected a header "column1,column2,modifier_indicator" or the CMS layout '
-            "(Column 1, Column 2, prior to 1996 flag, effective date, deletion date, modifier "
-            "indicator, rationale)",
-        )])  # fmt: skip
-    header = simple if simple is not None else cms
-    assert header is not None
-    width = 3 if simple is not None else 6
-    pairs: dict[str, tuple[tuple[int, int, str], ...]] = {}
-    column2_codes: set[str] = set()
+    layout, header = _pairs_header(head)
+    width = 3 if layout == "simple" else 6
+    pairs: dict[bytes, bytes] = {}
     valid_codes: set[str] = set()
-    # (effective, deletion, indicator) as written -> the period, checked once (None: bad)
-    periods: dict[tuple[str, str, str], tuple[tuple[int, int, str], ...] | None] = {}
+    # (effective, deletion, indicator) as written -> the period text, checked once (None: bad)
+    checked: dict[tuple[str, str, str], bytes | None] = {}
     count = 0
 
-    def period_of(row: list[str], line: int) -> tuple[tuple[int, int, str], ...] | None:
-        if simple is not None:
-            indicator, effective, deleted, at = row[2].strip(), 0, NEVER, 3
+    def period_of(row: list[str], line: int) -> bytes | None:
+        if layout == "simple":
+            indicator, at, dates = row[2].strip(), 3, ""
         else:
             indicator, at = row[5].strip(), 6
-            start = _cms_date(row[3], line, _column_of(row, 3), problems, 0)
-            end = _cms_date(row[4], line, _column_of(row, 4), problems, NEVER)
+            start = _cms_date(row[3], line, _column_of(row, 3), problems)
+            end = _cms_date(row[4], line, _column_of(row, 4), problems)
             if start is None or end is None:
                 return None
-            effective, deleted = start, end
+            dates = f"{start},{end},"
         if indicator not in ("0", "1", "9"):
             message = f'"{indicator}" is not a modifier indicator (0, 1 or 9)'
             problems.add(line, _column_of(row, at - 1), message)
             return None
-        return ((effective, deleted, indicator),)
+        return (dates + indicator).encode()
 
     def rest() -> Iterator[list[str]]:
         yield from head[header + 1 :]
@@ -311,20 +382,20 @@ def _load_pair_table(path: Path) -> PairTable:
                 problems.add(line, at, f'"{bad}" is not a code (5 capital letters or digits)')
                 continue
             valid_codes.update((column1, column2))
-        key = (row[2], "", "") if simple is not None else (row[3], row[4], row[5])
-        period = periods.get(key, ())
-        if period == ():
-            period = periods[key] = period_of(row, line)
+        key = (row[2], "", "") if layout == "simple" else (row[3], row[4], row[5])
+        period = checked.get(key, b"")
+        if period == b"":
+            period = checked[key] = period_of(row, line)
         elif period is None:
             period_of(row, line)  # report this line's problem too
         if period is None:
             continue
-        pair = column2 + column1
+        pair = f"{column1},{column2}".encode()
         known = pairs.get(pair)
-        pairs[pair] = period if known is None else known + period
-        column2_codes.add(column2)
+        pairs[pair] = period if known is None else known + b";" + period
         count += 1
     problems.raise_if_any()
-    return PairTable(
-        str(path), "cms" if simple is None else "simple", count, pairs, frozenset(column2_codes)
-    )
+    periods = {text: parse_periods(text) for text in set(pairs.values())}
+    valid = {text: value for text, value in periods.items() if value is not None}
+    assert len(valid) == len(periods), "every period was checked row by row"
+    return PairTable(str(path), layout, count, DictPairs(pairs, valid, b","))

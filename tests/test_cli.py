@@ -157,3 +157,37 @@ def test_sample_has_the_variety_the_docs_promise():
     assert any(a and a.endswith((" ", ".")) for a in auths), "a dirty authorization number"
     assert "0000" in auths
     assert any(p["phones"][0]["extension"] for p in doc["patients"])
+
+
+def _rules_with_a_large_ptp(tmp_path: Path) -> Path:
+    import shutil
+
+    from scrubber.resources import bundled_rules_dir
+    from scrubber.table_cache import TableCache
+
+    rules = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), rules)
+    table = rules / "tables" / "medicare_ptp.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    row = "{:05d},{:05d},,20200101,*,1,Synthetic filler to pass the cache threshold"
+    filler = [row.format(a, b) for a in range(10000, 99999, 97) for b in range(20000, 21000, 9)]
+    extra = "\n".join(filler)
+    assert len(extra) >= TableCache(tmp_path).min_bytes
+    table.write_text("\n".join([*lines, extra]) + "\n", encoding="utf-8")
+    return rules
+
+
+def test_large_tables_are_cached_in_the_cache_dir_unless_told_not_to(tmp_path, capsys):
+    rules = _rules_with_a_large_ptp(tmp_path)
+    cache = tmp_path / "cache"
+    assert main(["check", str(rules), "--no-cache", "--cache-dir", str(cache)]) == 0
+    assert not cache.exists()
+    assert main(["check", str(rules), "--cache-dir", str(cache)]) == 0
+    (entry,) = cache.glob("*.ptp")
+    before = entry.stat().st_mtime_ns
+    os.utime(entry, ns=(before - 10**9, before - 10**9))
+    assert main(["scrub", str(EXAMPLE), "--rules", str(rules), "--cache-dir", str(cache),
+                 "-o", str(tmp_path / "out.json")]) == 0  # fmt: skip
+    assert entry.stat().st_mtime_ns > before - 10**9  # read (and marked used), not rewritten
+    assert list(cache.glob("*.ptp")) == [entry]
+    capsys.readouterr()

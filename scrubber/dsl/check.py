@@ -28,6 +28,7 @@ from scrubber.dsl.regex_safety import backtracking_risk
 from scrubber.dsl.words import did_you_mean
 from scrubber.errors import RuleError
 from scrubber.fields import FIELDS, Field, Kind, Subject
+from scrubber.table_cache import TableCache
 from scrubber.tables import PairTable, TableError, UnitTable, load_pair_table, load_unit_table
 
 __all__ = ["BUILTIN_PAYER", "METHODS", "CheckedRules", "SourceFile", "check"]
@@ -53,8 +54,9 @@ class SourceFile:
 
 
 class _Checker:
-    def __init__(self, sources: list[SourceFile]) -> None:
+    def __init__(self, sources: list[SourceFile], cache: TableCache | None) -> None:
         self.sources = sources
+        self.cache = cache
         self.errors: list[RuleError] = []
         self.codeset_defs: dict[str, ast.CodesetDef] = {}
         self.payer_defs: dict[str, ast.PayerDef] = {}
@@ -62,7 +64,7 @@ class _Checker:
         self.broken = frozenset().union(*(s.parsed.broken_names for s in sources))
         self.unit_tables: dict[tuple[str, str], UnitTable] = {}
         self.pair_tables: dict[tuple[str, str], PairTable] = {}
-        self._table_cache: dict[Path, UnitTable | PairTable | TableError] = {}
+        self._loaded: dict[Path, UnitTable | PairTable | TableError] = {}
         self.lines = {s.parsed.file.path: list(s.lines) for s in sources}
 
     # -- reporting --
@@ -335,13 +337,17 @@ class _Checker:
                 near = did_you_mean(resolved.name, [p.name for p in resolved.parent.glob("*.csv")])
             self.error("E040", f'table "{written}" does not exist{near}', span)
             return None
-        cached = self._table_cache.get(resolved)
+        cached = self._loaded.get(resolved)
         if cached is None:
             try:
-                cached = load_unit_table(resolved) if kind == "unit" else load_pair_table(resolved)
+                cached = (
+                    load_unit_table(resolved)
+                    if kind == "unit"
+                    else load_pair_table(resolved, self.cache)
+                )
             except TableError as exc:
                 cached = exc
-            self._table_cache[resolved] = cached
+            self._loaded[resolved] = cached
         if isinstance(cached, TableError):
             shown = _table_display(source, written)
             for problem in cached.problems:
@@ -621,9 +627,12 @@ def _table_line(path: Path, line: int) -> str:
     return ""
 
 
-def check(sources: list[SourceFile]) -> tuple[CheckedRules, list[RuleError]]:
-    """Check parsed files together (codesets and payers are shared across files)."""
-    checker = _Checker(sources)
+def check(
+    sources: list[SourceFile], cache: TableCache | None = None
+) -> tuple[CheckedRules, list[RuleError]]:
+    """Check parsed files together (codesets and payers are shared across files); large PTP
+    tables are read through ``cache`` when one is given."""
+    checker = _Checker(sources, cache)
     for source in sources:
         checker.errors.extend(source.parsed.errors)
     checker.collect_definitions()

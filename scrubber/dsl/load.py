@@ -14,6 +14,7 @@ from scrubber.dsl.check import CheckedRules, SourceFile, check
 from scrubber.dsl.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
 from scrubber.errors import RuleError, RuleSetError, UsageError
 from scrubber.resources import bundled_rules_dir
+from scrubber.table_cache import TableCache
 
 __all__ = ["check_paths", "load_checked", "rule_files", "rule_sources"]
 
@@ -83,15 +84,17 @@ def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
     return sources
 
 
-def check_paths(paths: Sequence[str | Path] = ()) -> tuple[CheckedRules, list[RuleError]]:
+def check_paths(
+    paths: Sequence[str | Path] = (), cache: TableCache | None = None
+) -> tuple[CheckedRules, list[RuleError]]:
     """Parse and check rule files or folders (default: the bundled rules); never raises for
     problems in the rules, only ``UsageError`` for paths that do not exist."""
-    return check(rule_sources(paths))
+    return check(rule_sources(paths), cache)
 
 
-def load_checked(paths: Sequence[str | Path] = ()) -> CheckedRules:
+def load_checked(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckedRules:
     """A checked rule set, or ``RuleSetError`` with every problem found."""
-    checked, errors = check_paths(paths)
+    checked, errors = check_paths(paths, cache)
     if errors:
         raise RuleSetError(errors)
     return checked
