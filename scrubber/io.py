@@ -45,6 +45,7 @@ from scrubber.model import (
     RelatedCause,
     Visit,
 )
+from scrubber.seen_ids import CompactIds
 
 __all__ = [
     "ExportFormat",
@@ -276,13 +277,24 @@ def _duplicate(path: str, kind: str, record_id: str, first: str) -> str:
     return f'{path}.id: duplicate {kind} id "{record_id}" (first at {first})'
 
 
-class _Ledger:
-    """Accepted ids, rejected ids and the charge ids seen, for the checks across records.
+def _charge_duplicates(visit: Visit, path: str, first_of: Callable[[str], str | None]) -> list[str]:
+    problems = []
+    seen_here: set[str] = set()
+    for index, charge in enumerate(visit.charges):
+        first = first_of(charge.id)
+        if first is not None or charge.id in seen_here:
+            where = first or f"{path}.charges"
+            problems.append(
+                f'{path}.charges[{index}].id: duplicate charge id "{charge.id}" (first at {where})'
+            )
+        seen_here.add(charge.id)
+    return problems
 
-    Kept compact because a streamed export is read for weeks of visits: a patient or case is
-    remembered by the hash of its record (enough to tell a contradicting line), and a charge by
-    its visit's path and its index, with the path text built only for a message.
-    """
+
+class _Ledger:
+    """Accepted ids, rejected ids and the charge ids seen, for the checks across records of a
+    whole document (all of which are in memory anyway). A patient or case is remembered by the
+    hash of its record."""
 
     def __init__(self) -> None:
         self.patients: dict[str, tuple[int, str]] = {}
@@ -307,6 +319,10 @@ class _Ledger:
             return f'{path}: case "{case_id}" was rejected ({self.rejected_cases[case_id]})'
         return f'{path}: no case with id "{case_id}" in the export'
 
+    def _first_charge(self, charge_id: str) -> str | None:
+        first = self.charges.get(charge_id)
+        return None if first is None else f"{first[0]}.charges[{first[1]}]"
+
     def visit_problems(self, visit: Visit, path: str) -> list[str]:
         problems = []
         if visit.id in self.visits:
@@ -314,22 +330,72 @@ class _Ledger:
         case_problem = self.case_problem(visit.case_id, f"{path}.case_id")
         if case_problem:
             problems.append(case_problem)
-        seen_here: set[str] = set()
-        for index, charge in enumerate(visit.charges):
-            charge_path = f"{path}.charges[{index}].id"
-            first = self.charges.get(charge.id)
-            if first is not None or charge.id in seen_here:
-                where = f"{first[0]}.charges[{first[1]}]" if first else f"{path}.charges"
-                problems.append(
-                    f'{charge_path}: duplicate charge id "{charge.id}" (first at {where})'
-                )
-            seen_here.add(charge.id)
-        return problems
+        return problems + _charge_duplicates(visit, path, self._first_charge)
 
     def accept_visit(self, visit: Visit, path: str) -> None:
         self.visits[visit.id] = path
         for index, charge in enumerate(visit.charges):
             self.charges[charge.id] = (path, index)
+
+
+class _StreamLedger:
+    """What a JSON Lines stream must remember of earlier lines, in a few bytes per record
+    (``CompactIds``), so that memory stays flat over weeks of days: for every patient and case
+    its first line and a 32-bit hash of its record (a contradicting record has one chance in
+    four billion to share it), for every visit and charge the line it was first sent on.
+
+    ``accept`` must follow ``problems`` for the same line: it reuses what ``problems`` looked up.
+    """
+
+    def __init__(self) -> None:
+        self.patients = CompactIds()  # line << 32 | record hash
+        self.cases = CompactIds()  # line << 32 | record hash
+        self.visits = CompactIds()  # line
+        self.charges = CompactIds()  # line << 16 | charge index
+        self._new_patient = self._new_case = False
+
+    def _first_charge(self, charge_id: str) -> str | None:
+        packed = self.charges.get(charge_id)
+        return None if packed is None else f"line {packed >> 16}: visit.charges[{packed & 0xFFFF}]"
+
+    def problems(self, patient: Patient, case: Case, visit: Visit, where: str) -> list[str]:
+        errors = []
+        known = self.patients.get(patient.id)
+        self._new_patient = known is None
+        if known is not None and known & _LOW32 != hash(patient) & _LOW32:
+            errors.append(
+                f'{where}: patient: patient "{patient.id}" differs from the one on line {known >> 32}'
+            )
+        known = self.cases.get(case.id)
+        self._new_case = known is None
+        if known is not None and known & _LOW32 != hash(case) & _LOW32:
+            errors.append(
+                f'{where}: case: case "{case.id}" differs from the one on line {known >> 32}'
+            )
+        if case.patient_id != patient.id:
+            errors.append(
+                f'{where}: case.patient_id: "{case.patient_id}" is not this line\'s patient'
+            )
+        if visit.case_id != case.id:
+            errors.append(f'{where}: visit.case_id: "{visit.case_id}" is not this line\'s case')
+        path = f"{where}: visit"
+        first_visit = self.visits.get(visit.id)
+        if first_visit is not None:
+            errors.append(_duplicate(path, "visit", visit.id, f"line {first_visit}: visit"))
+        return errors + _charge_duplicates(visit, path, self._first_charge)
+
+    def accept(self, patient: Patient, case: Case, visit: Visit, line: int) -> None:
+        packed_line = min(line, _LOW32) << 32
+        if self._new_patient:
+            self.patients.add(patient.id, packed_line | hash(patient) & _LOW32)
+        if self._new_case:
+            self.cases.add(case.id, packed_line | hash(case) & _LOW32)
+        self.visits.add(visit.id, line)
+        for index, charge in enumerate(visit.charges):
+            self.charges.add(charge.id, line << 16 | min(index, 0xFFFF))
+
+
+_LOW32 = (1 << 32) - 1
 
 
 def parse_export(document: Any, source: str = "export") -> Batch:
@@ -441,7 +507,7 @@ def iter_jsonl(lines: Iterable[str], source: str = "export") -> Iterator[LineRec
     case that appears on several lines must be the same each time; a line that contradicts an
     earlier one is rejected, since billing cannot know which of the two is right.
     """
-    ledger = _Ledger()
+    ledger = _StreamLedger()
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
@@ -455,7 +521,7 @@ def iter_jsonl(lines: Iterable[str], source: str = "export") -> Iterator[LineRec
             yield Rejected(where, None, (f"{where}: not valid JSON: {exc}",))
 
 
-def _line_record(raw: Any, number: int, ledger: _Ledger) -> LineRecord | Rejected:
+def _line_record(raw: Any, number: int, ledger: _StreamLedger) -> LineRecord | Rejected:
     where = f"line {number}"
     if not isinstance(raw, dict):
         message = f"{where}: expected an object with patient, case and visit, got {_shown(raw)}"
@@ -473,35 +539,12 @@ def _line_record(raw: Any, number: int, ledger: _Ledger) -> LineRecord | Rejecte
         else:
             parts[key] = value
     if not errors:
-        errors = _line_consistency(ledger, parts, where)
+        errors = ledger.problems(parts["patient"], parts["case"], parts["visit"], where)
     if errors:
         return Rejected(where, _raw_id(raw.get("visit")), tuple(errors))
     patient, case, visit = parts["patient"], parts["case"], parts["visit"]
-    ledger.patients.setdefault(patient.id, (hash(patient), where))
-    ledger.cases.setdefault(case.id, (hash(case), where))
-    ledger.accept_visit(visit, where)
+    ledger.accept(patient, case, visit, number)
     return LineRecord(number, patient, case, visit)
-
-
-def _line_consistency(ledger: _Ledger, parts: dict[str, Any], where: str) -> list[str]:
-    patient, case, visit = parts["patient"], parts["case"], parts["visit"]
-    errors = []
-    known_patient = ledger.patients.get(patient.id)
-    if known_patient is not None and known_patient[0] != hash(patient):
-        errors.append(
-            f'{where}: patient: patient "{patient.id}" differs from the one on {known_patient[1]}'
-        )
-    known_case = ledger.cases.get(case.id)
-    if known_case is not None and known_case[0] != hash(case):
-        errors.append(f'{where}: case: case "{case.id}" differs from the one on {known_case[1]}')
-    if case.patient_id != patient.id:
-        errors.append(f'{where}: case.patient_id: "{case.patient_id}" is not this line\'s patient')
-    if visit.case_id != case.id:
-        errors.append(f'{where}: visit.case_id: "{visit.case_id}" is not this line\'s case')
-    for problem in ledger.visit_problems(visit, f"{where}: visit"):
-        if ".case_id:" not in problem:
-            errors.append(problem)
-    return errors
 
 
 def _batch_from_lines(records: Iterable[LineRecord | Rejected]) -> Batch:

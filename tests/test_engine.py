@@ -139,6 +139,21 @@ def test_kx_threshold_chosen_by_date_of_service(tmp_path):
         assert [e.rule for e in rules.scrub(batch).audit] == expected, (day, amount)
 
 
+def test_block_dates_hold_on_their_first_and_last_day_with_plans_shared(tmp_path):
+    """Plans are memoized per span between block boundaries: the days on either side of each
+    boundary, scrubbed in one batch by one rule set, must each see exactly their blocks."""
+    text = MEDICARE + (
+        "rules medicare effective 2026-02-01 through 2026-02-28 {\n"
+        " rule feb: add modifier KX to 97110\n}\n"
+    )
+    rules = rules_from(tmp_path, text)
+    days = ["2026-01-31", "2026-02-01", "2026-02-14", "2026-02-28", "2026-03-01", "2026-01-30"]
+    for _ in range(2):  # the second round is answered from the memo
+        batch = batch_of(*({"date_of_service": d, "charges": [charge("97110", 1)]} for d in days))
+        fired = {str(e.date_of_service) for e in rules.scrub(batch).audit if e.rule == "test/feb"}
+        assert fired == {"2026-02-01", "2026-02-14", "2026-02-28"}
+
+
 def test_g0283_replaces_97014_and_units_move_with_it(tmp_path):
     rules = rules_from(tmp_path, MEDICARE + "rules medicare {\n rule estim: replace 97014 with G0283\n"
                        " rule cap: limit G0283 to 1 unit per visit\n}\n")  # fmt: skip

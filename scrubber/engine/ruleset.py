@@ -11,8 +11,9 @@ at every line) are visited, so a group's work does not grow with the size of the
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 
@@ -51,9 +52,21 @@ class RuleSet:
     blocks: dict[str, tuple[CompiledBlock, ...]] = attrs.field(repr=False)
     payers: tuple[tuple[str, Predicate], ...] = attrs.field(repr=False)
     _plans: dict[
-        tuple[frozenset[str], date, frozenset[str]],
+        tuple[frozenset[str], int, frozenset[str]],
         tuple[tuple[CompiledBlock, ...], tuple[int, ...]],
     ] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    #: the dates on which some block starts or stops applying, sorted
+    _eras: tuple[date, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    @_eras.default
+    def _block_boundaries(self) -> tuple[date, ...]:
+        edges = set()
+        for block in (b for blocks in self.blocks.values() for b in blocks):
+            if block.effective is not None:
+                edges.add(block.effective)
+            if block.through is not None and block.through < date.max:
+                edges.add(block.through + timedelta(days=1))
+        return tuple(sorted(edges))
 
     @classmethod
     def compile(cls, checked: CheckedRules) -> RuleSet:
@@ -116,8 +129,9 @@ class RuleSet:
             if day is not None and when != day and pending:
                 outcome = self._scrub_day(day, pending, rejected, seq)
                 seq += len(outcome.audit)
-                yield outcome
                 pending, rejected = [], []
+                yield outcome
+                del outcome  # the caller has it: do not hold a day while reading the next
             day = when
             pending.append(self._state(record.patient, record.case, record.visit, len(pending)))
         if pending or rejected:
@@ -152,12 +166,13 @@ class RuleSet:
         self, payers: frozenset[str], day: date, codes: frozenset[str]
     ) -> tuple[tuple[CompiledBlock, ...], tuple[int, ...]]:
         """The blocks in effect and the rules to visit first, for a group's payers, date and
-        codes. Memoized: a day of visits repeats few combinations."""
-        key = (payers, day, codes)
+        codes. Memoized by era (the span between two block boundaries) rather than by date, so
+        that the days of a long stream share their plans instead of each adding new ones."""
+        key = (payers, bisect_right(self._eras, day), codes)
         plan = self._plans.get(key)
         if plan is None:
             if len(self._plans) >= _MAX_PLANS:
-                self._plans.clear()  # keyed by date: a long stream must not grow it forever
+                self._plans.clear()
             blocks = tuple(
                 b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)
             )
@@ -219,4 +234,8 @@ class RuleSet:
                     message=(f"visit {state.visit.id} has no charges: nothing flows to billing" if none
                              else f"visit {state.visit.id} has only lines with 0 units: nothing flows to billing"),
                 )  # fmt: skip
+            # A line points at its visit state and back: break the cycle, so the state is
+            # freed now rather than at the next full collection (which a stream of days, or a
+            # result written right after the scrub, would otherwise wait for with it in memory).
+            state.lines = []
         return billed, held
