@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
-from scrubber.engine import RuleSet, StreamedDay
+from scrubber.engine import GroupOutcome, RuleSet, StreamedDay
 from scrubber.errors import ExportReadError, RuleError, RuleSetError, ScrubberError, UsageError
 from scrubber.io import (
     LineRecord,
@@ -43,6 +43,7 @@ __all__ = [
     "Charge",
     "Employer",
     "ExportReadError",
+    "GroupOutcome",
     "Guarantor",
     "HeldVisit",
     "HoldReason",

@@ -333,3 +333,31 @@ def test_minutes_keep_units_on_the_lines_with_the_minutes(tmp_path):
     result = rules.scrub(batch)
     assert [(c.id, c.units) for c in result.billed[0].charges] == [("V1-2", 1)]
     check_conservation(batch, result)
+
+
+def test_scrub_group_takes_one_patient_day_and_keeps_each_item_in_its_place():
+    from scrubber.errors import ScrubberError
+    from scrubber.load import load_rules
+    from scrubber.sample import sample_batch
+
+    rules = load_rules()
+    batch = sample_batch(60, seed=2)
+    by_group: dict[tuple[str, object], list[int]] = {}
+    for n, visit in enumerate(batch.visits):
+        by_group.setdefault((batch.patient_of(visit).id, visit.date_of_service), []).append(n)
+    whole = rules.scrub(batch)
+    billed, audit = [], []
+    for numbers in by_group.values():
+        items = [
+            (n, batch.patient_of(batch.visits[n]), batch.case_of(batch.visits[n]), batch.visits[n])
+            for n in numbers
+        ]
+        outcome = rules.scrub_group(items[::-1])  # any order in: placed by their numbers
+        billed += outcome.billed
+        audit += outcome.audit
+    assert [v for _, v in sorted(billed, key=lambda item: item[0])] == list(whole.billed)
+    merged = [e._replace(seq=n) for n, (_, e) in enumerate(sorted(audit, key=lambda i: i[0]), 1)]
+    assert merged == list(whole.audit)
+    two = [(0, batch.patient_of(v), batch.case_of(v), v) for v in batch.visits[:40]]
+    with pytest.raises(ScrubberError, match="one patient on one date"):
+        rules.scrub_group(two)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 
 import attrs
@@ -24,12 +24,12 @@ from scrubber.dsl.checked import BUILTIN_PAYER, CheckedRules
 from scrubber.engine.compile import CompiledBlock, compile_rules
 from scrubber.engine.conditions import Context, Predicate
 from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.engine.state import AuditKey, Line, Recorder, VisitState
 from scrubber.errors import ScrubberError
 from scrubber.io import LineRecord
 from scrubber.model import Batch, Case, Patient, Rejected, Visit
 
-__all__ = ["RuleSet", "StreamedDay"]
+__all__ = ["GroupOutcome", "RuleSet", "StreamedDay"]
 
 BUILTIN_SOURCE = "scrubber"
 _MAX_PLANS = 4096
@@ -44,6 +44,18 @@ class StreamedDay:
     exceptions: tuple[HeldVisit, ...]
     rejected: tuple[Rejected, ...]
     audit: tuple[AuditEntry, ...]
+
+
+@attrs.frozen
+class GroupOutcome:
+    """The outcome of one patient's visits on one date of service, scrubbed on their own (see
+    ``RuleSet.scrub_group``). Every item carries its place in the whole export, so outcomes
+    scrubbed anywhere, in any order, merge into exactly the result of one scrub."""
+
+    billed: tuple[tuple[int, Visit], ...]
+    exceptions: tuple[tuple[int, HeldVisit], ...]
+    #: entries with ``seq`` 0, numbered once every group's entries are merged by key
+    audit: tuple[tuple[AuditKey, AuditEntry], ...]
 
 
 @attrs.frozen
@@ -136,6 +148,26 @@ class RuleSet:
             pending.append(self._state(record.patient, record.case, record.visit, len(pending)))
         if pending or rejected:
             yield self._scrub_day(day, pending, rejected, seq)
+
+    def scrub_group(self, visits: Sequence[tuple[int, Patient, Case, Visit]]) -> GroupOutcome:
+        """Scrub the visits of one patient on one date of service, each given with its place
+        in the whole export (``order``; any increasing numbers), for engines that partition an
+        export themselves: rules never look beyond one patient's day, so the groups of an
+        export can be scrubbed on different machines and merged by those places."""
+        ordered = sorted(visits, key=lambda item: item[0])
+        if len({(p.id, v.date_of_service) for _, p, _, v in ordered}) > 1:
+            raise ScrubberError("scrub_group takes the visits of one patient on one date")
+        recorder = Recorder()
+        states = [self._state(p, c, v, order) for order, p, c, v in ordered]
+        if states:
+            self._run(states, recorder)
+        billed: list[tuple[int, Visit]] = []
+        held: list[tuple[int, HeldVisit]] = []
+        for state in states:
+            one_billed, one_held = self._outcomes([state], recorder)
+            billed.extend((state.order, visit) for visit in one_billed)
+            held.extend((state.order, visit) for visit in one_held)
+        return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.keyed()))
 
     def _scrub_day(
         self, day: date | None, states: list[VisitState], rejected: list[Rejected], seq: int

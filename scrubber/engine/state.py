@@ -13,7 +13,10 @@ import attrs
 from scrubber.audit import AuditEntry, HoldReason
 from scrubber.model import Case, Charge, Patient, Visit, mask_ssn
 
-__all__ = ["Line", "Recorder", "VisitState"]
+__all__ = ["AuditKey", "Line", "Recorder", "VisitState"]
+
+#: where an audit entry sits in a scrub: visit order, rule position, line index, emission order
+AuditKey = tuple[int, int, int, int]
 
 
 class Line:
@@ -70,7 +73,7 @@ class Recorder:
     """Collects audit entries; sequence numbers are given once the whole scrub is known."""
 
     def __init__(self) -> None:
-        self.entries: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
+        self.entries: list[tuple[AuditKey, dict[str, Any]]] = []
         self._tick = 0
 
     def emit(
@@ -115,3 +118,11 @@ class Recorder:
     def finish(self) -> list[AuditEntry]:
         ordered = sorted(self.entries, key=lambda item: item[0])
         return [AuditEntry(seq=n, **fields) for n, (_, fields) in enumerate(ordered, start=1)]
+
+    def keyed(self) -> list[tuple[AuditKey, AuditEntry]]:
+        """The entries unnumbered (``seq`` 0), each with the key that orders it among the
+        entries of a whole scrub: for scrubs split across machines and numbered once merged."""
+        return sorted(
+            ((key, AuditEntry(seq=0, **fields)) for key, fields in self.entries),
+            key=lambda item: item[0],
+        )
