@@ -31,7 +31,7 @@ import attrs
 from scrubber.audit import AuditEntry, HeldVisit, ScrubResult
 from scrubber.engine.ruleset import GroupOutcome, RuleSet
 from scrubber.engine.state import AuditKey
-from scrubber.errors import ScrubberError, UsageError
+from scrubber.errors import ExportReadError, ScrubberError, UsageError
 from scrubber.io import LineRecord, converter, iter_jsonl, json_default
 from scrubber.model import Rejected, Visit
 from scrubber.resources import bundled_rules_dir
@@ -142,6 +142,8 @@ def _digest(rule_paths: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     for root in rule_paths:
         base = Path(root)
+        if not base.exists():
+            raise UsageError(f"{root}: no such rules file or folder")
         files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
         for path in files:
             digest.update(str(path.relative_to(base) if base.is_dir() else path.name).encode())
@@ -162,15 +164,24 @@ def _rules(rule_paths: tuple[str, ...], digest: str) -> RuleSet:
 
 def _read(path: str, index: int) -> list[_Line]:
     name = Path(path).name
-    with open(path, encoding="utf-8-sig") as text:
-        lines = []
-        for read in iter_jsonl(text, source=name):
-            number = read.line if isinstance(read, LineRecord) else _line_number(read)
-            record: LineRecord | Rejected = read
-            if isinstance(read, Rejected):
-                errors = tuple(_in_file(error, name) for error in read.errors)
-                record = Rejected(f"{name}: {read.path}", read.id, errors)
-            lines.append(_Line(index << _LINE_BITS | number, f"{name}: line {number}", record))
+    try:
+        with open(path, encoding="utf-8-sig") as text:
+            return _placed_lines(iter_jsonl(text, source=name), name, index)
+    except OSError as exc:
+        raise ExportReadError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ExportReadError(path, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _placed_lines(records: Iterable[LineRecord | Rejected], name: str, index: int) -> list[_Line]:
+    lines = []
+    for read in records:
+        number = read.line if isinstance(read, LineRecord) else _line_number(read)
+        record: LineRecord | Rejected = read
+        if isinstance(read, Rejected):
+            errors = tuple(_in_file(error, name) for error in read.errors)
+            record = Rejected(f"{name}: {read.path}", read.id, errors)
+        lines.append(_Line(index << _LINE_BITS | number, f"{name}: line {number}", record))
     return lines
 
 

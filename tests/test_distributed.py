@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 pytest.importorskip("dask.bag", reason="dask is not installed (pip install 'scrubber[dask]')")
 
 from scrubber.distributed import collect, scrub_partitions
+from scrubber.errors import ExportReadError, UsageError
 from scrubber.io import dumps_export, read_export
 from scrubber.load import load_rules
 from scrubber.results import dumps_result
@@ -146,8 +147,11 @@ def test_collect_of_nothing_is_an_empty_result():
     assert (result.billed, result.exceptions, result.rejected, result.audit) == ((), (), (), ())
 
 
-def test_no_files_is_a_usage_error():
-    from scrubber.errors import UsageError
-
+def test_mistakes_in_the_call_are_plain_errors(tmp_path):
     with pytest.raises(UsageError, match="no JSON Lines files"):
         scrub_partitions([])
+    with pytest.raises(UsageError, match="no-such-rules: no such rules file or folder"):
+        scrub_partitions([tmp_path / "a.jsonl"], rules=tmp_path / "no-such-rules")
+    missing = scrub_partitions([tmp_path / "missing.jsonl"])
+    with pytest.raises(ExportReadError, match=r"missing\.jsonl: cannot read the file"):
+        missing.collect(scheduler="sync")
