@@ -73,6 +73,7 @@ def ptp_file(path: Path, rows: int, rng: random.Random, *, shuffled: bool = Fals
 LOAD_PTP = """
 import sys, time
 from pathlib import Path
+from scrubber.tables import load_pair_table
 start = time.perf_counter()
 load_pair_table(Path(sys.argv[1]))
 print(time.perf_counter() - start, peak_mb())

@@ -1,0 +1,36 @@
+"""The bench scripts still run (on tiny inputs: their figures mean nothing here, and no time is
+checked). A bench that breaks silently is a performance claim nobody can reproduce."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+TINY = {
+    "scrub_bench.py": ["--lines", "300", "--runs", "1"],
+    "tables_bench.py": ["--lines", "300", "--mue-rows", "50", "--ptp-rows", "2000", "--runs", "1"],
+    "rules_bench.py": ["--rules", "30", "--ptp-rows", "2000"],
+    "stream_bench.py": ["--per-day", "20", "--days", "3", "--memory-lines", "200"],
+    "naive_bench.py": ["--lines", "20", "--runs", "1"],
+}
+
+
+def test_every_bench_script_is_covered():
+    assert sorted(p.name for p in BENCH.glob("*_bench.py")) == sorted(TINY)
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="bench/ is not shipped with the package")
+@pytest.mark.parametrize("script", sorted(TINY))
+def test_bench_script_runs_and_prints_its_figures(script):
+    run = subprocess.run(
+        [sys.executable, str(BENCH / script), *TINY[script]],
+        capture_output=True, text=True, cwd=BENCH, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "machine: " in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
