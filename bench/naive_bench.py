@@ -12,14 +12,13 @@ import argparse
 import random
 import shutil
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from common import best_of, machine
 
 from scrubber.audit import ScrubResult
 from scrubber.engine import RuleSet
-from scrubber.engine.state import Recorder, VisitState
+from scrubber.engine.state import Recorder
 from scrubber.load import load_rules
 from scrubber.model import Batch
 from scrubber.resources import bundled_rules_dir
@@ -29,14 +28,8 @@ from scrubber.sample import sample_batch
 def naive_scrub(rules: RuleSet, batch: Batch) -> ScrubResult:
     """Every rule of the rule set, tested against every group of visits."""
     recorder = Recorder()
-    states = [
-        rules._state(batch.patient_of(v), batch.case_of(v), v, n)
-        for n, v in enumerate(batch.visits)
-    ]
-    groups: dict[tuple[str, date], list[VisitState]] = {}
-    for state in states:
-        groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
-    for group in groups.values():
+    states, groups = rules._groups(batch)
+    for group in groups:
         day = group[0].visit.date_of_service
         for rule in rules.rules:
             targets = [s for s in group if rule.payer in s.payers]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,15 @@ from scrubber.audit import AuditEntry, HeldVisit, ScrubResult
 from scrubber.engine.ruleset import GroupOutcome, RuleSet
 from scrubber.engine.state import AuditKey
 from scrubber.errors import ExportReadError, ScrubberError, UsageError
-from scrubber.io import LineRecord, converter, iter_jsonl, json_default
+from scrubber.io import (
+    LineRecord,
+    charge_duplicates,
+    converter,
+    differs_message,
+    duplicate_message,
+    iter_jsonl,
+    json_default,
+)
 from scrubber.model import Rejected, Visit
 from scrubber.resources import bundled_rules_dir
 
@@ -261,26 +269,21 @@ def _checked(line: _Line, conflicts: dict[tuple[str, str], Any]) -> _Line:
     record = line.record
     if not isinstance(record, LineRecord) or not conflicts:
         return line
+
+    def earlier(kind: str, record_id: str) -> str | None:
+        first = conflicts.get((kind, record_id))
+        return None if first is None or first[0] == line.order else str(first[1])
+
     errors = []
     for kind, value in (("patient", record.patient), ("case", record.case)):
         first = conflicts.get((kind, value.id))
         if first is not None and first[0] != line.order and first[3] != _fingerprint(value):
-            errors.append(
-                f'{line.where}: {kind}: {kind} "{value.id}" differs from the one on {first[1]}'
-            )
-    first = conflicts.get(("visit", record.visit.id))
-    if first is not None and first[0] != line.order:
-        errors.append(
-            f'{line.where}: visit.id: duplicate visit id "{record.visit.id}" '
-            f"(first at {first[1]}: visit)"
-        )
-    for index, charge in enumerate(record.visit.charges):
-        first = conflicts.get(("charge", charge.id))
-        if first is not None and first[0] != line.order:
-            errors.append(
-                f"{line.where}: visit.charges[{index}].id: duplicate charge id "
-                f'"{charge.id}" (first at {first[1]})'
-            )
+            errors.append(differs_message(line.where, kind, value.id, first[1]))
+    path = f"{line.where}: visit"
+    first_visit = earlier("visit", record.visit.id)
+    if first_visit is not None:
+        errors.append(duplicate_message(path, "visit", record.visit.id, f"{first_visit}: visit"))
+    errors += charge_duplicates(record.visit, path, partial(earlier, "charge"))
     if not errors:
         return line
     return attrs.evolve(line, record=Rejected(line.where, record.visit.id, tuple(errors)))

@@ -273,11 +273,20 @@ def _raw_id(raw: Any) -> str | None:
     return None
 
 
-def _duplicate(path: str, kind: str, record_id: str, first: str) -> str:
+# The messages every reader gives for records that repeat or contradict an earlier one (the
+# document reader, the JSON Lines reader, and scrubber.distributed across files).
+
+
+def duplicate_message(path: str, kind: str, record_id: str, first: str) -> str:
     return f'{path}.id: duplicate {kind} id "{record_id}" (first at {first})'
 
 
-def _charge_duplicates(visit: Visit, path: str, first_of: Callable[[str], str | None]) -> list[str]:
+def differs_message(where: str, kind: str, record_id: str, first: str) -> str:
+    return f'{where}: {kind}: {kind} "{record_id}" differs from the one on {first}'
+
+
+def charge_duplicates(visit: Visit, path: str, first_of: Callable[[str], str | None]) -> list[str]:
+    """The charges of ``visit`` whose id ``first_of`` places earlier, or that repeat within it."""
     problems = []
     seen_here: set[str] = set()
     for index, charge in enumerate(visit.charges):
@@ -326,11 +335,11 @@ class _Ledger:
     def visit_problems(self, visit: Visit, path: str) -> list[str]:
         problems = []
         if visit.id in self.visits:
-            problems.append(_duplicate(path, "visit", visit.id, self.visits[visit.id]))
+            problems.append(duplicate_message(path, "visit", visit.id, self.visits[visit.id]))
         case_problem = self.case_problem(visit.case_id, f"{path}.case_id")
         if case_problem:
             problems.append(case_problem)
-        return problems + _charge_duplicates(visit, path, self._first_charge)
+        return problems + charge_duplicates(visit, path, self._first_charge)
 
     def accept_visit(self, visit: Visit, path: str) -> None:
         self.visits[visit.id] = path
@@ -363,15 +372,11 @@ class _StreamLedger:
         known = self.patients.get(patient.id)
         self._new_patient = known is None
         if known is not None and known & _LOW32 != hash(patient) & _LOW32:
-            errors.append(
-                f'{where}: patient: patient "{patient.id}" differs from the one on line {known >> 32}'
-            )
+            errors.append(differs_message(where, "patient", patient.id, f"line {known >> 32}"))
         known = self.cases.get(case.id)
         self._new_case = known is None
         if known is not None and known & _LOW32 != hash(case) & _LOW32:
-            errors.append(
-                f'{where}: case: case "{case.id}" differs from the one on line {known >> 32}'
-            )
+            errors.append(differs_message(where, "case", case.id, f"line {known >> 32}"))
         if case.patient_id != patient.id:
             errors.append(
                 f'{where}: case.patient_id: "{case.patient_id}" is not this line\'s patient'
@@ -381,8 +386,8 @@ class _StreamLedger:
         path = f"{where}: visit"
         first_visit = self.visits.get(visit.id)
         if first_visit is not None:
-            errors.append(_duplicate(path, "visit", visit.id, f"line {first_visit}: visit"))
-        return errors + _charge_duplicates(visit, path, self._first_charge)
+            errors.append(duplicate_message(path, "visit", visit.id, f"line {first_visit}: visit"))
+        return errors + charge_duplicates(visit, path, self._first_charge)
 
     def accept(self, patient: Patient, case: Case, visit: Visit, line: int) -> None:
         packed_line = min(line, _LOW32) << 32
@@ -422,7 +427,9 @@ def parse_export(document: Any, source: str = "export") -> Batch:
         path = f"patients[{index}]"
         patient = _structure(raw, Patient, path)
         if not isinstance(patient, list) and patient.id in ledger.patients:
-            patient = [_duplicate(path, "patient", patient.id, ledger.patients[patient.id][1])]
+            patient = [
+                duplicate_message(path, "patient", patient.id, ledger.patients[patient.id][1])
+            ]
         if isinstance(patient, list):
             rejected.append(Rejected(path, _raw_id(raw), tuple(patient)))
             if (rid := _raw_id(raw)) is not None and rid not in ledger.patients:
@@ -438,7 +445,7 @@ def parse_export(document: Any, source: str = "export") -> Batch:
         if not isinstance(case, list):
             problems = []
             if case.id in ledger.cases:
-                problems.append(_duplicate(path, "case", case.id, ledger.cases[case.id][1]))
+                problems.append(duplicate_message(path, "case", case.id, ledger.cases[case.id][1]))
             if (p := ledger.patient_problem(case.patient_id, f"{path}.patient_id")) is not None:
                 problems.append(p)
             if problems:

@@ -99,15 +99,9 @@ class RuleSet:
 
     def _scrub(self, batch: Batch, progress: Callable[[int, int], None] | None) -> ScrubResult:
         recorder = Recorder()
-        states = [
-            self._state(batch.patient_of(v), batch.case_of(v), v, n)
-            for n, v in enumerate(batch.visits)
-        ]
-        groups: dict[tuple[str, date], list[VisitState]] = {}
-        for state in states:
-            groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
+        states, groups = self._groups(batch)
         done = 0
-        for number, group in enumerate(groups.values()):
+        for number, group in enumerate(groups):
             self._run(group, recorder)
             done += len(group)
             if progress is not None and number % 500 == 0:
@@ -188,6 +182,18 @@ class RuleSet:
         """The payers a visit belongs to (always including ``any``)."""
         context = Context(visit, patient, case)
         return frozenset({BUILTIN_PAYER, *(name for name, test in self.payers if test(context))})
+
+    def _groups(self, batch: Batch) -> tuple[list[VisitState], list[list[VisitState]]]:
+        """The batch's visit states in export order, and the same states by patient and date
+        of service (the unit the rules work on)."""
+        states = [
+            self._state(batch.patient_of(v), batch.case_of(v), v, n)
+            for n, v in enumerate(batch.visits)
+        ]
+        groups: dict[tuple[str, date], list[VisitState]] = {}
+        for state in states:
+            groups.setdefault((state.patient.id, state.visit.date_of_service), []).append(state)
+        return states, list(groups.values())
 
     def _state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
         state = VisitState(visit, order, patient, case, self.payers_of(patient, case, visit))
