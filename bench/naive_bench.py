@@ -12,31 +12,36 @@ import argparse
 import random
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
+import attrs
 from common import best_of, machine
 
-from scrubber.audit import ScrubResult
 from scrubber.engine import RuleSet
-from scrubber.engine.state import Recorder
+from scrubber.engine.compile import CompiledBlock
 from scrubber.load import load_rules
-from scrubber.model import Batch
+from scrubber.model.records import Batch
+from scrubber.model.results import ScrubResult
 from scrubber.resources import bundled_rules_dir
 from scrubber.sample import sample_batch
 
 
+@attrs.frozen
+class NaiveRuleSet(RuleSet):
+    """The same engine with no index: every rule in effect on the date is visited for every
+    group, whatever its payer and codes (a rule of another payer finds no visit to work on)."""
+
+    def plan(
+        self, payers: frozenset[str], day: date, codes: frozenset[str]
+    ) -> tuple[tuple[CompiledBlock, ...], tuple[int, ...]]:
+        blocks = tuple(b for bs in self.blocks.values() for b in bs if b.effective_on(day))
+        return blocks, tuple(r.position for r in self.rules if r.effective_on(day))
+
+
 def naive_scrub(rules: RuleSet, batch: Batch) -> ScrubResult:
     """Every rule of the rule set, tested against every group of visits."""
-    recorder = Recorder()
-    states, groups = rules._groups(batch)
-    for group in groups:
-        day = group[0].visit.date_of_service
-        for rule in rules.rules:
-            targets = [s for s in group if rule.payer in s.payers]
-            if targets and rule.effective_on(day):
-                rule.apply(rule, targets, recorder)
-    billed, held = rules._outcomes(states, recorder)
-    return ScrubResult(tuple(billed), tuple(held), batch.rejected, tuple(recorder.finish()))
+    return NaiveRuleSet(rules.rules, rules.blocks, rules.payers).scrub(batch)
 
 
 def rules_folder(folder: Path, extra: int, rng: random.Random) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from common import machine, run_child
 
-from scrubber.dsl.load import check_paths
+from scrubber.lang.load import check_paths
 
 ACTIONS = (
     "limit {code} to {n} units per day",
@@ -73,7 +73,7 @@ def ptp_file(path: Path, rows: int, rng: random.Random, *, shuffled: bool = Fals
 LOAD_PTP = """
 import sys, time
 from pathlib import Path
-from scrubber.tables import load_pair_table
+from scrubber.tables.pairs import load_pair_table
 start = time.perf_counter()
 load_pair_table(Path(sys.argv[1]))
 print(time.perf_counter() - start, peak_mb())
@@ -91,9 +91,9 @@ def main() -> None:
         rules = Path(folder) / "big.rules"
         rules.write_text(rule_file(args.rules, rng), encoding="utf-8")
         start = time.perf_counter()
-        checked, errors = check_paths([rules])
+        report = check_paths([rules])
         elapsed = time.perf_counter() - start
-        count = sum(len(b.rules) for f in checked.files for b in f.blocks)
+        errors, count = report.errors, report.counts()["rules"]
         print(
             f"parse+check {count:,} rules ({rules.stat().st_size / 1e6:.1f} MB): {elapsed:.2f} s "
             f"({len(errors)} problems found)"

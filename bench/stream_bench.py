@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common import machine, run_child
 
-from scrubber.io import dumps_export
+from scrubber.formats.emr import dumps_export
 from scrubber.sample import sample_batch
 
 #: "flat": the 30-day peak at most this much above the 1-day peak. What a stream must keep is
@@ -28,13 +28,16 @@ FLAT_TOLERANCE = 0.25
 
 CHILD = """
 import sys, time
-from scrubber.io import iter_jsonl, read_export
+from scrubber.formats.emr import iter_jsonl, read_export
 from scrubber.load import load_rules
-from scrubber.results import dumps_result
+from scrubber.formats.results import dumps_result
+from scrubber.bulk import paused_gc
 
 rules = load_rules()
 before = peak_mb()
 start = time.perf_counter()
+paused = paused_gc()  # as the command line runs it
+paused.__enter__()
 if sys.argv[2] == "stream":
     visits = 0
     with open(sys.argv[1], encoding="utf-8") as lines:

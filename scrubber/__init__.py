@@ -1,39 +1,96 @@
-"""scrubber: payer rules for therapy charges, every change audited, EMR and billing balanced."""
+"""scrubber: payer rules for therapy charges, every change audited, EMR and billing balanced.
 
-from typing import TYPE_CHECKING
+```python
+import scrubber
 
-from scrubber.audit import AuditEntry, HeldVisit, HoldReason, ScrubResult
-from scrubber.engine import GroupOutcome, RuleSet, StreamedDay
-from scrubber.errors import ExportReadError, RuleError, RuleSetError, ScrubberError, UsageError
-from scrubber.io import (
-    LineRecord,
-    dumps_export,
-    iter_jsonl,
-    parse_export,
-    read_export,
-    write_export,
+rules = scrubber.load_rules()                       # the bundled rules, or a folder of yours
+result = rules.scrub(scrubber.read_export("export.json"))
+```
+
+The names below are loaded on first use: ``import scrubber`` alone loads neither the rule
+language's parser nor the export readers, so a service that only uses part of scrubber pays for
+that part only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from scrubber._version import __version__ as __version__
+
+if TYPE_CHECKING:
+    from scrubber.bulk import paused_gc
+    from scrubber.engine.day import GroupOutcome
+    from scrubber.engine.ruleset import RuleSet, StreamedDay
+    from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+    from scrubber.errors import (
+        ExportReadError,
+        RuleError,
+        RuleSetError,
+        ScrubberError,
+        UsageError,
+    )
+    from scrubber.formats.emr import (
+        dumps_export,
+        iter_jsonl,
+        parse_export,
+        read_export,
+        write_export,
+    )
+    from scrubber.formats.results import dumps_audit, dumps_result, read_result
+    from scrubber.load import load_rules
+    from scrubber.model.records import (
+        Address,
+        Batch,
+        Case,
+        Charge,
+        Employer,
+        Guarantor,
+        Insurance,
+        InsuranceClass,
+        LineRecord,
+        NoteType,
+        Patient,
+        Phone,
+        Provider,
+        ProviderRole,
+        Rejected,
+        RelatedCause,
+        Visit,
+        mask_ssn,
+    )
+    from scrubber.model.results import AuditEntry, HeldVisit, HoldReason, ScrubResult
+    from scrubber.tables.cache import TableCache
+
+_RECORDS = (
+    *("Address", "Batch", "Case", "Charge", "Employer", "Guarantor", "Insurance"),
+    *("InsuranceClass", "LineRecord", "NoteType", "Patient", "Phone", "Provider"),
+    *("ProviderRole", "Rejected", "RelatedCause", "Visit", "mask_ssn"),
 )
-from scrubber.model import (
-    Address,
-    Batch,
-    Case,
-    Charge,
-    Employer,
-    Guarantor,
-    Insurance,
-    InsuranceClass,
-    NoteType,
-    Patient,
-    Phone,
-    Provider,
-    ProviderRole,
-    Rejected,
-    RelatedCause,
-    Visit,
-    mask_ssn,
-)
-from scrubber.results import dumps_audit, dumps_result, read_result
-from scrubber.table_cache import TableCache
+
+#: public name -> the module that defines it
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(_RECORDS, "scrubber.model.records"),
+    **dict.fromkeys(
+        ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"), "scrubber.model.results"
+    ),
+    **dict.fromkeys(
+        ("ExportReadError", "RuleError", "RuleSetError", "ScrubberError", "UsageError"),
+        "scrubber.errors",
+    ),
+    **dict.fromkeys(
+        ("dumps_export", "iter_jsonl", "parse_export", "read_export", "write_export"),
+        "scrubber.formats.emr",
+    ),
+    **dict.fromkeys(("dumps_audit", "dumps_result", "read_result"), "scrubber.formats.results"),
+    **dict.fromkeys(("RuleSet", "StreamedDay"), "scrubber.engine.ruleset"),
+    **dict.fromkeys(("EventKind", "TraceEvent", "Tracer"), "scrubber.engine.trace"),
+    "GroupOutcome": "scrubber.engine.day",
+    "TableCache": "scrubber.tables.cache",
+    "load_rules": "scrubber.load",
+    "paused_gc": "scrubber.bulk",
+}
 
 __all__ = [
     "Address",
@@ -42,6 +99,7 @@ __all__ = [
     "Case",
     "Charge",
     "Employer",
+    "EventKind",
     "ExportReadError",
     "GroupOutcome",
     "Guarantor",
@@ -64,6 +122,8 @@ __all__ = [
     "ScrubberError",
     "StreamedDay",
     "TableCache",
+    "TraceEvent",
+    "Tracer",
     "UsageError",
     "Visit",
     "dumps_audit",
@@ -73,22 +133,21 @@ __all__ = [
     "load_rules",
     "mask_ssn",
     "parse_export",
+    "paused_gc",
     "read_export",
     "read_result",
     "write_export",
 ]
 
-__version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    from scrubber.load import load_rules
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'scrubber' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
 
-def __getattr__(name: str) -> object:
-    # The rule language (and lark) loads on first use of ``load_rules``: a service that only
-    # reads exports, or the engine with rules compiled elsewhere, never imports the parser.
-    if name == "load_rules":
-        from scrubber.load import load_rules
-
-        return load_rules
-    raise AttributeError(f"module 'scrubber' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,38 +1,28 @@
-"""Helpers for bulk work: a pause of the cyclic garbage collector, and the fastest exact JSON.
+"""``paused_gc``: turn off the cyclic garbage collector for one bulk step, on request.
 
-Reading, scrubbing and writing an export allocate millions of small objects that form no
+Reading, scrubbing and writing a large export allocate millions of small objects that form no
 reference cycles (frozen records, tuples, strings). CPython's cyclic collector still walks the
-ever-growing heap every few thousand allocations, which doubles the time of a large scrub for
-nothing. ``paused_gc`` turns it off for the duration of one bulk step and restores it after.
+ever-growing heap every few thousand allocations, which can double the time of a large scrub for
+nothing. The library never pauses the collector on its own: the interpreter's collector is
+shared by every thread of the process, and a billing service with other work in flight must
+decide that for itself. The command line does it for each command; a library user may too::
 
-orjson, when installed, parses and writes JSON several times faster than the json module. It is
-used only where the result is identical: for writing, its output with 2-space indents is the same
-bytes as ``json.dumps(indent=2, ensure_ascii=False)`` (a test checks it). For reading, orjson
-turns a number with a fraction into a binary float; the reader raises ``InexactNumber`` as soon
-as such a float reaches money or a message, and reads that text again with exact decimals.
+    with scrubber.paused_gc():
+        result = rules.scrub(scrubber.read_export("big.json"))
 """
 
 from __future__ import annotations
 
 import gc
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-__all__ = ["HAVE_ORJSON", "dumps_json", "fast_loads", "paused_gc"]
-
-orjson: Any
-try:
-    import orjson
-except ImportError:  # pragma: no cover - exercised in environments without orjson
-    orjson = None
-
-HAVE_ORJSON = orjson is not None
+__all__ = ["paused_gc"]
 
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
+    """Disable the cyclic collector inside the block; restore its previous state after."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -40,24 +30,3 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def fast_loads(text: str) -> Any:
-    """Parse with orjson (numbers with a fraction become floats), or ``NotImplemented``."""
-    if orjson is None:
-        return NotImplemented
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return NotImplemented  # let the json module parse it and word the error
-
-
-def dumps_json(document: Any, default: Callable[[Any], Any]) -> str:
-    """``json.dumps(document, indent=2, ensure_ascii=False)``, with orjson when installed."""
-    if orjson is not None:
-        try:
-            written: bytes = orjson.dumps(document, default=default, option=orjson.OPT_INDENT_2)
-            return written.decode("utf-8")
-        except TypeError:
-            pass  # something orjson cannot write (a lone surrogate): the json module decides
-    return json.dumps(document, ensure_ascii=False, indent=2, default=default)

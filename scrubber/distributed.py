@@ -6,11 +6,13 @@ files read one after the other, because rules never look beyond one patient's da
 
 1. each file is read on a worker with the JSON Lines reader (every check within the file);
 2. the ids claimed by more than one file (a visit or charge sent twice, a patient or case that
-   differs between files) are found with one ``foldby``, and only those come back: the later
-   lines are rejected, as the reader rejects them within a file;
+   differs between files) are found with one ``foldby`` over the claims of the same ledger the
+   reader uses (``scrubber.formats.ledger``), and only those come back: the later lines are
+   rejected, as the reader rejects them within a file;
 3. the visits are grouped by patient and date of service and each group is scrubbed on a worker
-   (``RuleSet.scrub_group``);
-4. ``collect`` merges the groups by their place in the export and numbers the audit.
+   with the engine's one primitive (``RuleSet.scrub_group``);
+4. ``collect`` merges the groups by their place in the export and numbers the audit
+   (``scrubber.engine.merge``).
 
 Workers load the rules themselves from ``rules`` (a folder or files they can all read, the same
 content as the client's: a digest of the files travels with every task and a worker whose copy
@@ -22,26 +24,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.audit import AuditEntry, HeldVisit, ScrubResult
-from scrubber.engine.ruleset import GroupOutcome, RuleSet
-from scrubber.engine.state import AuditKey
+from scrubber.engine.day import GroupOutcome
+from scrubber.engine.merge import merge
+from scrubber.engine.ruleset import RuleSet
 from scrubber.errors import ExportReadError, ScrubberError, UsageError
-from scrubber.io import (
-    LineRecord,
-    charge_duplicates,
-    converter,
-    differs_message,
-    duplicate_message,
-    iter_jsonl,
-    json_default,
-)
-from scrubber.model import Rejected, Visit
+from scrubber.formats.convert import converter
+from scrubber.formats.emr import numbered_lines
+from scrubber.formats.jsoncodec import json_default
+from scrubber.formats.ledger import Claim, Place, claims_of_line, first_of
+from scrubber.model.records import LineRecord, Rejected
+from scrubber.model.results import ScrubResult
 from scrubber.resources import bundled_rules_dir
 
 if TYPE_CHECKING:
@@ -58,7 +56,7 @@ class _Line:
     """A line read from one partition, with its place in the export."""
 
     order: int
-    where: str  # "part-3.jsonl: line 12"
+    place: Place
     record: LineRecord | Rejected
 
 
@@ -118,20 +116,7 @@ def collect(
     outcomes: Iterable[GroupOutcome], rejected: Iterable[tuple[int, Rejected]] = ()
 ) -> ScrubResult:
     """Merge group outcomes (and placed rejections) into one result in export order."""
-    billed: list[tuple[int, Visit]] = []
-    held: list[tuple[int, HeldVisit]] = []
-    audit: list[tuple[AuditKey, AuditEntry]] = []
-    for outcome in outcomes:
-        billed.extend(outcome.billed)
-        held.extend(outcome.exceptions)
-        audit.extend(outcome.audit)
-    audit.sort(key=lambda item: item[0])
-    return ScrubResult(
-        tuple(visit for _, visit in sorted(billed, key=lambda item: item[0])),
-        tuple(visit for _, visit in sorted(held, key=lambda item: item[0])),
-        tuple(record for _, record in sorted(rejected, key=lambda item: item[0])),
-        tuple(entry._replace(seq=n) for n, (_, entry) in enumerate(audit, start=1)),
-    )
+    return merge(outcomes, (record for _, record in sorted(rejected, key=lambda item: item[0])))
 
 
 # -- the tasks (module-level functions, so any Dask scheduler can ship them) --
@@ -174,84 +159,56 @@ def _read(path: str, index: int) -> list[_Line]:
     name = Path(path).name
     try:
         with open(path, encoding="utf-8-sig") as text:
-            return _placed_lines(iter_jsonl(text, source=name), name, index)
+            return [
+                _Line(index << _LINE_BITS | number, Place(name, number), record)
+                for number, record in numbered_lines(text, name)
+            ]
     except OSError as exc:
         raise ExportReadError(path, f"cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ExportReadError(path, f"not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
-def _placed_lines(records: Iterable[LineRecord | Rejected], name: str, index: int) -> list[_Line]:
-    lines = []
-    for read in records:
-        number = read.line if isinstance(read, LineRecord) else _line_number(read)
-        record: LineRecord | Rejected = read
-        if isinstance(read, Rejected):
-            errors = tuple(_in_file(error, name) for error in read.errors)
-            record = Rejected(f"{name}: {read.path}", read.id, errors)
-        lines.append(_Line(index << _LINE_BITS | number, f"{name}: line {number}", record))
-    return lines
-
-
-def _in_file(error: str, name: str) -> str:
-    """A reader's message with its places (its own line, an earlier one) naming the file."""
-    for earlier in ("(first at line ", "differs from the one on line "):
-        error = error.replace(earlier, earlier.replace("line ", f"{name}: line "))
-    return f"{name}: {error}"
-
-
-def _line_number(rejected: Rejected) -> int:
-    return int(rejected.path.removeprefix("line "))
-
-
-def _fingerprint(value: Any) -> str:
+def _fingerprint(value: Any) -> int:
     """A digest of a record that is the same in every process (``hash`` is not)."""
     text = json.dumps(converter.unstructure(value), sort_keys=True, default=json_default)
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
-#: (kind, id) -> (order, detail): detail is the record's fingerprint for patients and cases,
-#: the charge's index for charges
-_Claim = tuple[tuple[str, str], tuple[int, str, str]]
-
-
-def _claims(line: _Line) -> list[_Claim]:
+def _line_claims(line: _Line) -> list[Claim]:
     record = line.record
     if not isinstance(record, LineRecord):
         return []
-    claims: list[_Claim] = [
-        (("patient", record.patient.id), (line.order, line.where, _fingerprint(record.patient))),
-        (("case", record.case.id), (line.order, line.where, _fingerprint(record.case))),
-        (("visit", record.visit.id), (line.order, line.where, "")),
-    ]
-    for index, charge in enumerate(record.visit.charges):
-        claims.append(
-            (("charge", charge.id), (line.order, f"{line.where}: visit.charges[{index}]", ""))
-        )
-    return claims
+    return claims_of_line(record.patient, record.case, record.visit, line.place, _fingerprint)
 
 
-def _claim_key(claim: _Claim) -> tuple[str, str]:
+#: ((kind, id), (order of the line, the claim))
+_Placed = tuple[tuple[str, str], tuple[int, Claim]]
+
+
+def _claims(line: _Line) -> list[_Placed]:
+    return [((c.kind, c.id), (line.order, c)) for c in _line_claims(line)]
+
+
+def _claim_key(claim: _Placed) -> tuple[str, str]:
     return claim[0]
 
 
-#: the first claim (order, where, detail) and whether any other claim contradicts it
-_Fold = tuple[int, str, bool, str] | None
+#: the first claim on an id (the line's order, the claim) and whether another contradicts it
+_Fold = tuple[int, Claim, bool] | None
 
 
-def _first_claim(fold: _Fold, claim: _Claim) -> _Fold:
-    _, (order, where, detail) = claim
-    return _merge_claims(fold, (order, where, False, detail))
+def _first_claim(fold: _Fold, claim: _Placed) -> _Fold:
+    order, placed = claim[1]
+    return _merge_claims(fold, (order, placed, False))
 
 
 def _merge_claims(first: _Fold, second: _Fold) -> _Fold:
     if first is None or second is None:
         return first if second is None else second
-    early, late = sorted((first, second))
-    # Two claims on one visit or charge id are a duplicate; on a patient or case, only when
-    # the records differ (the same patient is sent on every line of their visits).
-    clash = early[3] != late[3] or (early[3] == "" and early[0] != late[0])
-    return (early[0], early[1], early[2] or late[2] or clash, early[3])
+    early, late = sorted((first, second), key=lambda item: item[0])
+    clash = first_of(early[1], late[1], repeats=True) is not None
+    return (early[0], early[1], early[2] or late[2] or clash)
 
 
 def _as_dict(conflicts: Bag) -> Any:
@@ -269,24 +226,17 @@ def _checked(line: _Line, conflicts: dict[tuple[str, str], Any]) -> _Line:
     record = line.record
     if not isinstance(record, LineRecord) or not conflicts:
         return line
-
-    def earlier(kind: str, record_id: str) -> str | None:
-        first = conflicts.get((kind, record_id))
-        return None if first is None or first[0] == line.order else str(first[1])
-
     errors = []
-    for kind, value in (("patient", record.patient), ("case", record.case)):
-        first = conflicts.get((kind, value.id))
-        if first is not None and first[0] != line.order and first[3] != _fingerprint(value):
-            errors.append(differs_message(line.where, kind, value.id, first[1]))
-    path = f"{line.where}: visit"
-    first_visit = earlier("visit", record.visit.id)
-    if first_visit is not None:
-        errors.append(duplicate_message(path, "visit", record.visit.id, f"{first_visit}: visit"))
-    errors += charge_duplicates(record.visit, path, partial(earlier, "charge"))
+    for claim in _line_claims(line):
+        first = conflicts.get((claim.kind, claim.id))
+        if first is None or first[0] == line.order:
+            continue
+        conflict = first_of(first[1], claim, repeats=True)
+        if conflict is not None:
+            errors.append(conflict.message())
     if not errors:
         return line
-    return attrs.evolve(line, record=Rejected(line.where, record.visit.id, tuple(errors)))
+    return attrs.evolve(line, record=Rejected(str(line.place), record.visit.id, tuple(errors)))
 
 
 def _patient_day(line: _Line) -> tuple[str, str]:

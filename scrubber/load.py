@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from scrubber.dsl.load import load_checked
-from scrubber.engine import RuleSet
-from scrubber.table_cache import TableCache
+from scrubber.engine.ruleset import RuleSet
+from scrubber.lang.load import load_checked
+from scrubber.tables.cache import TableCache
 
 __all__ = ["load_rules"]
 

@@ -2,7 +2,7 @@
 
 It exists so that the README, the docs, the balancing examples and the benchmarks all run on the
 kind of data a therapy clinic really sends: several payers, PT and PTA providers, timed codes with
-minutes, evaluations, NORCM notes, and the data problems DOMAIN.md lists (a 5-digit ZIP on a
+minutes, evaluations, NORCM notes, and the data problems billing runs into (a 5-digit ZIP on a
 Medicare patient, a phone with an extension, an authorization number with a trailing space, ...).
 SSNs it makes are in the 9xx range, which is never issued, so no real number can appear.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
-from scrubber.io import export_document
-from scrubber.model import (
+from scrubber.formats.emr import export_document
+from scrubber.model.records import (
     Address,
     Batch,
     Case,
@@ -351,7 +351,8 @@ def sample_batch(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) -
     return Batch(tuple(maker.patients), tuple(maker.cases), tuple(ordered))
 
 
-# Each corruption makes one visit record unreadable in a different way (DESIGN §3 lists them).
+# Each corruption makes one visit record unreadable in a different way: a wrong type, a negative
+# count, a bad date, a case that does not exist, an unknown choice.
 _CORRUPTIONS: tuple[tuple[str, Any], ...] = (
     ("units", "three"),
     ("units", -1),

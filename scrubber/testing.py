@@ -21,7 +21,7 @@ exactly (``"1200.00"`` must not come back as ``"1200"``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,8 +29,8 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from scrubber.io import export_document
-from scrubber.model import (
+from scrubber.formats.emr import export_document
+from scrubber.model.records import (
     Address,
     Batch,
     Case,
@@ -394,39 +394,41 @@ def _codes_text(draw: st.DrawFn) -> str:
     )
 
 
+class _Chooser:
+    """The random choices an action kind draws its sample rule from, backed by hypothesis."""
+
+    def __init__(self, draw: st.DrawFn) -> None:
+        self._draw = draw
+
+    def codes(self) -> str:
+        return _codes_text(self._draw)
+
+    def number(self) -> int:
+        return self._draw(st.integers(0, 4))
+
+    def one_of(self, options: Sequence[str]) -> str:
+        return self._draw(st.sampled_from(list(options)))
+
+    def unit_table(self) -> str:
+        return "tables/mue.csv"
+
+    def pair_table(self) -> str:
+        return "tables/ptp.csv"
+
+
 @st.composite
 def rule_lines(draw: st.DrawFn, idempotent: bool = False) -> str:
-    """One rule (without its id): an action and maybe a condition."""
-    kinds = ["limit", "total", "table", "add", "remove", "drop", "deny", "pair", "ptp"]
-    if not idempotent:
-        # Not idempotent over billed output: replace (earlier rules on the new code run on the
-        # second pass), holds and set (conditions see the scrubbed state), and the minutes rules
-        # (billed output leaves out 0-unit lines, and with them minutes the first pass counted).
-        kinds += ["minutes", "replace", "hold", "hold_for", "set"]
-    kind = draw(st.sampled_from(kinds))
-    codes = _codes_text(draw)
-    n = draw(st.integers(0, 4))
-    action = {
-        "limit": f"limit {codes} to {n} units per {draw(st.sampled_from(['line', 'visit', 'day']))}",
-        "total": f"limit total of {codes} to {n} units per {draw(st.sampled_from(['visit', 'day']))}",
-        "minutes": f"limit {codes} by minutes using {draw(st.sampled_from(['cms-8-minute', 'substantial-portion']))}",
-        "table": 'limit by table "tables/mue.csv"'
-        + draw(st.sampled_from(["", " per day", " per line"])),
-        "add": f"add modifier {draw(st.sampled_from(['GP', 'KX', 'CQ', '59']))} to {codes}",
-        "remove": f"remove modifier {draw(st.sampled_from(['GP', 'KX', '59']))} from {codes}",
-        "drop": f"drop {codes}",
-        "deny": f"deny {codes}",
-        "pair": f"deny {codes} with {_codes_text(draw)} per {draw(st.sampled_from(['visit', 'day']))}"
-        + draw(st.sampled_from(["", " unless modifier 59 XU"])),
-        "ptp": 'deny by table "tables/ptp.csv" per day',
-        "replace": "replace {} with {}".format(
-            *draw(st.lists(st.sampled_from(RULE_CODES), min_size=2, max_size=2, unique=True))
-        ),
-        "hold": 'hold "Check this visit"',
-        "hold_for": f'hold "Check these lines" for {codes}',
-        "set": 'set patient.ssn to "999999999"',
-    }[kind]
-    if kind in ("hold", "set"):
+    """One rule (without its id): an action of any kind and maybe a condition.
+
+    ``idempotent`` keeps to the kinds whose rules give the same result scrubbed again over
+    billed output, with conditions that do not read what rules change."""
+    from scrubber.engine.actions import KINDS
+    from scrubber.engine.actions.base import ActionKind
+
+    kinds = [kind for kind in KINDS if kind.idempotent or not idempotent]
+    kind: ActionKind[Any] = draw(st.sampled_from(kinds))
+    action, visit_level = kind.sample(_Chooser(draw))
+    if visit_level:
         conditions: tuple[str, ...] = VISIT_CONDITIONS
     elif idempotent:
         conditions = STABLE_LINE_CONDITIONS

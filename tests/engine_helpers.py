@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from scrubber.audit import ScrubResult
-from scrubber.io import parse_export
+from scrubber.formats.emr import parse_export
 from scrubber.load import load_rules
-from scrubber.model import Batch
+from scrubber.model.records import Batch
+from scrubber.model.results import ScrubResult
 
 
 def rules_from(

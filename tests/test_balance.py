@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from strategies import rule_batches, rule_texts
 from test_engine_properties import _compile
 
-from scrubber.balance import balance
 from scrubber.cli import main
-from scrubber.io import read_export
+from scrubber.formats.emr import read_export
+from scrubber.formats.results import dumps_result, read_result
 from scrubber.load import load_rules
-from scrubber.model import Batch
-from scrubber.report import render_csv, render_html, render_json, render_table
-from scrubber.results import dumps_result, read_result
+from scrubber.model.records import Batch
+from scrubber.reports.balance import balance
+from scrubber.reports.render import render_csv, render_html, render_json, render_table
 
 GOLDEN = Path(__file__).parent / "golden" / "balance"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber import bulk
-from scrubber.io import json_default, loads_exact
+from scrubber.formats import jsoncodec
+from scrubber.formats.jsoncodec import json_default, loads_exact
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(),
@@ -20,14 +21,14 @@ json_values = st.recursive(
 )
 
 
-@pytest.mark.skipif(not bulk.HAVE_ORJSON, reason="orjson is not installed")
+@pytest.mark.skipif(not jsoncodec.HAVE_ORJSON, reason="orjson is not installed")
 @given(json_values)
 def test_orjson_writes_the_same_bytes_as_json(document):
     try:
         expected = json.dumps(document, ensure_ascii=False, indent=2, default=json_default)
     except ValueError:
         return
-    assert bulk.dumps_json(document, json_default) == expected
+    assert jsoncodec.dumps_json(document, json_default) == expected
 
 
 @given(json_values)
@@ -60,7 +61,7 @@ def test_paused_gc_restores_the_previous_state():
 def test_a_jsonl_line_with_money_as_a_number_is_read_exactly():
     import io as text_io
 
-    from scrubber.io import dumps_export, read_export
+    from scrubber.formats.emr import dumps_export, read_export
     from scrubber.sample import sample_batch
 
     batch = sample_batch(3, seed=2)
@@ -78,7 +79,7 @@ def test_a_float_in_a_bad_value_is_shown_as_written():
 
     from test_io import CONTRACT_EXAMPLE
 
-    from scrubber.io import read_export
+    from scrubber.formats.emr import read_export
 
     text = CONTRACT_EXAMPLE.replace('"units": 3', '"units": 2.50')
     (rejected,) = read_export(text_io.StringIO(text)).rejected

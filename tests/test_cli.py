@@ -73,7 +73,7 @@ def test_sample_is_deterministic_for_a_seed(tmp_path):
 def test_sample_jsonl_is_read_back(tmp_path):
     path = tmp_path / "export.jsonl"
     assert main(["sample", "--visits", "25", "--format", "jsonl", "-o", str(path)]) == 0
-    from scrubber.io import read_export
+    from scrubber.formats.emr import read_export
 
     batch = read_export(path)
     assert len(batch.visits) == 25
@@ -163,7 +163,7 @@ def _rules_with_a_large_ptp(tmp_path: Path) -> Path:
     import shutil
 
     from scrubber.resources import bundled_rules_dir
-    from scrubber.table_cache import TableCache
+    from scrubber.tables.cache import TableCache
 
     rules = tmp_path / "rules"
     shutil.copytree(bundled_rules_dir(), rules)

@@ -16,9 +16,9 @@ pytest.importorskip("dask.bag", reason="dask is not installed (pip install 'scru
 
 from scrubber.distributed import collect, scrub_partitions
 from scrubber.errors import ExportReadError, UsageError
-from scrubber.io import dumps_export, read_export
+from scrubber.formats.emr import dumps_export, read_export
+from scrubber.formats.results import dumps_result
 from scrubber.load import load_rules
-from scrubber.results import dumps_result
 from scrubber.sample import sample_batch
 
 RULES = load_rules()

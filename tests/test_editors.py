@@ -50,7 +50,7 @@ def _tagged_blocks(text: str) -> list[str]:
 
 
 def test_rule_examples_in_the_docs_are_highlighted_and_parse():
-    from scrubber.dsl.parse import parse_rules
+    from scrubber.lang.parse import parse_rules
 
     found = 0
     for path in [

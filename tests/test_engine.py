@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from engine_helpers import batch_of, charge, check_conservation, rules_from, units_by_code
 
-from scrubber.engine.actions.minutes import cms_8_minute, substantial_portion
-from scrubber.results import dumps_result
+from scrubber.engine.actions.limit_minutes import cms_8_minute, substantial_portion
+from scrubber.formats.results import dumps_result
 
 MEDICARE = 'payer medicare "Medicare Part B" when insurance.class = "medicare"\n'
 TIMED = "codeset timed = 97110 97112 97116 97140 97530 97535 97032 97033 97035\n"

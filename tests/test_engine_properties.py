@@ -8,11 +8,11 @@ from engine_helpers import check_conservation
 from hypothesis import HealthCheck, assume, given, settings
 from strategies import rule_batches, rule_texts
 
-from scrubber.dsl.load import check_paths
 from scrubber.engine import RuleSet
-from scrubber.io import dumps_export, iter_jsonl
-from scrubber.model import Batch
-from scrubber.results import dumps_result
+from scrubber.formats.emr import dumps_export, iter_jsonl
+from scrubber.formats.results import dumps_result
+from scrubber.lang.load import check_paths
+from scrubber.model.records import Batch
 
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
 
@@ -23,9 +23,10 @@ def _compile(files: dict[str, str]) -> RuleSet:
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text, encoding="utf-8")
-        checked, errors = check_paths([root])
-        assume(not errors)
-        return RuleSet.compile(checked)
+        report = check_paths([root])
+        assume(report.rules is not None)
+        assert report.rules is not None
+        return RuleSet.compile(report.rules)
 
 
 @RELAXED

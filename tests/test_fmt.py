@@ -4,11 +4,11 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.extra.lark import from_lark
-from test_dsl import _spaced_terminals
+from test_lang import _spaced_terminals
 
 from scrubber.cli import main
-from scrubber.dsl.fmt import format_rules
-from scrubber.dsl.parse import parse_rules, parser
+from scrubber.lang.fmt import format_rules
+from scrubber.lang.parse import parse_rules, parser
 
 BUNDLED = Path(__file__).resolve().parent.parent / "payer_rules"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from engine_helpers import check_conservation
 
-from scrubber.io import read_export
+from scrubber.formats.emr import read_export
+from scrubber.formats.results import dumps_result
 from scrubber.load import load_rules
-from scrubber.results import dumps_result
 
 GOLDEN = Path(__file__).parent / "golden" / "scrub"
 CASES = sorted(p for p in GOLDEN.iterdir() if p.is_dir())

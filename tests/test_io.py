@@ -7,7 +7,8 @@ from hypothesis import given
 from strategies import RECORDS, batches, document_of, documents_with_bad_records
 
 from scrubber.errors import ExportReadError
-from scrubber.io import converter, dumps_export, iter_jsonl, parse_export, read_export
+from scrubber.formats.convert import converter
+from scrubber.formats.emr import dumps_export, iter_jsonl, parse_export, read_export
 from scrubber.sample import sample_document
 
 CONTRACT_EXAMPLE = """{

@@ -1,6 +1,6 @@
 from datetime import date
 
-from scrubber.model import Address, Patient, Phone, mask_ssn
+from scrubber.model.records import Address, Patient, Phone, mask_ssn
 
 
 def _patient(**kw):

@@ -8,15 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber.pair_index import SortedPairs
-from scrubber.table_cache import TableCache
-from scrubber.tables import (
-    TableError,
-    _fast_pair_table,
-    _load_pair_table,
-    _read,
-    load_pair_table,
-)
+from scrubber.tables.cache import TableCache
+from scrubber.tables.pair_index import SortedPairs
+from scrubber.tables.pairs import _fast_pair_table, _load_pair_table, load_pair_table
+from scrubber.tables.rows import TableError
+from scrubber.tables.rows import read_bytes as _read
 
 CODES = ["97110", "97140", "97530", "G0283", "0001T", "97161", "A9999"]
 DAYS = [date(1995, 6, 1), date(2020, 1, 1), date(2024, 2, 29), date(2025, 12, 31), date(2026, 3, 2)]

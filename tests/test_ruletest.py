@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from scrubber.cli import main
-from scrubber.dsl.load import load_checked
-from scrubber.ruletest import run_tests
+from scrubber.lang.load import load_checked
+from scrubber.reports.ruletest import run_tests
 
 
 def test_the_bundled_rules_have_passing_tests_that_cover_every_rule():

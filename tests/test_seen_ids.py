@@ -6,10 +6,11 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber import seen_ids
-from scrubber.io import LineRecord, iter_jsonl
+from scrubber.formats import compact_ids as seen_ids
+from scrubber.formats.compact_ids import CompactIds
+from scrubber.formats.emr import iter_jsonl
+from scrubber.model.records import LineRecord
 from scrubber.sample import sample_document
-from scrubber.seen_ids import CompactIds
 
 
 @given(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrubber import Batch, Charge, Patient, Visit
-from scrubber.io import dumps_export, read_export
+from scrubber.formats.emr import dumps_export, read_export
 
 
 @given(st.from_type(Charge))

@@ -1,6 +1,6 @@
-"""Checked AST to an immutable ``RuleSet``: payers resolved, codesets expanded, tables attached,
-and rules indexed by payer and by code, so that the work per charge does not grow with the
-number of rules or table rows."""
+"""Checked rules to the parts of a ``RuleSet``: payers resolved, codesets expanded, tables
+attached, each action compiled by its kind, and rules indexed by payer and by code, so that the
+work per charge does not grow with the number of rules or table rows."""
 
 from __future__ import annotations
 
@@ -8,29 +8,15 @@ from datetime import date
 
 import attrs
 
-from scrubber.dsl import ast
-from scrubber.dsl.checked import CheckedRules
-from scrubber.engine.actions import codes, holds, limits, minutes, modifiers, pairs, sets
-from scrubber.engine.conditions import Predicate, compile_condition, compile_expr
-from scrubber.engine.rules import Apply, CompiledRule, in_effect
+from scrubber.engine.actions import kind_of
+from scrubber.engine.conditions import Condition, compile_condition
+from scrubber.engine.rules import CompiledRule, in_effect
+from scrubber.lang import ast
+from scrubber.lang.checked import CheckedRules
+from scrubber.tables.pairs import PairTable
+from scrubber.tables.units import UnitTable
 
 __all__ = ["CompiledBlock", "compile_rules"]
-
-_APPLY: dict[type, Apply] = {
-    ast.Limit: limits.apply_limit,
-    ast.LimitTotal: limits.apply_limit_total,
-    ast.LimitTable: limits.apply_limit_table,
-    ast.LimitMinutes: minutes.apply,
-    ast.AddModifier: modifiers.apply_add,
-    ast.RemoveModifier: modifiers.apply_remove,
-    ast.Replace: codes.apply_replace,
-    ast.Drop: codes.apply_drop,
-    ast.Deny: codes.apply_drop,
-    ast.DenyPair: pairs.apply_pair,
-    ast.DenyTable: pairs.apply_table,
-    ast.Hold: holds.apply,
-    ast.Set: sets.apply,
-}
 
 
 @attrs.frozen
@@ -47,21 +33,21 @@ class CompiledBlock:
         return in_effect(day, self.effective, self.through)
 
 
-def _selected_codes(
-    checked: CheckedRules, rule_file: ast.RuleFile, action: ast.Action
-) -> frozenset[str] | None:
-    if isinstance(action, ast.Replace):
-        return frozenset({action.old.value})
-    if isinstance(action, ast.LimitTable):
-        return frozenset(checked.unit_tables[(rule_file.path, action.file)].caps)
-    if isinstance(action, ast.DenyTable):
-        return checked.pair_tables[(rule_file.path, action.file)].column2_codes
-    if isinstance(action, ast.Set):
-        return None
-    codes = getattr(action, "codes", None)
-    if isinstance(codes, ast.CodeList):
-        return checked.codes_of(codes)
-    return None
+@attrs.frozen
+class _FileContext:
+    """What a kind may ask while compiling the rules of one file."""
+
+    checked: CheckedRules
+    file: str
+
+    def codes(self, codes: ast.CodeList) -> frozenset[str] | None:
+        return self.checked.codes_of(codes)
+
+    def unit_table(self, file: str) -> UnitTable:
+        return self.checked.unit_tables[(self.file, file)]
+
+    def pair_table(self, file: str) -> PairTable:
+        return self.checked.pair_tables[(self.file, file)]
 
 
 def compile_rules(
@@ -69,38 +55,28 @@ def compile_rules(
 ) -> tuple[
     tuple[CompiledRule, ...],
     dict[str, tuple[CompiledBlock, ...]],
-    tuple[tuple[str, Predicate], ...],
+    tuple[tuple[str, Condition], ...],
 ]:
     rules: list[CompiledRule] = []
     blocks: dict[str, list[CompiledBlock]] = {}
     for rule_file in checked.files:
+        context = _FileContext(checked, rule_file.path)
         for block in rule_file.blocks:
+            effective, through = ast.checked_date(block.effective), ast.checked_date(block.through)
             by_code: dict[str, list[int]] = {}
             general: list[int] = []
             for rule in block.rules:
                 action = rule.action
+                kind = kind_of(action)
                 position = len(rules)
-                selected = _selected_codes(checked, rule_file, action)
-                with_codes = (
-                    checked.codes_of(action.with_codes)
-                    if isinstance(action, ast.DenyPair)
-                    else None
-                )
+                selected = kind.index_codes(action, context)
                 rules.append(CompiledRule(
-                    position=position,
-                    name=f"{rule_file.stem}/{rule.id}",
-                    source=str(action.span),
-                    description=rule.description,
-                    payer=block.payer,
-                    effective=block.effective,
-                    through=block.through,
-                    action=action,
-                    condition=compile_condition(rule.condition),
-                    codes=selected,
-                    apply=_APPLY[type(action)],
-                    with_codes=with_codes,
-                    unit_table=checked.unit_tables.get((rule_file.path, getattr(action, "file", ""))),
-                    pair_table=checked.pair_tables.get((rule_file.path, getattr(action, "file", ""))),
+                    position=position, name=f"{rule_file.stem}/{rule.id}", source=str(action.span),
+                    description=rule.description, payer=block.payer, effective=effective,
+                    through=through, action=action, kind=kind,
+                    condition_tree=compile_condition(rule.condition), codes=selected,
+                    visit_level=kind.visit_level(action), introduces=kind.introduces(action),
+                    apply=kind.compile(action, context),
                 ))  # fmt: skip
                 if selected is None:
                     general.append(position)
@@ -108,10 +84,10 @@ def compile_rules(
                     for code in selected:
                         by_code.setdefault(code, []).append(position)
             blocks.setdefault(block.payer, []).append(CompiledBlock(
-                block.payer, block.effective, block.through,
+                block.payer, effective, through,
                 {code: tuple(p) for code, p in by_code.items()}, tuple(general),
             ))  # fmt: skip
     payers = tuple(
-        (name, compile_expr(payer.condition)) for name, payer in sorted(checked.payers.items())
+        (name, Condition(payer.condition)) for name, payer in sorted(checked.payers.items())
     )
     return tuple(rules), {p: tuple(b) for p, b in blocks.items()}, payers

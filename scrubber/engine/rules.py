@@ -1,19 +1,21 @@
-"""A rule ready to run: its action, its compiled condition, the codes it selects, its tables."""
+"""A rule ready to run: its action's compiled function, its condition, the codes it selects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.dsl import ast
-from scrubber.engine.conditions import Predicate
+from scrubber.engine.conditions import Condition, Predicate, Reader
 from scrubber.engine.state import Line, Recorder, VisitState
-from scrubber.tables import PairTable, UnitTable
+from scrubber.lang import ast
 
-__all__ = ["Apply", "CompiledRule", "in_effect"]
+if TYPE_CHECKING:
+    from scrubber.engine.actions.base import ActionKind, Apply
+
+__all__ = ["CompiledRule", "in_effect"]
 
 
 def in_effect(day: date, effective: date | None, through: date | None) -> bool:
@@ -22,11 +24,9 @@ def in_effect(day: date, effective: date | None, through: date | None) -> bool:
     return (effective is None or effective <= day) and (through is None or day <= through)
 
 
-Apply = Callable[["CompiledRule", list[VisitState], Recorder], None]
-
-
 @attrs.frozen
 class CompiledRule:
+    #: the rule's place in the one global order (files, blocks, rules)
     position: int
     #: FILESTEM/ID, as audit entries name it
     name: str
@@ -36,14 +36,23 @@ class CompiledRule:
     payer: str
     effective: date | None
     through: date | None
-    action: ast.Action
-    condition: Predicate | None = attrs.field(eq=False)
+    action: ast.ActionNode
+    kind: ActionKind[Any] = attrs.field(eq=False, repr=False)
+    #: the rule's condition (None: it always applies), for tracing
+    condition_tree: Condition | None = attrs.field(eq=False, repr=False)
     #: the codes whose lines the rule looks at; None when it looks at every line or the visit
     codes: frozenset[str] | None
+    #: works on the whole visit (a hold without ``for``, a ``set``)
+    visit_level: bool
+    #: codes the action puts on lines (``replace``)
+    introduces: frozenset[str]
     apply: Apply = attrs.field(eq=False, repr=False)
-    with_codes: frozenset[str] | None = None
-    unit_table: UnitTable | None = attrs.field(default=None, eq=False, repr=False)
-    pair_table: PairTable | None = attrs.field(default=None, eq=False, repr=False)
+    #: the condition's predicate, or None
+    condition: Predicate | None = attrs.field(init=False, eq=False, repr=False)
+
+    @condition.default
+    def _predicate(self) -> Predicate | None:
+        return None if self.condition_tree is None else self.condition_tree.test
 
     @property
     def label(self) -> str:
@@ -52,6 +61,10 @@ class CompiledRule:
 
     def effective_on(self, day: date) -> bool:
         return in_effect(day, self.effective, self.through)
+
+    def looks_at(self, line: Line) -> bool:
+        """A live line of the rule's codes (whatever its condition says)."""
+        return line.removed is None and (self.codes is None or line.charge.cpt in self.codes)
 
     def selects(self, line: Line) -> bool:
         """Whether the rule works on this line: a live line of its codes meeting its condition."""
@@ -64,8 +77,15 @@ class CompiledRule:
     def selected(self, visits: Iterable[VisitState]) -> list[Line]:
         return [line for visit in visits for line in visit.lines if self.selects(line)]
 
-    def emit(self, recorder: Recorder, visit: VisitState, line: Line | None, **fields: Any) -> None:
-        recorder.emit(
-            rule_name=self.name, source=self.source, payer=self.payer, position=self.position,
-            visit=visit, line=line, **fields,
-        )  # fmt: skip
+    def emit(
+        self,
+        recorder: Recorder,
+        visit: VisitState,
+        line: Line | None,
+        *,
+        reader: Reader | None = None,
+        **fields: Any,
+    ) -> None:
+        """Record one change. ``reader``: what the rule's condition was evaluated on, so that a
+        tracer learns the values it read (a hold's ZIP code)."""
+        recorder.emit(self, visit, line, reader, **fields)

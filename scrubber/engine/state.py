@@ -1,4 +1,5 @@
-"""The working state of one scrub: visits and their lines as the rules change them.
+"""The working state of one scrub: visits and their lines as the rules change them, and the
+recorder of audit entries.
 
 Records stay frozen; a line's ``charge`` is replaced by an evolved copy at every change, so a
 rule always reads the line as the rules before it left it.
@@ -6,12 +7,17 @@ rule always reads the line as the rules before it left it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.audit import AuditEntry, HoldReason
-from scrubber.model import Case, Charge, Patient, Visit, mask_ssn
+from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
+from scrubber.model.results import AuditEntry, HoldReason
+
+if TYPE_CHECKING:
+    from scrubber.engine.conditions import Reader
+    from scrubber.engine.rules import CompiledRule
 
 __all__ = ["AuditKey", "Line", "Recorder", "VisitState"]
 
@@ -70,59 +76,66 @@ class VisitState:
 
 
 class Recorder:
-    """Collects audit entries; sequence numbers are given once the whole scrub is known."""
+    """Collects the audit entries of one group, each with the key that orders it among the
+    entries of a whole scrub (numbered once every group is merged), and tells a tracer."""
 
-    def __init__(self) -> None:
-        self.entries: list[tuple[AuditKey, dict[str, Any]]] = []
+    def __init__(self, tracer: Tracer | None = None) -> None:
+        self.entries: list[tuple[AuditKey, AuditEntry]] = []
+        self.tracer = tracer
         self._tick = 0
 
     def emit(
         self,
-        *,
-        rule_name: str,
-        source: str,
-        payer: str,
-        position: int,
+        rule: CompiledRule,
         visit: VisitState,
         line: Line | None,
+        reader: Reader | None,
+        *,
         action: str,
         field: str,
         before: Any,
         after: Any,
-        units_delta: int = 0,
         message: str,
+        units_delta: int = 0,
         cpt: str | None = None,
     ) -> None:
+        entry = self._add(
+            rule.position, visit, line, name=rule.name, source=rule.source, payer=rule.payer,
+            action=action, field=field, before=before, after=after, units_delta=units_delta,
+            message=message, cpt=cpt,
+        )  # fmt: skip
+        if self.tracer is not None:
+            tree = rule.condition_tree
+            read = tree.trace(reader) if tree is not None and reader is not None else None
+            self.tracer.event(
+                TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
+            )
+
+    def emit_builtin(
+        self, name: str, source: str, payer: str, visit: VisitState, message: str
+    ) -> None:
+        """An entry of scrubber itself (a visit with nothing to bill), not of a rule."""
+        self._add(
+            -1, visit, None, name=name, source=source, payer=payer, action="drop", field="visit",
+            before=None, after=None, units_delta=0, message=message, cpt=None,
+        )  # fmt: skip
+
+    def _add(
+        self, position: int, visit: VisitState, line: Line | None, *, name: str, source: str,
+        payer: str, action: str, field: str, before: Any, after: Any, units_delta: int,
+        message: str, cpt: str | None,
+    ) -> AuditEntry:  # fmt: skip
         self._tick += 1
-        key = (visit.order, position, line.index if line else -1, self._tick)
         if field == "patient.ssn":
             before, after = mask_ssn(before), mask_ssn(after)
-        self.entries.append((key, {
-            "visit_id": visit.visit.id,
-            "charge_id": line.charge.id if line else None,
-            "patient_id": visit.patient.id,
-            "date_of_service": visit.visit.date_of_service,
-            "payer": payer,
-            "cpt": cpt if cpt is not None else (line.charge.cpt if line else None),
-            "rule": rule_name,
-            "source": source,
-            "action": action,
-            "field": field,
-            "before": before,
-            "after": after,
-            "units_delta": units_delta,
-            "message": message,
-            "units": line.charge.units if line else None,
-        }))  # fmt: skip
-
-    def finish(self) -> list[AuditEntry]:
-        ordered = sorted(self.entries, key=lambda item: item[0])
-        return [AuditEntry(seq=n, **fields) for n, (_, fields) in enumerate(ordered, start=1)]
-
-    def keyed(self) -> list[tuple[AuditKey, AuditEntry]]:
-        """The entries unnumbered (``seq`` 0), each with the key that orders it among the
-        entries of a whole scrub: for scrubs split across machines and numbered once merged."""
-        return sorted(
-            ((key, AuditEntry(seq=0, **fields)) for key, fields in self.entries),
-            key=lambda item: item[0],
+        entry = AuditEntry(
+            0, visit.visit.id, line.charge.id if line else None, visit.patient.id,
+            visit.visit.date_of_service, payer,
+            cpt if cpt is not None else (line.charge.cpt if line else None),
+            name, source, action, field, before, after, units_delta,
+            line.charge.units if line else None, message,
+        )  # fmt: skip
+        self.entries.append(
+            ((visit.order, position, line.index if line else -1, self._tick), entry)
         )
+        return entry

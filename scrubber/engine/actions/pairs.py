@@ -1,65 +1,31 @@
-"""Pair edits: ``deny CODES with CODES per visit|day unless modifier ...`` and ``deny by table``."""
+"""What the two pair edits share: they are judged on the lines billed when the rule starts.
+
+Every line a pair edit denies is decided against the same lines, all at once: a line that one
+pair denies still counts as the billed partner of another pair within the same rule. So the
+result never depends on the order in which the lines or the visits were entered (with pairs
+97530/97140 and 97140/97124, a visit with 97530, 97140 and 97124 has 97140 and 97124 denied in
+every order). Separate rules still run in order, each seeing what the earlier ones did.
+"""
 
 from __future__ import annotations
 
-from scrubber.dsl import ast
-from scrubber.engine.actions.codes import remove
-from scrubber.engine.actions.scope import by_scope
+from scrubber.engine.actions.lines import by_scope, remove
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.lang.ast import Scope
 
-__all__ = ["BYPASS_MODIFIERS", "apply_pair", "apply_table"]
+__all__ = ["BYPASS_MODIFIERS", "billed_groups", "deny_all"]
 
-#: modifiers that bypass a CMS PTP edit whose modifier indicator is 1 (DOMAIN.md)
+#: modifiers that bypass a CMS PTP edit whose modifier indicator is 1
 BYPASS_MODIFIERS = frozenset({"59", "XE", "XP", "XS", "XU"})
 
 
-def _billed(visits: list[VisitState]) -> list[Line]:
-    return [line for visit in visits for line in visit.lines if line.billed]
+def billed_groups(visits: list[VisitState], scope: Scope) -> list[list[Line]]:
+    """The lines billed now (still there, units above 0), by scope and payer."""
+    return by_scope((line for visit in visits for line in visit.lines if line.billed), scope)
 
 
-def apply_pair(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
-    action = rule.action
-    assert isinstance(action, ast.DenyPair)
-    partners = rule.with_codes  # None: "with any", every other billed line is a partner
-    bypass = frozenset(action.bypass)
-    for lines in by_scope(_billed(visits), action.scope):
-        for line in lines:
-            if not line.billed or not rule.selects(line) or bypass & set(line.charge.modifiers):
-                continue
-            partner = next(
-                (
-                    p
-                    for p in lines
-                    if p is not line and p.billed and (partners is None or p.charge.cpt in partners)
-                ),
-                None,
-            )
-            if partner is not None:
-                remove(rule, recorder, line, "deny",
-                       f"{line.charge.cpt} denied: billed with {partner.charge.cpt} the same "
-                       f"{action.scope} ({rule.label})")  # fmt: skip
-
-
-def apply_table(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
-    action, table = rule.action, rule.pair_table
-    assert isinstance(action, ast.DenyTable) and table is not None
-    scope = action.scope or ast.Scope.DAY
-    for lines in by_scope(_billed(visits), scope):
-        for line in lines:
-            if not line.billed or not rule.selects(line):
-                continue
-            present = {
-                other.charge.cpt: other for other in lines if other is not line and other.billed
-            }
-            day = line.state.visit.date_of_service
-            for column1 in sorted(present):
-                indicator = table.indicator(column1, line.charge.cpt, day)
-                if indicator is None or indicator == "9":
-                    continue
-                if indicator == "1" and BYPASS_MODIFIERS & set(line.charge.modifiers):
-                    continue
-                remove(rule, recorder, line, "deny",
-                       f"{line.charge.cpt} denied: column 2 of a PTP edit with {column1} billed "
-                       f"the same {scope} ({rule.label})")  # fmt: skip
-                break
+def deny_all(rule: CompiledRule, recorder: Recorder, denials: list[tuple[Line, str]]) -> None:
+    """Deny the lines decided on, in export order, each with its reason."""
+    for line, why in sorted(denials, key=lambda item: item[0].order):
+        remove(rule, recorder, line, "deny", why)

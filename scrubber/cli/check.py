@@ -1,0 +1,88 @@
+"""``scrubber check``: check rule files and report every problem at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, add_cache_options, cache_of, plural
+from scrubber.errors import RuleError, UsageError
+
+__all__ = ["add"]
+
+
+def add(commands: Any) -> None:
+    check = commands.add_parser("check", help="check rule files and report every problem")
+    check.add_argument(
+        "paths", nargs="*", help="rule files or folders (default: the bundled rules)"
+    )
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument(
+        "--max-errors", type=int, default=50, metavar="N",
+        help="show at most N problems in text output (0: all; default 50)",
+    )  # fmt: skip
+    check.add_argument(
+        "--explain-order", metavar="PAYER",
+        help="list the rules a visit of PAYER goes through, in order",
+    )  # fmt: skip
+    add_cache_options(check)
+    check.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from scrubber.lang.load import check_paths
+
+    report = check_paths(args.paths, cache_of(args))
+    errors = report.errors
+    counts = report.counts()
+    if args.format == "json":
+        print(json.dumps({"errors": [_error_json(e) for e in errors], **counts}, indent=2))
+    elif args.format == "github":
+        for error in errors:
+            message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            print(
+                f"::error file={error.file},line={error.line},col={error.column},"
+                f"endColumn={max(error.end_column, error.column + 1)},title={error.code}::{message}"
+            )
+    else:
+        shown = errors if args.max_errors <= 0 else errors[: args.max_errors]
+        for error in shown:
+            print(error.format())
+            print()
+        if len(errors) > len(shown):
+            print(f"... and {len(errors) - len(shown)} more (see all with --max-errors 0)")
+        if errors:
+            files = len({e.file for e in errors})
+            print(f"{plural(len(errors), 'problem')} in {plural(files, 'file')}")
+        else:
+            print("no problems: " + ", ".join(plural(n, w[:-1]) for w, n in counts.items()))
+    if args.explain_order and report.rules is not None:
+        _explain_order(report.rules, args.explain_order)
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _explain_order(checked: Any, payer: str) -> None:
+    from scrubber.engine.actions import render
+    from scrubber.lang.checked import BUILTIN_PAYER
+    from scrubber.lang.order import application_order
+
+    if payer != BUILTIN_PAYER and payer not in checked.payers:
+        raise UsageError(
+            f"scrubber check: --explain-order: no payer named {payer!r} in these rules"
+        )
+    print(f"\nOrder of application for a visit of payer {payer}:")
+    for number, (rule_file, block, rule) in enumerate(application_order(checked, payer), start=1):
+        dates = ""
+        if block.effective or block.through:
+            dates = f" [{block.effective or '...'} to {block.through or '...'}]"
+        print(f"{number:4}. {rule_file.stem}/{rule.id:<20} {rule.action.span}{dates}")
+        print(f"      {render(rule.action)}")
+
+
+def _error_json(error: RuleError) -> dict[str, object]:
+    return {
+        "code": error.code, "message": error.message, "file": error.file, "line": error.line,
+        "column": error.column, "end_line": error.end_line, "end_column": error.end_column,
+        "source_line": error.source_line, "notes": list(error.notes),
+    }  # fmt: skip

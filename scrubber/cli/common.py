@@ -1,0 +1,83 @@
+"""What the commands share: exit codes, the argument parser that fails in one line, options
+every command that reads rules takes, and writing an output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scrubber.errors import UsageError
+
+if TYPE_CHECKING:
+    from scrubber.tables.cache import TableCache
+
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Parser",
+    "add_cache_options",
+    "cache_of",
+    "plural",
+    "progress_bar",
+    "write",
+]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse would print the whole usage block; a usage error is one line.
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def add_cache_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where compiled PTP tables are kept (default: $SCRUBBER_CACHE_DIR, else "
+        "$XDG_CACHE_HOME/scrubber or ~/.cache/scrubber)",
+    )  # fmt: skip
+    command.add_argument(
+        "--no-cache", action="store_true", help="read every table from its file; write no cache"
+    )
+
+
+def cache_of(args: argparse.Namespace) -> TableCache | None:
+    from scrubber.tables.cache import TableCache
+
+    if args.no_cache:
+        return None
+    return TableCache(Path(args.cache_dir)) if args.cache_dir else TableCache.default()
+
+
+def progress_bar() -> Callable[[int, int], None] | None:
+    """A one-line progress bar on stderr, only when stderr is a terminal (never in logs)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        print(f"\rscrubbing [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} visits",
+              end=end, file=sys.stderr, flush=True)  # fmt: skip
+
+    return show
+
+
+def write(target: str, text: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror or exc})") from None
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

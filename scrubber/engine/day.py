@@ -1,0 +1,172 @@
+"""The one scrub primitive: one patient's visits of one date of service, with their rules.
+
+Every run is built on it: a whole batch, a stream of days, and the groups a cluster scrubs apart
+(``RuleSet.scrub``, ``scrub_stream``, ``scrub_group``, ``scrubber.distributed``). Rules never look
+beyond one patient's day, so each group is scrubbed on its own and its outcome carries the place
+of every item in the whole export; ``scrubber.engine.merge`` puts outcomes together and numbers
+the audit, in one place, whatever order they were scrubbed in.
+
+Within a group the rules run one at a time in their one global order (files by name, blocks,
+rules); a rule works on the group's visits of its payer (its block is in effect on the date, as
+the group has one date). Only the rules indexed under a code present in the group, or that look
+at every line or at the visit, are visited, so a group's work does not grow with the size of the
+rule set; when a rule puts a new code on a line (``replace``), the later rules on that code join.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from scrubber.engine.rules import CompiledRule
+from scrubber.engine.state import AuditKey, Line, Recorder, VisitState
+from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.model.records import Case, Patient, Visit
+from scrubber.model.results import AuditEntry, HeldVisit
+
+if TYPE_CHECKING:
+    from scrubber.engine.ruleset import RuleSet
+
+__all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "scrub_day"]
+
+BUILTIN_SOURCE = "scrubber"
+
+#: a visit handed to the primitive: its place in the whole export, its patient, case and visit
+DayVisit = tuple[int, Patient, Case, Visit]
+
+
+@attrs.frozen
+class GroupOutcome:
+    """The outcome of one patient's visits on one date of service. Every item carries its place
+    in the whole export, so outcomes scrubbed anywhere, in any order, merge into exactly the
+    result of one scrub (``scrubber.engine.merge``)."""
+
+    billed: tuple[tuple[int, Visit], ...]
+    exceptions: tuple[tuple[int, HeldVisit], ...]
+    #: entries with ``seq`` 0, numbered once every group's entries are merged by key
+    audit: tuple[tuple[AuditKey, AuditEntry], ...]
+
+
+def scrub_day(
+    rules: RuleSet, visits: Sequence[DayVisit], tracer: Tracer | None = None
+) -> GroupOutcome:
+    """Scrub the visits of one patient on one date of service (in any order: each carries its
+    place in the export)."""
+    ordered = sorted(visits, key=lambda item: item[0])
+    states = [rules.state(patient, case, visit, order) for order, patient, case, visit in ordered]
+    recorder = Recorder(tracer)
+    if states:
+        _run(rules, states, recorder, tracer)
+    return _outcome(states, recorder)
+
+
+def _run(
+    rules: RuleSet, group: list[VisitState], recorder: Recorder, tracer: Tracer | None
+) -> None:
+    day = group[0].visit.date_of_service
+    payers = group[0].payers if len(group) == 1 else frozenset().union(*(s.payers for s in group))
+    codes = frozenset(line.charge.cpt for state in group for line in state.lines)
+    blocks, first = rules.plan(payers, day, codes)
+    ran: set[int] = set()
+    queue = list(first)
+    queued = set(queue)
+    while queue:
+        position = heapq.heappop(queue)
+        rule = rules.rules[position]
+        targets = [state for state in group if rule.payer in state.payers]
+        if tracer is None:
+            rule.apply(rule, targets, recorder)
+        else:
+            _traced(rule, targets, recorder, tracer)
+            ran.add(position)
+        for code in rule.introduces:
+            # Lines now carry a new code: later rules on that code join the queue.
+            for block in blocks:
+                for later in block.by_code.get(code, ()):
+                    if later > position and later not in queued:
+                        queued.add(later)
+                        heapq.heappush(queue, later)
+    if tracer is not None:
+        _trace_skipped(rules, group, ran, tracer)
+
+
+def _traced(
+    rule: CompiledRule, targets: list[VisitState], recorder: Recorder, tracer: Tracer
+) -> None:
+    """Run a rule and tell the tracer, for each visit, what became of it: skipped (no line of
+    its codes), its condition false, applied (told by the recorder), or nothing to change."""
+    explained: set[int] = set()
+    tree = rule.condition_tree
+    for state in targets:
+        readers: list[VisitState] | list[Line] = (
+            [state] if rule.visit_level else [line for line in state.lines if rule.looks_at(line)]
+        )
+        if not readers:
+            tracer.event(TraceEvent(EventKind.SKIPPED, rule, state.visit.id, why="codes"))
+        elif tree is not None and not any(tree.test(reader) for reader in readers):
+            trace = tree.trace(readers[0])
+            tracer.event(
+                TraceEvent(EventKind.CONDITION_FALSE, rule, state.visit.id, condition=trace)
+            )
+        else:
+            continue
+        explained.add(state.order)
+    start = len(recorder.entries)
+    rule.apply(rule, targets, recorder)
+    changed = {key[0] for key, _ in recorder.entries[start:]}
+    for state in targets:
+        if state.order not in explained and state.order not in changed:
+            tracer.event(TraceEvent(EventKind.UNCHANGED, rule, state.visit.id))
+
+
+def _trace_skipped(rules: RuleSet, group: list[VisitState], ran: set[int], tracer: Tracer) -> None:
+    """The rules that never ran on a visit: not its payer, not in effect, or no code of theirs
+    in the group."""
+    payer_tests = dict(rules.payers)
+    for state in group:
+        day = state.visit.date_of_service
+        for rule in rules.rules:
+            visit_id = state.visit.id
+            if rule.payer not in state.payers:
+                test = payer_tests.get(rule.payer)
+                trace = test.trace(state) if test is not None else None
+                tracer.event(
+                    TraceEvent(EventKind.SKIPPED, rule, visit_id, why="payer", condition=trace)
+                )
+            elif not rule.effective_on(day):
+                tracer.event(TraceEvent(EventKind.SKIPPED, rule, visit_id, why="dates"))
+            elif rule.position not in ran:
+                tracer.event(TraceEvent(EventKind.SKIPPED, rule, visit_id, why="codes"))
+
+
+def _outcome(states: list[VisitState], recorder: Recorder) -> GroupOutcome:
+    billed: list[tuple[int, Visit]] = []
+    held: list[tuple[int, HeldVisit]] = []
+    for state in states:
+        charges = tuple(line.charge for line in state.lines if line.billed)
+        if state.holds:
+            held.append((state.order, HeldVisit(
+                state.visit.id, state.patient.id, state.visit.date_of_service,
+                tuple(state.holds), charges,
+            )))  # fmt: skip
+        elif charges:
+            billed.append((state.order, attrs.evolve(state.visit, charges=charges)))
+        elif sum(charge.units for charge in state.visit.charges) == 0:
+            # Nothing was taken away by a rule, so no entry explains why the visit does not
+            # flow: say it (every visit of the export is accounted for).
+            none = not state.visit.charges
+            payer = min(state.payers - {BUILTIN_PAYER}, default=BUILTIN_PAYER)
+            recorder.emit_builtin(
+                "scrubber/no-charges" if none else "scrubber/no-units", BUILTIN_SOURCE, payer,
+                state,
+                f"visit {state.visit.id} has no charges: nothing flows to billing" if none
+                else f"visit {state.visit.id} has only lines with 0 units: nothing flows to billing",
+            )  # fmt: skip
+        # A line points at its visit state and back: break the cycle, so the state is freed
+        # now rather than at the next full collection.
+        state.lines = []
+    return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries))

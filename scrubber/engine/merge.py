@@ -1,0 +1,43 @@
+"""Outcomes of groups into one result: the one place where a scrub's pieces are ordered and its
+audit is numbered.
+
+Billed and held visits follow their place in the export; audit entries follow their key (visit,
+rule, line, emission); ``seq`` counts from ``first_seq``, so that the days of a stream number on
+where the previous day stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from operator import itemgetter
+
+from scrubber.engine.day import GroupOutcome
+from scrubber.engine.state import AuditKey
+from scrubber.model.records import Rejected, Visit
+from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
+
+__all__ = ["merge"]
+
+_FIRST = itemgetter(0)
+
+
+def merge(
+    outcomes: Iterable[GroupOutcome], rejected: Iterable[Rejected] = (), first_seq: int = 1
+) -> ScrubResult:
+    """One result from group outcomes, in export order; ``rejected`` as given."""
+    billed: list[tuple[int, Visit]] = []
+    held: list[tuple[int, HeldVisit]] = []
+    audit: list[tuple[AuditKey, AuditEntry]] = []
+    for outcome in outcomes:
+        billed += outcome.billed
+        held += outcome.exceptions
+        audit += outcome.audit
+    billed.sort(key=_FIRST)
+    held.sort(key=_FIRST)
+    audit.sort(key=_FIRST)
+    return ScrubResult(
+        tuple(visit for _, visit in billed),
+        tuple(visit for _, visit in held),
+        tuple(rejected),
+        tuple(entry._replace(seq=n) for n, (_, entry) in enumerate(audit, start=first_seq)),
+    )

@@ -1,0 +1,61 @@
+"""What the engine reports while it scrubs, for those who ask: explanations and rule coverage.
+
+The engine emits a ``TraceEvent`` for every rule and visit of a scrub run with a tracer: skipped
+(the visit is not of the rule's payer, the rule is not in effect on the date, or no line has a
+code it selects), its condition false (which parts, with the values read), applied (the audit
+entry of each change), or run without changing anything. ``scrubber explain`` and the coverage
+of ``scrubber test`` are tracers of the one real run; without a tracer none of this is computed.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from scrubber.engine.conditions import ConditionTrace
+from scrubber.model.results import AuditEntry
+
+if TYPE_CHECKING:
+    from scrubber.engine.rules import CompiledRule
+
+__all__ = ["CoverageTracer", "EventKind", "TraceEvent", "Tracer"]
+
+
+class EventKind(enum.Enum):
+    #: not of the rule's payer (``why`` "payer"), not in effect ("dates"), no line of its
+    #: codes ("codes")
+    SKIPPED = "skipped"
+    CONDITION_FALSE = "condition false"
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+
+
+@attrs.frozen
+class TraceEvent:
+    kind: EventKind
+    rule: CompiledRule
+    visit_id: str
+    #: for SKIPPED: "payer", "dates" or "codes"
+    why: str = ""
+    #: for APPLIED: the change (``seq`` 0: numbered only in the result)
+    entry: AuditEntry | None = None
+    #: what the rule's condition (for a skipped payer: the payer's) read and why it failed;
+    #: for an APPLIED hold, what the condition that held it read
+    condition: ConditionTrace | None = None
+
+
+class Tracer(Protocol):
+    def event(self, event: TraceEvent) -> None: ...
+
+
+class CoverageTracer:
+    """The rules that changed something (or held a visit) at least once."""
+
+    def __init__(self) -> None:
+        self.applied: set[str] = set()
+
+    def event(self, event: TraceEvent) -> None:
+        if event.kind is EventKind.APPLIED:
+            self.applied.add(event.rule.name)

@@ -1,0 +1,259 @@
+"""The one strict converter between JSON values and the records of ``scrubber.model``.
+
+Its hooks are strict on purpose: cattrs would happily turn ``"3"`` or ``3.7`` into ``3`` and a
+string into a tuple of characters, and in billing a silently coerced value is a wrong claim. Every
+value that does not fit becomes a message with the exact path of the value
+(``visits[3].charges[0].units: expected a whole number ≥ 0, got "three"``), so that the reader can
+reject the record holding it and read the rest.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import json
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from scrubber.model.records import Insurance, InsuranceClass, NoteType, ProviderRole, RelatedCause
+
+__all__ = [
+    "InexactNumber",
+    "converter",
+    "shown",
+    "structure",
+    "validation_messages",
+    "with_fast_parse",
+]
+
+_T = TypeVar("_T")
+
+# JSON names that differ from attribute names (``class`` is a Python keyword).
+_RENAMES: dict[type, dict[str, str]] = {Insurance: {"class_": "class"}}
+_JSON_NAMES = {attr: name for renames in _RENAMES.values() for attr, name in renames.items()}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class InexactNumber(Exception):
+    """A number with a fraction reached a value that must be exact (money, or a value shown in a
+    message) after the fast parser made it a binary float: the text must be parsed again with
+    exact decimals."""
+
+
+class _BadValue(ValueError):
+    """A value of the wrong kind; its message is complete and goes to the user as it is."""
+
+
+#: True while structuring a document that orjson parsed: a float there stands for digits the text
+#: holds exactly, so it is read again rather than shown or used as money.
+_FROM_FAST_PARSE: ContextVar[bool] = ContextVar("scrubber_fast_parse", default=False)
+
+
+def shown(value: Any) -> str:
+    """The value as the user wrote it in JSON, shortened so a huge blob cannot flood a report."""
+    if isinstance(value, float) and _FROM_FAST_PARSE.get():
+        raise InexactNumber  # show the digits as written, not the float's
+    if isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, dict):
+        text = "an object"
+    elif isinstance(value, list):
+        text = "a list"
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _structure_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise _BadValue(f"expected text, got {shown(value)}")
+    return value
+
+
+def _structure_count(value: Any, _: type) -> int:
+    # Every whole number in the export is a count (units, minutes): never negative.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _BadValue(f"expected a whole number ≥ 0, got {shown(value)}")
+    return value
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValue(f"expected true or false, got {shown(value)}")
+    return value
+
+
+def _structure_date(value: Any, _: type) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise _BadValue(f"expected a date as YYYY-MM-DD, got {shown(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _BadValue(f"{shown(value)} is not a calendar date") from None
+
+
+def _structure_decimal(value: Any, _: type) -> Decimal:
+    if isinstance(value, float) and _FROM_FAST_PARSE.get():
+        raise InexactNumber
+    bad = _BadValue(f'expected an amount such as "1200.00", got {shown(value)}')
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise bad
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise bad from None
+    if not amount.is_finite():
+        raise bad
+    return amount
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
+    values = [str(member.value) for member in cls]
+
+    def structure(value: Any, _: type) -> enum.Enum:
+        if isinstance(value, str) and value in values:
+            return cls(value)
+        message = "expected one of " + ", ".join(f'"{v}"' for v in values)
+        message += f"; got {shown(value)}"
+        if isinstance(value, str):
+            same_but_case = [v for v in values if v.casefold() == value.strip().casefold()]
+            close = same_but_case or difflib.get_close_matches(value, values, n=1)
+            if close:
+                message += f' (did you mean "{close[0]}"?)'
+        raise _BadValue(message)
+
+    return structure
+
+
+def _is_homogeneous_tuple(t: Any) -> bool:
+    args = get_args(t)
+    return get_origin(t) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def make_converter(detailed: bool = True) -> cattrs.Converter:
+    """Build the strict converter. ``converter`` below is the one everyone shares; a second one
+    without detailed validation reads good records faster, and only a record it refuses is read
+    again by the detailed one, for messages with paths."""
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_count)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    # Each enum by its own class: a StrEnum is a str, and the text hook would accept any string.
+    for enum_type in (InsuranceClass, NoteType, ProviderRole, RelatedCause):
+        conv.register_structure_hook(enum_type, _enum_hook(enum_type))
+        conv.register_unstructure_hook(enum_type, lambda member: member.value)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_unstructure_hook(Decimal, str)
+
+    def tuple_hook(t: Any) -> Callable[[Any, type], tuple[Any, ...]]:
+        (element, _) = get_args(t)
+
+        def structure(value: Any, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list):
+                raise _BadValue(f"expected a list, got {shown(value)}")
+            items, errors = [], []
+            for index, item in enumerate(value):
+                try:
+                    items.append(conv.structure(item, element))
+                except Exception as exc:
+                    exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
+                    errors.append(exc)
+            if errors:
+                raise IterableValidationError(f"While structuring {t!r}", errors, t)
+            return tuple(items)
+
+        return structure
+
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
+
+    def record_hook(cls: type[Any]) -> Callable[[Any, type], Any]:
+        renames = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
+        inner = make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+
+        def structure(value: Any, t: type) -> Any:
+            if not isinstance(value, dict):
+                raise _BadValue(f"expected an object, got {shown(value)}")
+            return inner(value, t)
+
+        return structure
+
+    def record_unhook(cls: type[Any]) -> Callable[[Any], Any]:
+        renames = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
+        return make_dict_unstructure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+
+    conv.register_structure_hook_factory(attrs.has, record_hook)
+    conv.register_unstructure_hook_factory(attrs.has, record_unhook)
+    return conv
+
+
+converter = make_converter()
+_fast_converter = make_converter(detailed=False)
+
+
+def _inexact_inside(exc: BaseException) -> bool:
+    if isinstance(exc, InexactNumber):
+        return True
+    return any(_inexact_inside(sub) for sub in getattr(exc, "exceptions", ()))
+
+
+def validation_messages(exc: BaseException, path: str) -> list[str]:
+    """Flatten cattrs' exception groups into ``path: message`` lines, in document order."""
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        out: list[str] = []
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                sub_path = f"{path}.{_JSON_NAMES.get(note.name, note.name)}"
+            elif isinstance(note, IterableValidationNote):
+                sub_path = f"{path}[{note.index}]"
+            else:  # pragma: no cover - cattrs attaches only these two notes
+                sub_path = path
+            out.extend(validation_messages(sub, sub_path))
+        for sub in without:
+            out.extend(validation_messages(sub, path))
+        return out
+    if isinstance(exc, KeyError):
+        return [f"{path}: required value is missing"]
+    if isinstance(exc, _BadValue):
+        return [f"{path}: {exc}"]
+    return [f"{path}: {type(exc).__name__}: {exc}"]
+
+
+def structure(raw: Any, cls: type[_T], path: str) -> _T | list[str]:
+    """The record, or the messages (each starting with its path) that say why it is refused."""
+    try:
+        return _fast_converter.structure(raw, cls)
+    except Exception:
+        pass
+    try:
+        return converter.structure(raw, cls)
+    except Exception as exc:
+        if _inexact_inside(exc):
+            raise InexactNumber from None
+        return validation_messages(exc, path)
+
+
+def with_fast_parse(fast: bool, work: Callable[[], _T]) -> _T:
+    """Run ``work`` knowing whether its JSON was parsed by orjson (floats stand for exact
+    digits then: a record that meets one raises ``InexactNumber``)."""
+    token = _FROM_FAST_PARSE.set(fast)
+    try:
+        return work()
+    finally:
+        _FROM_FAST_PARSE.reset(token)

@@ -1,0 +1,312 @@
+"""The EMR export: one JSON document, or JSON Lines (one visit with its case and patient a line).
+
+Readers never raise for a bad record: the record goes to ``rejected`` with the precise path of
+the bad value and the rest is read. They raise ``ExportReadError`` only when the file as a whole
+is not an export (not JSON, not the documented shape, not UTF-8).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import IO, Any, Literal, TypeVar
+
+from scrubber.errors import ExportReadError
+from scrubber.formats.convert import (
+    InexactNumber,
+    converter,
+    shown,
+    structure,
+    with_fast_parse,
+)
+from scrubber.formats.jsoncodec import dumps_json, fast_loads, json_default, loads_exact
+from scrubber.formats.ledger import (
+    Claim,
+    Ledger,
+    Place,
+    claims_of_line,
+    claims_of_visit,
+)
+from scrubber.model.records import Batch, Case, LineRecord, Patient, Rejected, Visit
+
+__all__ = [
+    "ExportFormat",
+    "dumps_export",
+    "export_document",
+    "iter_jsonl",
+    "numbered_lines",
+    "parse_export",
+    "read_export",
+    "read_source_text",
+    "write_export",
+]
+
+ExportFormat = Literal["json", "jsonl"]
+_T = TypeVar("_T")
+
+
+def _raw_id(raw: Any) -> str | None:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return str(raw["id"])
+    return None
+
+
+def parse_export(document: Any, source: str = "export") -> Batch:
+    """Build a batch from an already decoded JSON export.
+
+    Raises ``ExportReadError`` only when the document as a whole is not an export; every bad
+    record is returned in ``Batch.rejected`` instead.
+    """
+    if not isinstance(document, dict):
+        raise ExportReadError(
+            source,
+            f"expected a JSON object with patients, cases and visits, got {shown(document)}",
+        )
+    for key in ("patients", "cases", "visits"):
+        if key not in document:
+            raise ExportReadError(source, f'the export has no "{key}" list')
+        if not isinstance(document[key], list):
+            raise ExportReadError(source, f'"{key}" must be a list, got {shown(document[key])}')
+    reader = _DocumentReader()
+    patients = reader.records(document["patients"], "patients", Patient, reader.patient_claims)
+    cases = reader.records(document["cases"], "cases", Case, reader.case_claims)
+    visits = reader.records(document["visits"], "visits", Visit, reader.visit_claims)
+    return Batch(tuple(patients), tuple(cases), tuple(visits), tuple(reader.rejected))
+
+
+class _DocumentReader:
+    """Reads the three lists of a document in order: cases refer to patients read before them,
+    visits to cases; ids are checked by the ledger."""
+
+    def __init__(self) -> None:
+        self.ledger = Ledger(repeats=False)
+        self.rejected: list[Rejected] = []
+
+    def patient_claims(self, patient: Patient, place: Place) -> tuple[list[Claim], list[str]]:
+        return [Claim("patient", patient.id, place)], []
+
+    def case_claims(self, case: Case, place: Place) -> tuple[list[Claim], list[str]]:
+        problem = self.ledger.reference_problem(
+            "patient", case.patient_id, place.child(".patient_id")
+        )
+        return [Claim("case", case.id, place)], [problem] if problem else []
+
+    def visit_claims(self, visit: Visit, place: Place) -> tuple[list[Claim], list[str]]:
+        problem = self.ledger.reference_problem("case", visit.case_id, place.child(".case_id"))
+        return claims_of_visit(visit, place), [problem] if problem else []
+
+    def records(
+        self,
+        raws: list[Any],
+        name: str,
+        cls: type[_T],
+        claims_of: Callable[[_T, Place], tuple[list[Claim], list[str]]],
+    ) -> list[_T]:
+        kind = name[:-1]
+        kept: list[_T] = []
+        for index, raw in enumerate(raws):
+            place = Place(path=f"{name}[{index}]")
+            record = structure(raw, cls, str(place))
+            if not isinstance(record, list):
+                claims, problems = claims_of(record, place)
+                conflicts = self.ledger.conflicts(claims)
+                errors = [c.message() for c in conflicts if c.claim.kind == kind]
+                errors += problems + [c.message() for c in conflicts if c.claim.kind != kind]
+                if not errors:
+                    self.ledger.accept(claims)
+                    kept.append(record)
+                    continue
+                record = errors
+            self.rejected.append(Rejected(str(place), _raw_id(raw), tuple(record)))
+            self.ledger.reject(kind, _raw_id(raw), place)  # type: ignore[arg-type]
+        return kept
+
+
+def _loads_fast(text: str) -> tuple[Any, bool]:
+    """JSON parsed by orjson when installed, and whether it was: numbers with a fraction then
+    come back as floats, and a record that meets one raises ``InexactNumber`` so that the text
+    is parsed again exactly."""
+    fast = fast_loads(text)
+    return (loads_exact(text), False) if fast is NotImplemented else (fast, True)
+
+
+def iter_jsonl(lines: Iterable[str], file: str | None = None) -> Iterator[LineRecord | Rejected]:
+    """Read a JSON Lines export one visit at a time (for streaming large exports).
+
+    Each non-blank line is ``{"patient": {...}, "case": {...}, "visit": {...}}``. A patient or
+    case that appears on several lines must be the same each time; a line that contradicts an
+    earlier one is rejected, since billing cannot know which of the two is right. ``file``
+    names the places in messages (``part-3.jsonl: line 12``), for exports split over files.
+    """
+    for _, record in numbered_lines(lines, file):
+        yield record
+
+
+def numbered_lines(
+    lines: Iterable[str], file: str | None = None
+) -> Iterator[tuple[int, LineRecord | Rejected]]:
+    """``iter_jsonl`` with the line number of each record (rejected ones included)."""
+    ledger = Ledger(repeats=True, compact=True, file=file)
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        place = Place(file, number)
+        try:
+            raw, fast = _loads_fast(text)
+            yield number, with_fast_parse(fast, partial(_line_record, raw, place, ledger))
+        except InexactNumber:
+            yield number, _line_record(loads_exact(text), place, ledger)
+        except ValueError as exc:
+            yield number, Rejected(str(place), None, (f"{place}: not valid JSON: {exc}",))
+
+
+def _line_record(raw: Any, place: Place, ledger: Ledger) -> LineRecord | Rejected:
+    if not isinstance(raw, dict):
+        message = f"{place}: expected an object with patient, case and visit, got {shown(raw)}"
+        return Rejected(str(place), None, (message,))
+    errors: list[str] = []
+    parts: dict[str, Any] = {}
+    for key, cls in (("patient", Patient), ("case", Case), ("visit", Visit)):
+        where = place.child(key)
+        value = (
+            structure(raw.get(key), cls, str(where))
+            if key in raw
+            else [f"{where}: required value is missing"]
+        )
+        if isinstance(value, list):
+            errors.extend(value)
+        else:
+            parts[key] = value
+    if errors:
+        return Rejected(str(place), _raw_id(raw.get("visit")), tuple(errors))
+    patient, case, visit = parts["patient"], parts["case"], parts["visit"]
+    claims = claims_of_line(patient, case, visit, place)
+    errors = [conflict.message() for conflict in ledger.conflicts(claims)]
+    if case.patient_id != patient.id:
+        errors.append(f'{place}: case.patient_id: "{case.patient_id}" is not this line\'s patient')
+    if visit.case_id != case.id:
+        errors.append(f'{place}: visit.case_id: "{visit.case_id}" is not this line\'s case')
+    if errors:
+        return Rejected(str(place), visit.id, tuple(errors))
+    ledger.accept(claims)
+    return LineRecord(place.line or 0, patient, case, visit)
+
+
+def _batch_from_lines(records: Iterable[LineRecord | Rejected]) -> Batch:
+    patients: dict[str, Patient] = {}
+    cases: dict[str, Case] = {}
+    visits: list[Visit] = []
+    rejected: list[Rejected] = []
+    for record in records:
+        if isinstance(record, Rejected):
+            rejected.append(record)
+            continue
+        patients.setdefault(record.patient.id, record.patient)
+        cases.setdefault(record.case.id, record.case)
+        visits.append(record.visit)
+    return Batch(tuple(patients.values()), tuple(cases.values()), tuple(visits), tuple(rejected))
+
+
+def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
+    if not isinstance(source, str | Path):
+        return source.read(), str(getattr(source, "name", "<stream>"))
+    if str(source) == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        name = str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig"), name
+    except UnicodeDecodeError as exc:
+        raise ExportReadError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _guess_format(text: str, name: str) -> ExportFormat:
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".json"):
+        return "json"
+    first = text.lstrip().split("\n", 1)[0]
+    try:
+        head = loads_exact(first)
+    except ValueError:
+        return "json"
+    return "jsonl" if isinstance(head, dict) and "visit" in head else "json"
+
+
+def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = None) -> Batch:
+    """Read an EMR export from a path, ``"-"`` (standard input) or an open text stream.
+
+    The format is JSON unless ``format`` says otherwise, the name ends in ``.jsonl``/``.ndjson``,
+    or the first line is a complete JSON Lines record.
+    """
+    text, name = read_source_text(source)
+    return _read_text_export(text, name, format)
+
+
+def _read_text_export(text: str, name: str, format: ExportFormat | None) -> Batch:
+    chosen = format or _guess_format(text, name)
+    if chosen == "jsonl":
+        # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
+        # Only "\n" ends a record: str.splitlines() would also split on U+2028 and U+0085,
+        # which may stand unescaped inside a JSON string.
+        return _batch_from_lines(iter_jsonl(text.split("\n")))
+    if not text.strip():
+        raise ExportReadError(name, "the export is empty")
+    try:
+        document, fast = _loads_fast(text)
+        return with_fast_parse(fast, partial(parse_export, document, name))
+    except InexactNumber:
+        return parse_export(loads_exact(text), name)
+    except ValueError as exc:
+        raise ExportReadError(name, f"not valid JSON: {exc}") from None
+
+
+def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:
+    for visit in sorted(batch.visits, key=lambda v: v.date_of_service):
+        case = batch.case_of(visit)
+        yield {
+            "patient": converter.unstructure(batch.patient(case.patient_id)),
+            "case": converter.unstructure(case),
+            "visit": converter.unstructure(visit),
+        }
+
+
+def dumps_export(batch: Batch, format: ExportFormat = "json", *, indent: int | None = 2) -> str:
+    """The export as text. JSON Lines are sorted by date of service, as streaming requires."""
+    if format == "jsonl":
+        return "".join(
+            json.dumps(line, ensure_ascii=False, default=json_default) + "\n"
+            for line in _visit_lines(batch)
+        )
+    document = export_document(batch)
+    if indent == 2:
+        return dumps_json(document) + "\n"
+    return json.dumps(document, ensure_ascii=False, indent=indent, default=json_default) + "\n"
+
+
+def export_document(batch: Batch) -> dict[str, Any]:
+    """The batch as the JSON export document, ready for ``json.dumps``."""
+    return {
+        "patients": converter.unstructure(batch.patients, tuple[Patient, ...]),
+        "cases": converter.unstructure(batch.cases, tuple[Case, ...]),
+        "visits": converter.unstructure(batch.visits, tuple[Visit, ...]),
+    }
+
+
+def write_export(batch: Batch, target: str | Path | IO[str], format: ExportFormat = "json") -> None:
+    """Write the export to a path, ``"-"`` (standard output) or an open text stream."""
+    text = dumps_export(batch, format)
+    if not isinstance(target, str | Path):
+        target.write(text)
+    elif str(target) == "-":
+        sys.stdout.write(text)
+    else:
+        Path(target).write_text(text, encoding="utf-8")

@@ -1,0 +1,101 @@
+"""Rule files and folders from disk to a checked rule set.
+
+Paths in messages and audit entries are shown as the user gave them (``myrules/medicare.rules``);
+the bundled rules show as ``payer_rules/medicare.rules`` wherever the package is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from scrubber.errors import RuleError, RuleSetError, UsageError
+from scrubber.lang import ast, codes
+from scrubber.lang.check import CheckReport, SourceFile, check
+from scrubber.lang.checked import CheckedRules
+from scrubber.lang.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
+from scrubber.resources import bundled_rules_dir
+from scrubber.tables.cache import TableCache
+from scrubber.tables.loader import TableLoader
+
+__all__ = ["check_paths", "load_checked", "rule_files", "rule_sources"]
+
+
+def _display(folder: Path, inside: Path) -> str:
+    # Relative to the rules folder's parent: "rules/medicare.rules" wherever the folder lives,
+    # so audit sources read the same on every machine.
+    return f"{folder.resolve().name}/{inside.as_posix()}"
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The rule files of a folder and the ``.test`` files of rule tests beside them."""
+    return sorted([*folder.glob("*.rules"), *folder.glob("*.test")])
+
+
+def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
+    """(file, rules folder, shown path) for every rule file named or inside a named folder."""
+    found: list[tuple[Path, Path, str]] = []
+    if not paths:
+        folder = bundled_rules_dir()
+        return [(f, folder, f"payer_rules/{f.name}") for f in rule_files(folder)]
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = rule_files(path)
+            if not files:
+                raise UsageError(f"{given}: no .rules files in this folder")
+            found += [(f, path, _display(path, Path(f.name))) for f in files]
+        elif path.is_file():
+            found.append((path, path.parent, str(given)))
+        else:
+            raise UsageError(f"{given}: no such rule file or folder")
+    # Files apply in name order, wherever they were found.
+    return sorted(found, key=lambda item: (item[0].name, item[2]))
+
+
+def _read(path: Path, shown: str) -> tuple[str, RuleError | None]:
+    nowhere = ast.Span(shown, 1, 1, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return "", error_at(
+                codes.LIMIT,
+                f"the file is {size:,} bytes; rule files may be at most {MAX_FILE_BYTES:,}",
+                nowhere, [],
+            )  # fmt: skip
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{shown}: cannot read the rule file ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        span = ast.Span(shown, line, 1, line, 1)
+        return "", error_at(codes.LIMIT, "the file is not UTF-8 text", span, [])
+
+
+def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
+    """Read and parse every rule file; problems are inside each ``SourceFile``'s parse."""
+    sources = []
+    for path, root, shown in _files(paths):
+        text, problem = _read(path, shown)
+        if problem is not None:
+            parsed = ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
+        else:
+            parsed = parse_rules(text, shown)
+        sources.append(SourceFile(parsed, tuple(text.split("\n")), path, root))
+    return sources
+
+
+def check_paths(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckReport:
+    """Parse and check rule files or folders (default: the bundled rules); never raises for
+    problems in the rules, only ``UsageError`` for paths that do not exist."""
+    return check(rule_sources(paths), TableLoader(cache))
+
+
+def load_checked(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckedRules:
+    """A checked rule set, or ``RuleSetError`` with every problem found."""
+    report = check_paths(paths, cache)
+    if report.rules is None:
+        raise RuleSetError(list(report.errors))
+    return report.rules

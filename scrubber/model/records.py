@@ -1,0 +1,263 @@
+"""The records of an EMR export: patients, cases, visits and their charge lines.
+
+Records are frozen and slotted: a scrub never mutates its input, it builds new records and says
+why in the audit. Strings are kept exactly as received (a trailing space in an authorization
+number is a finding for the rules, not noise to clean up), money is ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+import attrs
+
+__all__ = [
+    "Address",
+    "Batch",
+    "Case",
+    "Charge",
+    "Employer",
+    "Guarantor",
+    "Insurance",
+    "InsuranceClass",
+    "LineRecord",
+    "NoteType",
+    "Patient",
+    "Phone",
+    "Provider",
+    "ProviderRole",
+    "Rejected",
+    "RelatedCause",
+    "Visit",
+    "mask_ssn",
+]
+
+
+class InsuranceClass(enum.StrEnum):
+    MEDICARE = "medicare"
+    MEDICARE_ADVANTAGE = "medicare_advantage"
+    MEDICAID = "medicaid"
+    COMMERCIAL = "commercial"
+    WORKERS_COMP = "workers_comp"
+    AUTO = "auto"
+    SELF_PAY = "self_pay"
+    OTHER = "other"
+
+
+class RelatedCause(enum.StrEnum):
+    AUTO_ACCIDENT = "auto_accident"
+    EMPLOYMENT = "employment"
+    OTHER_ACCIDENT = "other_accident"
+    NONE = "none"
+
+
+class ProviderRole(enum.StrEnum):
+    PT = "PT"
+    PTA = "PTA"
+    OT = "OT"
+    COTA = "COTA"
+    SLP = "SLP"
+    STUDENT = "student"
+    AIDE = "aide"
+
+
+class NoteType(enum.StrEnum):
+    """Kinds of finalized note. ``do_not_bill`` notes are documented but never meant to flow."""
+
+    DAILY = "daily"
+    EVALUATION = "evaluation"
+    RE_EVALUATION = "re_evaluation"
+    PROGRESS = "progress"
+    DISCHARGE = "discharge"
+    DO_NOT_BILL = "do_not_bill"
+
+
+def mask_ssn(ssn: str | None) -> str | None:
+    """Show at most the last four characters of an SSN; nothing else of it may be printed."""
+    if ssn is None:
+        return None
+    tail = ssn[-4:] if len(ssn) > 4 else ""
+    return "***-**-" + tail if tail else "***"
+
+
+@attrs.frozen
+class Address:
+    type: str
+    line1: str
+    city: str
+    state: str
+    postal_code: str
+    primary: bool = False
+    line2: str | None = None
+
+
+@attrs.frozen
+class Phone:
+    number: str
+    primary: bool = False
+    type: str | None = None
+    extension: str | None = None
+
+
+@attrs.frozen
+class Guarantor:
+    """The person responsible for the bill when it is not the patient."""
+
+    first_name: str
+    last_name: str
+    relationship: str
+    address: Address | None = None
+    phone: Phone | None = None
+
+
+_T = TypeVar("_T", Address, Phone)
+
+
+def _primary(items: tuple[_T, ...]) -> _T | None:
+    # The first item marked primary wins; with none marked, the value is missing: only the
+    # primary address and phone flow into billing, so there is nothing else to fall back on.
+    for item in items:
+        if item.primary:
+            return item
+    return None
+
+
+@attrs.frozen
+class Patient:
+    id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    middle_initial: str | None = None
+    ssn: str | None = attrs.field(default=None, repr=lambda ssn: repr(mask_ssn(ssn)))
+    addresses: tuple[Address, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    guarantor: Guarantor | None = None
+
+    @property
+    def address(self) -> Address | None:
+        """The primary address: the only one that flows into billing."""
+        return _primary(self.addresses)
+
+    @property
+    def phone(self) -> Phone | None:
+        """The primary phone: the only one that flows into billing."""
+        return _primary(self.phones)
+
+
+@attrs.frozen
+class Employer:
+    """Workers' compensation: required when the insured is not the patient."""
+
+    name: str
+    claim_number: str | None = None
+    address: Address | None = None
+    phone: Phone | None = None
+
+
+@attrs.frozen
+class Insurance:
+    payer_id: str
+    class_: InsuranceClass
+    subscriber_id: str | None = None
+    policy_start: date | None = None
+    policy_end: date | None = None
+    claim_number: str | None = None
+    insured_is_patient: bool = True
+    employer: Employer | None = None
+
+
+@attrs.frozen
+class Case:
+    id: str
+    patient_id: str
+    insurance: Insurance
+    related_cause: RelatedCause = RelatedCause.NONE
+    injury_date: date | None = None
+    accident_state: str | None = None
+    authorization_required: bool = False
+    authorization_number: str | None = None
+    therapy_ytd_amount: Decimal | None = None
+
+
+@attrs.frozen
+class Provider:
+    id: str
+    role: ProviderRole
+
+
+@attrs.frozen
+class Charge:
+    id: str
+    cpt: str
+    units: int
+    minutes: int | None = None
+    modifiers: tuple[str, ...] = ()
+    diagnosis_codes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Visit:
+    id: str
+    case_id: str
+    date_of_service: date
+    location: str
+    provider: Provider
+    note_type: NoteType
+    charges: tuple[Charge, ...]
+    finalized_on: date | None = None
+
+
+@attrs.frozen
+class Rejected:
+    """A record that could not be read, with where and why; the rest of the batch goes on.
+
+    ``path`` locates the record in the export (``visits[3]``, or ``line 12`` in JSON Lines);
+    every error message starts with the precise path of the offending value.
+    """
+
+    path: str
+    id: str | None
+    errors: tuple[str, ...]
+
+
+@attrs.frozen
+class Batch:
+    """One EMR export: the records that were read, and the ones that were rejected."""
+
+    patients: tuple[Patient, ...] = ()
+    cases: tuple[Case, ...] = ()
+    visits: tuple[Visit, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    _patients_by_id: dict[str, Patient] = attrs.field(init=False, repr=False, eq=False)
+    _cases_by_id: dict[str, Case] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_patients_by_id", {p.id: p for p in self.patients})
+        object.__setattr__(self, "_cases_by_id", {c.id: c for c in self.cases})
+
+    def patient(self, patient_id: str) -> Patient:
+        return self._patients_by_id[patient_id]
+
+    def case(self, case_id: str) -> Case:
+        return self._cases_by_id[case_id]
+
+    def case_of(self, visit: Visit) -> Case:
+        return self._cases_by_id[visit.case_id]
+
+    def patient_of(self, visit: Visit) -> Patient:
+        return self._patients_by_id[self.case_of(visit).patient_id]
+
+
+@attrs.frozen
+class LineRecord:
+    """One line of a JSON Lines export (or one streamed visit from any reader): a visit with its
+    case and patient, and the line it came from."""
+
+    line: int
+    patient: Patient
+    case: Case
+    visit: Visit

@@ -1,0 +1,84 @@
+"""What a scrub leaves behind: the audit trail, the exceptions, and the result as a whole.
+
+Every change to a charge or a visit is one ``AuditEntry``: which rule (``medicare/mue``) at which
+``file:line:column``, which field, before and after, the change in units, and a sentence. The
+conservation invariant is checkable from a result alone: for every visit and code, EMR units =
+billed units + held units + the units the audit entries took away (a ``replace`` entry moves
+its ``units`` from the old code to the new one).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+import attrs
+
+from scrubber.model.records import Charge, Rejected, Visit
+
+__all__ = ["ACTIONS", "AuditEntry", "HeldVisit", "HoldReason", "ScrubResult", "cause_of"]
+
+#: every value of ``AuditEntry.action``
+ACTIONS = ("limit", "drop", "deny", "replace", "add_modifier", "remove_modifier", "hold", "set")
+
+#: how balancing names the units an audit action took: a code that never flows (NORCM) and a
+#: denial are told apart from the other rules
+_CAUSES = {"drop": "never_flows", "deny": "denied"}
+
+
+def cause_of(action: str) -> str:
+    """The balancing cause of the units an entry with this ``action`` took away."""
+    return _CAUSES.get(action, "rule")
+
+
+class AuditEntry(NamedTuple):
+    """One change. A NamedTuple rather than a frozen attrs class: a scrub makes one per change
+    (hundreds of thousands for a large export) and a tuple is built several times faster,
+    while staying immutable and comparing by value. Fields are in the order of the written
+    audit (``scrubber.formats.results.AUDIT_COLUMNS``)."""
+
+    seq: int
+    visit_id: str
+    charge_id: str | None
+    patient_id: str
+    date_of_service: date
+    payer: str
+    #: the line's code when the change was made (for ``replace``, the code it had before)
+    cpt: str | None
+    rule: str
+    source: str
+    action: str
+    field: str
+    before: Any
+    after: Any
+    units_delta: int
+    #: the line's units after the change (a ``replace`` moves this many units to the new code)
+    units: int | None
+    message: str
+
+
+@attrs.frozen
+class HoldReason:
+    rule: str
+    source: str
+    message: str
+
+
+@attrs.frozen
+class HeldVisit:
+    """A visit on the Billing Exceptions list, with every reason and its scrubbed charges."""
+
+    visit_id: str
+    patient_id: str
+    date_of_service: date
+    reasons: tuple[HoldReason, ...]
+    #: the charges as they would be imported once the visit is fixed (0-unit lines left out)
+    charges: tuple[Charge, ...]
+
+
+@attrs.frozen
+class ScrubResult:
+    billed: tuple[Visit, ...]
+    exceptions: tuple[HeldVisit, ...]
+    rejected: tuple[Rejected, ...]
+    audit: tuple[AuditEntry, ...]

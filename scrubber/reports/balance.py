@@ -1,0 +1,234 @@
+"""EMR against billing: every visit and every unit of difference, explained by its cause.
+
+A pure function of the export (what the EMR sent) and the scrub result (what billing got, what
+was held, and the audit trail). For each row (a date, or the week starting on a Monday, and a
+location) and in total:
+
+    EMR visits = billed visits + held visits + visits with no billable charge
+    EMR units  = billed units  + held units  + units taken by each rule (limits, drops, denials)
+
+The remainder of both is "unexplained" and is always 0; anything else is a bug that the report
+and the command line say loudly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import attrs
+
+from scrubber.model.records import Batch, Rejected, Visit
+from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, cause_of
+
+__all__ = ["NEW_PATIENT_CODES", "BalanceReport", "BalanceRow", "Cause", "CodeUnits", "balance"]
+
+#: evaluation codes counted as new-patient visits (their units summed, modifiers included)
+NEW_PATIENT_CODES = frozenset({"97161", "97162", "97163"})
+
+
+class By(enum.StrEnum):
+    DATE_OF_SERVICE = "date_of_service"
+    FINALIZED_ON = "finalized_on"
+
+
+class Period(enum.StrEnum):
+    DAY = "day"
+    WEEK = "week"
+
+
+@attrs.frozen(order=True)
+class Cause:
+    """One reason for a difference: ``rule`` (a rule took units), ``never_flows`` (dropped, as
+    NORCM), ``denied``, ``held`` (on Billing Exceptions, by reason) or ``no_billable_charge``."""
+
+    cause: str
+    rule: str | None = None
+    reason: str | None = None
+    visits: int = 0
+    units: int = 0
+
+
+@attrs.frozen
+class CodeUnits:
+    """Units of one code on both sides. ``moved_in``/``moved_out`` are units a ``replace`` moved
+    (97014 -> G0283), so they are not shown as lost on one code and gained on another."""
+
+    cpt: str
+    emr: int = 0
+    billed: int = 0
+    held: int = 0
+    scrubbed: int = 0
+    moved_in: int = 0
+    moved_out: int = 0
+
+
+@attrs.frozen
+class BalanceRow:
+    #: the day, or the Monday of the week; None in the totals
+    period: date | None
+    #: None in the totals
+    location: str | None
+    emr_visits: int
+    emr_units: int
+    billed_visits: int
+    billed_units: int
+    causes: tuple[Cause, ...]
+    new_patient_visits_emr: int
+    new_patient_visits_billed: int
+    units_by_cpt: tuple[CodeUnits, ...]
+
+    @property
+    def difference_visits(self) -> int:
+        return self.emr_visits - self.billed_visits
+
+    @property
+    def difference_units(self) -> int:
+        return self.emr_units - self.billed_units
+
+    @property
+    def unexplained_visits(self) -> int:
+        return self.difference_visits - sum(c.visits for c in self.causes)
+
+    @property
+    def unexplained_units(self) -> int:
+        return self.difference_units - sum(c.units for c in self.causes)
+
+
+@attrs.frozen
+class BalanceReport:
+    by: By
+    period: Period
+    rows: tuple[BalanceRow, ...]
+    totals: BalanceRow
+    rejected: tuple[Rejected, ...]
+
+    @property
+    def balanced(self) -> bool:
+        return all(
+            r.unexplained_visits == 0 == r.unexplained_units for r in (*self.rows, self.totals)
+        )
+
+
+class _Tally:
+    """Running sums for one row."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.causes: Counter[tuple[str, str | None, str | None]] = Counter()
+        self.cause_visits: Counter[tuple[str, str | None, str | None]] = Counter()
+        self.codes: dict[str, Counter[str]] = {}
+
+    def code(self, cpt: str, field: str, units: int) -> None:
+        self.codes.setdefault(cpt, Counter())[field] += units
+
+    def add(self, other: _Tally) -> None:
+        self.counts.update(other.counts)
+        self.causes.update(other.causes)
+        self.cause_visits.update(other.cause_visits)
+        for cpt, counter in other.codes.items():
+            self.codes.setdefault(cpt, Counter()).update(counter)
+
+    def row(self, period: date | None, location: str | None) -> BalanceRow:
+        keys = sorted(
+            set(self.causes) | set(self.cause_visits), key=lambda k: (k[0], k[1] or "", k[2] or "")
+        )
+        causes = tuple(
+            Cause(
+                kind,
+                rule,
+                reason,
+                self.cause_visits[(kind, rule, reason)],
+                self.causes[(kind, rule, reason)],
+            )
+            for kind, rule, reason in keys
+        )
+        codes = tuple(
+            CodeUnits(cpt, **dict(counter)) for cpt, counter in sorted(self.codes.items())
+        )
+        c = self.counts
+        return BalanceRow(
+            period, location, c["emr_visits"], c["emr_units"], c["billed_visits"], c["billed_units"],
+            causes, c["new_emr"], c["new_billed"], codes,
+        )  # fmt: skip
+
+
+def _period_of(day: date, period: Period) -> date:
+    return day - timedelta(days=day.weekday()) if period is Period.WEEK else day
+
+
+def balance(
+    batch: Batch,
+    result: ScrubResult,
+    by: By | str = By.DATE_OF_SERVICE,
+    period: Period | str = Period.DAY,
+) -> BalanceReport:
+    """Balance the export against the scrub result. ``by`` chooses the date a visit is counted
+    on (its date of service, or the day its note was finalized, falling back to the date of
+    service when the export has none); ``period`` groups days into weeks starting on Monday."""
+    by, period = By(by), Period(period)
+    billed = {visit.id: visit for visit in result.billed}
+    held = {h.visit_id: h for h in result.exceptions}
+    entries: dict[str, list[AuditEntry]] = {}
+    for entry in result.audit:
+        entries.setdefault(entry.visit_id, []).append(entry)
+    tallies: dict[tuple[date, str], _Tally] = {}
+    for visit in batch.visits:
+        day = (
+            visit.finalized_on
+            if by is By.FINALIZED_ON and visit.finalized_on
+            else visit.date_of_service
+        )
+        tally = tallies.setdefault((_period_of(day, period), visit.location), _Tally())
+        _count_visit(
+            tally, visit, billed.get(visit.id), held.get(visit.id), entries.get(visit.id, ())
+        )
+    total = _Tally()
+    rows = []
+    for (when, location), tally in sorted(tallies.items()):
+        total.add(tally)
+        rows.append(tally.row(when, location))
+    return BalanceReport(by, period, tuple(rows), total.row(None, None), batch.rejected)
+
+
+def _count_visit(
+    tally: _Tally,
+    visit: Visit,
+    billed: Visit | None,
+    held: HeldVisit | None,
+    entries: Iterable[AuditEntry],
+) -> None:
+    counts = tally.counts
+    emr_units = sum(c.units for c in visit.charges)
+    counts["emr_visits"] += 1
+    counts["emr_units"] += emr_units
+    counts["new_emr"] += sum(c.units for c in visit.charges if c.cpt in NEW_PATIENT_CODES)
+    for c in visit.charges:
+        tally.code(c.cpt, "emr", c.units)
+    if billed is not None:
+        counts["billed_visits"] += 1
+        counts["billed_units"] += sum(c.units for c in billed.charges)
+        counts["new_billed"] += sum(c.units for c in billed.charges if c.cpt in NEW_PATIENT_CODES)
+        for c in billed.charges:
+            tally.code(c.cpt, "billed", c.units)
+    elif held is not None:
+        # A visit held for several reasons counts once, under its first reason.
+        key = ("held", None, held.reasons[0].message)
+        units = sum(c.units for c in held.charges)
+        tally.cause_visits[key] += 1
+        tally.causes[key] += units
+        for c in held.charges:
+            tally.code(c.cpt, "held", c.units)
+    else:
+        tally.cause_visits[("no_billable_charge", None, None)] += 1
+        tally.causes[("no_billable_charge", None, None)] += 0
+    for entry in entries:
+        action, delta = entry.action, entry.units_delta
+        if action == "replace":
+            tally.code(str(entry.before), "moved_out", entry.units or 0)
+            tally.code(str(entry.after), "moved_in", entry.units or 0)
+        elif delta:
+            tally.causes[(cause_of(action), entry.rule, None)] += -delta
+            tally.code(entry.cpt or "", "scrubbed", -delta)

@@ -1,0 +1,140 @@
+"""``scrubber explain``: for one visit, what the rules did to it and why, in plain sentences.
+
+The visit is scrubbed with its patient's other visits of that day (what ``per day`` rules see),
+by the engine's one run, with a tracer listening (``scrubber.engine.trace``): nothing here decides
+on its own what a rule would have done. By default only the rules that changed the visit or held
+it are listed, each hold with the values its condition read (the ZIP code, the authorization
+number with its trailing space); ``all_rules`` lists every rule, with why it did nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from scrubber.engine.conditions import shown
+from scrubber.engine.day import DayVisit
+from scrubber.engine.rules import CompiledRule
+from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.trace import EventKind, TraceEvent
+from scrubber.errors import UsageError
+from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.model.records import Batch, Rejected, Visit
+from scrubber.model.results import AuditEntry
+
+__all__ = ["explain_visit"]
+
+
+class _VisitTracer:
+    """The events of one visit, by rule position."""
+
+    def __init__(self, visit_id: str) -> None:
+        self.visit_id = visit_id
+        self.by_rule: dict[int, list[TraceEvent]] = {}
+
+    def event(self, event: TraceEvent) -> None:
+        if event.visit_id == self.visit_id:
+            self.by_rule.setdefault(event.rule.position, []).append(event)
+
+
+def _change(entry: AuditEntry) -> str:
+    if entry.field == "visit" or (entry.before is None and entry.after is None):
+        return ""
+    before = " ".join(entry.before) if isinstance(entry.before, list) else entry.before
+    after = " ".join(entry.after) if isinstance(entry.after, list) else entry.after
+    return f" [{entry.field}: {before or 'none'} -> {after or 'none'}]"
+
+
+def _applied(event: TraceEvent) -> str:
+    entry = event.entry
+    assert entry is not None
+    text = f"applied, {entry.message}{_change(entry)}."
+    if entry.action == "hold" and event.condition is not None and event.condition.reads:
+        reads = dict(event.condition.reads)
+        text += " It read " + ", ".join(f"{p} = {shown(p, v)}" for p, v in reads.items()) + "."
+    return text
+
+
+def _did_nothing(rule: CompiledRule, event: TraceEvent, visit: Visit) -> str:
+    kind, condition = event.kind, event.condition
+    if kind is EventKind.SKIPPED and event.why == "payer":
+        why = f" ({'; '.join(condition.reasons)})" if condition and condition.reasons else ""
+        return f"skipped, the visit does not belong to payer {rule.payer}{why}."
+    if kind is EventKind.SKIPPED and event.why == "dates":
+        span = f"from {rule.effective or 'the start'} to {rule.through or 'no end'}"
+        return f"skipped, not in effect on {visit.date_of_service} ({span})."
+    if kind is EventKind.SKIPPED:
+        has = ", ".join(sorted({c.cpt for c in visit.charges})) or "no lines"
+        return f"did nothing, no line of the visit has a code it selects (the visit has {has})."
+    if kind is EventKind.CONDITION_FALSE and condition is not None:
+        if condition.reasons and condition.reasons[0].startswith("its 'unless'"):
+            return f"did nothing, {condition.reasons[0]}."
+        return "did nothing, its condition is false: " + "; ".join(condition.reasons) + "."
+    return f"did nothing, {rule.kind.unchanged(rule.action)}."
+
+
+def explain_visit(
+    rules: RuleSet, batch: Batch, visit_id: str, *, all_rules: bool = False
+) -> list[str]:
+    """Plain sentences about one visit: where it ended up, then rule by rule in the order the
+    rules apply, what each did (``all_rules``: also why each other rule did nothing)."""
+    visit = next((v for v in batch.visits if v.id == visit_id), None)
+    rejected = [r for r in batch.rejected if r.id == visit_id]
+    if visit is None:
+        if rejected:
+            return [
+                f"Visit {visit_id} was not scrubbed: its record was rejected.",
+                *(f"  {error}" for r in rejected for error in r.errors),
+            ]
+        raise UsageError(f"scrubber explain: no visit {visit_id!r} in the export")
+    tracer = _VisitTracer(visit_id)
+    outcome = rules.scrub_group(_group_of(batch, visit), tracer=tracer)
+    patient, case = batch.patient_of(visit), batch.case_of(visit)
+    if any(v.id == visit_id for _, v in outcome.billed):
+        where = "billed"
+    elif any(h.visit_id == visit_id for _, h in outcome.exceptions):
+        where = "held on Billing Exceptions"
+    else:
+        where = "not billed (nothing left to bill)"
+    payers = rules.payers_of(patient, case, visit)
+    shown_payers = ", ".join(sorted(payers - {BUILTIN_PAYER})) or "none (only rules for any payer)"
+    lines = [
+        f"Visit {visit_id} of patient {patient.id} on {visit.date_of_service} at {visit.location}: "
+        f"payers {shown_payers}; the visit is {where}.",
+        *_others_rejected(rejected),
+    ]
+    changed = 0
+    for number, rule in enumerate(rules.rules, start=1):
+        head = f"{number:3}. {rule.name} ({rule.source})"
+        events = tracer.by_rule.get(rule.position, [])
+        applied = [e for e in events if e.kind is EventKind.APPLIED]
+        if applied:
+            changed += 1
+            for n, event in enumerate(applied):
+                lines.append(f"{head if n == 0 else ' ' * len(head)}: {_applied(event)}")
+        elif all_rules and events:
+            lines.append(f"{head}: {_did_nothing(rule, events[0], visit)}")
+    if not changed and not all_rules:
+        lines.append("No rule changed this visit (--all lists every rule and why it did nothing).")
+    return lines
+
+
+def _group_of(batch: Batch, visit: Visit) -> list[DayVisit]:
+    """The visit's patient's visits of that day, each with its place in the export."""
+    patient_id = batch.case_of(visit).patient_id
+    day: date = visit.date_of_service
+    group = []
+    for order, other in enumerate(batch.visits):
+        if other.date_of_service == day:
+            case = batch.case_of(other)
+            if case.patient_id == patient_id:
+                group.append((order, batch.patient(patient_id), case, other))
+    return group
+
+
+def _others_rejected(rejected: Sequence[Rejected]) -> list[str]:
+    """A record rejected under the same id as the visit explained (a duplicate sent later)."""
+    return [
+        f"Another record with this id was rejected ({r.path}): {'; '.join(r.errors)}"
+        for r in rejected
+    ]

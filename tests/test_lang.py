@@ -1,0 +1,289 @@
+"""The rule language: DESIGN §4 examples, the known-mistakes table, recovery, properties."""
+
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.lark import from_lark
+from lark.lexer import PatternStr
+
+from scrubber.cli import main
+from scrubber.engine.actions import KINDS, kind_of
+from scrubber.errors import RuleError, RuleSetError
+from scrubber.lang.load import check_paths, load_checked
+from scrubber.lang.mistakes import KNOWN_MISTAKES
+from scrubber.lang.parse import MAX_LINE_LENGTH, MAX_NESTING, parse_rules, parser
+
+DESIGN_CODESETS = """\
+codeset timed = 97110 97112 97116 97140 97530 97535 97032 97033 97035 97113 97124 97542 97760 97761 97763
+codeset evals = 97161 97162 97163 97164
+codeset therapy = timed evals 97010..97028 G0283
+"""
+DESIGN_PAYER = 'payer medicare "Medicare Part B" when insurance.class = "medicare"\n'
+DESIGN_BLOCK = """\
+rules medicare effective 2026-01-01 {
+    rule no-bill "Codes that never flow to billing":
+        drop NORCM NC001
+    rule estim "Medicare pays unattended e-stim as G0283":
+        replace 97014 with G0283
+    rule gp "Therapy services carry GP":
+        add modifier GP to therapy
+    rule cq "Services by an assistant carry CQ":
+        add modifier CQ to timed when provider.role = "PTA"
+    rule kx "Past the therapy threshold, KX":
+        add modifier KX to therapy when case.therapy_ytd_amount > 2480.00
+    rule eight-minute "Timed units follow the 8-minute rule":
+        limit timed by minutes using cms-8-minute
+    rule mue "Medically unlikely edits":
+        limit by table "tables/medicare_mue.csv" per day
+    rule evals-once:
+        limit total of evals to 1 unit per visit
+    rule ptp-97530-97140:
+        deny 97140 with 97530 per day unless modifier 59 XU
+    rule zip9 "Medicare needs a 9-digit ZIP":
+        hold "Invalid Postal Code" unless patient.address.postal_code matches /^[0-9]{9}$/
+}
+"""
+# The rest of the action table in DESIGN §4, each once.
+OTHER_ACTIONS = """\
+rules medicare {
+    rule caps: limit 97110 to 2 units per day
+    rule caps-line: limit 97140 to 4 units per line
+    rule midpoint: limit timed by minutes using substantial-portion
+    rule no-kx: remove modifier KX from therapy
+    rule deny-plain: deny 97750
+    rule pairs: deny by table "tables/ptp.csv" per day
+    rule auth: hold "Pending Authorization" for any when charge.units > 8
+    rule ssn: set patient.ssn to "999999999" when patient.ssn is missing
+    rule all-ops: hold "x" when (case.therapy_ytd_amount >= 1 or case.therapy_ytd_amount <= 2
+        or case.therapy_ytd_amount < 3) and not insurance.payer_id in ["A", "B"]
+        and visit.date_of_service != 2026-01-01 and patient.ssn is present
+        and case.authorization_required = true and insurance.insured_is_patient = false
+    rule has: deny 97110 when charge.modifiers has KX
+}
+"""
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    (folder / "tables" / "medicare_mue.csv").write_text("code,units\n97110,6\n", encoding="utf-8")
+    (folder / "tables" / "ptp.csv").write_text(
+        "column1,column2,modifier_indicator\n97530,97140,1\n", encoding="utf-8"
+    )
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_every_design_example_checks_clean_in_one_file(tmp_path):
+    text = DESIGN_CODESETS + DESIGN_PAYER + DESIGN_BLOCK + OTHER_ACTIONS
+    checked = load_checked([_write(tmp_path, {"medicare.rules": text})])
+    rules = [r for f in checked.files for b in f.blocks for r in b.rules]
+    assert len(rules) == 20
+    assert {kind_of(r.action) for r in rules} == set(KINDS)
+    assert "G0283" in checked.codesets["therapy"] and "97028" in checked.codesets["therapy"]
+    assert len(checked.codesets["therapy"]) == 15 + 4 + 19 + 1
+
+
+def test_every_design_example_checks_clean_split_across_files(tmp_path):
+    folder = _write(tmp_path, {
+        "a_codesets.rules": DESIGN_CODESETS,
+        "b_payers.rules": DESIGN_PAYER,
+        "medicare.rules": DESIGN_BLOCK,
+        "more.rules": OTHER_ACTIONS,
+    })  # fmt: skip
+    report = check_paths([folder])
+    assert report.errors == ()
+    assert report.rules is not None
+    assert [f.stem for f in report.rules.files] == ["a_codesets", "b_payers", "medicare", "more"]
+
+
+def test_the_same_rule_is_equal_wherever_it_stands():
+    a = parse_rules("rules any {\n  rule x: drop NORCM\n}", "a.rules").file.blocks[0].rules[0]
+    b = (
+        parse_rules("rules any { rule x:\n\n      drop   NORCM }", "b.rules")
+        .file.blocks[0]
+        .rules[0]
+    )
+    assert a == b
+    assert a.span != b.span
+    assert (a.action.span.line, a.action.span.column) == (2, 11)
+
+
+def test_values_have_their_types():
+    text = (
+        'rules any { rule x: hold "m" when case.therapy_ytd_amount > 2480.00 and '
+        "visit.date_of_service >= 2026-01-01 and case.authorization_required = true }"
+    )
+    rule = parse_rules(text, "t.rules").file.blocks[0].rules[0]
+    first, second, third = rule.condition.expr.items
+    assert first.value.value == Decimal("2480.00")
+    assert second.value.value == date(2026, 1, 1)
+    assert third.value.value is True
+
+
+@pytest.mark.parametrize(
+    ("message", "example"),
+    [(message, example) for message, examples in KNOWN_MISTAKES.items() for example in examples],
+)
+def test_every_known_mistake_gets_its_friendly_message(message, example):
+    errors = parse_rules(example, "mistake.rules").errors
+    assert any(e.code == "E001" and message in e.message for e in errors), [str(e) for e in errors]
+
+
+def test_two_independent_mistakes_on_lines_3_and_5_are_both_reported(tmp_path, capsys):
+    path = tmp_path / "two.rules"
+    path.write_text(
+        'payer medicare when insurance.class = "medicare"\n'
+        "rules medicare {\n"
+        "    rule a: limit 97110 to 2 unit per dya\n"
+        "    rule b: drop NORCM\n"
+        "    rule c: add modifer GP to 97110\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:3:39: E016" in out
+    assert f"{path}:5:17: E001" in out
+    assert 'did you mean "modifier"?' in out
+    assert out.count("^") >= 2
+
+
+def test_errors_are_sorted_by_file_and_line(tmp_path):
+    folder = _write(tmp_path, {
+        "b.rules": "rules any {\n rule x: drop nope\n}\n",
+        "a.rules": "rules any {\n\n\n rule y: drop nope2\n rule z: limit 97110 to 1 units per dya\n}\n",
+    })  # fmt: skip
+    errors = check_paths([folder]).errors
+    assert [(Path(e.file).name, e.line) for e in errors] == [
+        ("a.rules", 4),
+        ("a.rules", 5),
+        ("b.rules", 2),
+    ]
+
+
+def test_rule_set_error_caps_its_message():
+    errors = [RuleError("E010", f"unknown codeset x{i}", "f.rules", i, 1) for i in range(1, 26)]
+    error = RuleSetError(errors)
+    assert len(error.errors) == 25
+    assert str(error).endswith("... and 5 more")
+
+
+def test_limits_are_errors_not_crashes(tmp_path):
+    too_long = "codeset a = " + " ".join(["97110"] * (MAX_LINE_LENGTH // 5)) + "\n"
+    assert parse_rules(too_long, "long.rules").errors[0].code == "E002"
+    nested = (
+        "rules any { rule a: drop NORCM when "
+        + "(" * (MAX_NESTING + 5)
+        + "charge.units > 1"
+        + ")" * (MAX_NESTING + 5)
+        + " }"
+    )
+    assert parse_rules(nested, "deep.rules").errors[0].code == "E002"
+    nots = "rules any { rule a: drop NORCM when " + "not " * 3000 + "charge.units > 1 }"
+    result = parse_rules(nots, "nots.rules")
+    assert all(isinstance(e, RuleError) for e in result.errors)
+    binary = tmp_path / "binary.rules"
+    binary.write_bytes(b"rules any {\xff\xfe}")
+    errors = check_paths([binary]).errors
+    assert errors[0].code == "E002"
+    assert "UTF-8" in errors[0].message
+
+
+def test_only_the_parser_and_the_formatter_import_lark():
+    package = Path(__import__("scrubber").__file__).parent
+    importers = sorted(
+        source.relative_to(package).as_posix()
+        for source in package.rglob("*.py")
+        if "import lark" in (text := source.read_text(encoding="utf-8")) or "from lark" in text
+    )
+    assert importers == ["lang/fmt.py", "lang/parse.py"]
+
+
+def test_the_engine_loads_neither_lark_nor_cattrs():
+    code = (
+        "import sys; import scrubber.engine, scrubber.engine.actions, scrubber.lang.ast, "
+        "scrubber.model, scrubber.tables; "
+        "loaded = [m for m in ('lark', 'cattrs', 'scrubber.formats') if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_import_scrubber_is_light():
+    code = (
+        "import sys; import scrubber; "
+        "loaded = [m for m in ('lark', 'cattrs', 'scrubber.engine', 'scrubber.formats') "
+        "if m in sys.modules]; assert not loaded, loaded; "
+        "assert callable(scrubber.load_rules) and 'load_rules' in dir(scrubber)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---- properties ------------------------------------------------------------------------------
+
+
+def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
+    """Every terminal with spaces around it, so that generated text also lexes (and so reaches
+    the checker); from_lark alone glues keywords to names."""
+    strategies = {}
+    for terminal in parser().terminals:
+        if terminal.name in ("WS", "COMMENT"):
+            continue
+        if isinstance(terminal.pattern, PatternStr):
+            strategy = st.just(terminal.pattern.value)
+        else:
+            strategy = st.from_regex(
+                terminal.pattern.to_regexp(), fullmatch=True,
+                alphabet=st.characters(codec="ascii", exclude_characters="\n\r\x0b\x0c"),
+            )  # fmt: skip
+        strategies[terminal.name] = strategy.map(lambda text: f" {text} ")
+    return strategies
+
+
+def _only_our_errors(text: str, folder: Path) -> None:
+    parsed = parse_rules(text, "generated.rules")
+    assert all(isinstance(e, RuleError) for e in parsed.errors)
+    (folder / "generated.rules").write_text(text, encoding="utf-8")
+    errors = check_paths([folder / "generated.rules"]).errors
+    assert all(isinstance(e, RuleError) and e.line >= 1 and e.column >= 1 for e in errors)
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@given(text=from_lark(parser()))
+def test_whatever_the_grammar_generates_gives_an_ast_or_our_errors(tmp_path_factory, text):
+    _only_our_errors(text, tmp_path_factory.mktemp("g"))
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@given(text=from_lark(parser(), explicit=_spaced_terminals()))
+def test_spaced_grammar_text_reaches_the_checker_without_crashing(tmp_path_factory, text):
+    _only_our_errors(text, tmp_path_factory.mktemp("s"))
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@given(data=st.binary(max_size=300))
+def test_random_bytes_give_only_our_errors(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("b")
+    (folder / "random.rules").write_bytes(data)
+    errors = check_paths([folder / "random.rules"]).errors
+    assert all(isinstance(e, RuleError) for e in errors)
+
+
+@settings(suppress_health_check=list(HealthCheck), deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(
+            list('rules any{}:"drop NORCM when()=.\n#/97110 limit to per day')
+        ),
+        max_size=200,
+    )
+)
+def test_near_miss_text_gives_only_our_errors(text):
+    assert all(isinstance(e, RuleError) for e in parse_rules(text, "near.rules").errors)
