@@ -66,3 +66,19 @@ def test_rule_examples_in_the_docs_are_highlighted_and_parse():
             )
             assert parse_rules(text, str(path)).errors == (), (path, block)
     assert found >= 5
+
+
+def test_every_word_of_every_action_kind_is_highlighted_by_both_grammars():
+    from scrubber.engine.actions import KINDS
+
+    grammar = json.loads(
+        (ROOT / "editors" / "scrubber-rules.tmLanguage.json").read_text(encoding="utf-8")
+    )
+    keywords = next(
+        p["match"] for p in grammar["patterns"] if p.get("name", "").startswith("keyword.control")
+    )
+    for kind in KINDS:
+        for word in kind.keywords:
+            assert re.fullmatch(keywords, word), (kind.grammar, word)
+            ((token, _), *_) = RulesLexer().get_tokens(word)
+            assert token in Keyword, (kind.grammar, word)

@@ -1,5 +1,6 @@
 """The rule language: DESIGN §4 examples, the known-mistakes table, recovery, properties."""
 
+import re
 import subprocess
 import sys
 from datetime import date
@@ -287,3 +288,73 @@ def test_random_bytes_give_only_our_errors(tmp_path_factory, data):
 )
 def test_near_miss_text_gives_only_our_errors(text):
     assert all(isinstance(e, RuleError) for e in parse_rules(text, "near.rules").errors)
+
+
+# ---- the error registry and small defects ----------------------------------------------------
+
+
+def test_the_error_table_of_the_docs_is_the_registry():
+    from scrubber.lang import codes
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "dsl.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (E\d{3}) \| ([^|]+?) \|", doc, re.MULTILINE)
+    assert [(code.code, code.meaning) for code in codes.ALL] == rows
+
+
+def test_every_code_the_checker_reports_is_in_the_registry():
+    from scrubber.lang import codes
+
+    package = Path(__import__("scrubber").__file__).parent
+    written = {
+        (source.name, code)
+        for source in package.rglob("*.py")
+        if source != package / "lang" / "codes.py"
+        for code in re.findall(r'"(E\d{3})"', source.read_text(encoding="utf-8"))
+    }
+    assert written == set(), "codes are named by the constants of scrubber.lang.codes"
+    assert len({code.code for code in codes.ALL}) == len(codes.ALL)
+
+
+def test_parentheses_in_comments_text_and_patterns_are_not_nesting():
+    comment = "# " + "(" * 60 + "\nrules any {\n rule a: drop NORCM\n}\n"
+    assert parse_rules(comment, "c.rules").errors == ()
+    pattern = 'rules any {\n rule a: hold "x (" when patient.ssn matches /' + "(a)" * 50 + "/\n}\n"
+    assert parse_rules(pattern, "p.rules").errors == ()
+    nested = (
+        "rules any {\n rule a: drop NORCM when "
+        + "(" * 41
+        + "charge.units > 1"
+        + ")" * 41
+        + "\n}\n"
+    )
+    assert [e.code for e in parse_rules(nested, "n.rules").errors] == ["E002"]
+
+
+def test_a_block_may_leave_out_either_end_of_its_range():
+    text = (
+        'payer m when insurance.class = "medicare"\n'
+        "rules m through 2025-12-31 {\n rule a: drop NORCM\n}\n"
+        "rules m effective 2026-01-01 {\n rule b: drop NC001\n}\n"
+    )
+    blocks = parse_rules(text, "r.rules").file.blocks
+    assert [(b.effective, b.through) for b in blocks] == [
+        (None, date(2025, 12, 31)),
+        (date(2026, 1, 1), None),
+    ]
+
+
+def test_a_statement_nested_too_deeply_is_reported_at_its_own_line():
+    nots = (
+        "rules any {\n rule a: drop NORCM\n rule b: drop NC001 when "
+        + "not " * 900
+        + "charge.units > 1\n}\n"
+    )
+    errors = parse_rules(nots, "nots.rules").errors
+    assert [(e.code, e.line) for e in errors] == [("E002", 3)]
+
+
+def test_a_scope_or_method_the_action_does_not_take_is_a_checker_error(tmp_path):
+    text = "rules any {\n rule a: limit 97110 to 2 units per dya\n rule b: limit 97110 by minutes using cms\n}\n"
+    assert parse_rules(text, "r.rules").errors == ()
+    errors = check_paths([_write(tmp_path, {"r.rules": text})]).errors
+    assert [(e.code, e.line, e.column) for e in errors] == [("E016", 2, 37), ("E016", 3, 39)]

@@ -15,7 +15,7 @@ place of the first claim it contradicts, and words the message. Places are struc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -28,10 +28,10 @@ Kind = Literal["patient", "case", "visit", "charge"]
 _LOW32 = (1 << 32) - 1
 
 
-@attrs.frozen(order=True)
-class Place:
+class Place(NamedTuple):
     """Where a record stands: a file (when several are read as one export), a line of JSON
-    Lines, and a path inside it (``visits[3]``, ``visit.charges[0]``)."""
+    Lines, and a path inside it (``visits[3]``, ``visit.charges[0]``). A tuple: readers make one
+    or two per record, so it must be cheap."""
 
     file: str | None = None
     line: int | None = None
@@ -44,20 +44,27 @@ class Place:
     def child(self, path: str) -> Place:
         """A place inside this one: ``visits[3]`` + ``.id``, or ``line 5`` + ``visit``."""
         if not self.path:
-            return attrs.evolve(self, path=path.lstrip("."))
+            return Place(self.file, self.line, path.lstrip("."))
         joined = self.path + path if path[:1] in (".", "[") else f"{self.path}.{path}"
-        return attrs.evolve(self, path=joined)
+        return Place(self.file, self.line, joined)
 
 
-@attrs.frozen
-class Claim:
+class Claim(NamedTuple):
+    """A claim: "this record, with this id, stands here". A charge names its visit's place and its
+    index; its own place is made only when a message needs it."""
+
     kind: Kind
     id: str
-    place: Place
+    #: the place of the record (for a charge: of its visit)
+    at: Place
     #: a digest of the whole record, for kinds that may repeat on several lines (0 otherwise)
     fingerprint: int = 0
-    #: a charge's index among its visit's charges
-    index: int = 0
+    #: a charge's index among its visit's charges (-1 for other kinds)
+    charge: int = -1
+
+    @property
+    def place(self) -> Place:
+        return self.at if self.charge < 0 else self.at.child(f".charges[{self.charge}]")
 
 
 @attrs.frozen
@@ -83,7 +90,7 @@ def first_of(earlier: Claim, later: Claim, repeats: bool) -> Conflict | None:
         if later.fingerprint == earlier.fingerprint:
             return None
         # "differs from the one on line 2": the line names where the record stood
-        return Conflict(later, attrs.evolve(earlier.place, path=""), "differs")
+        return Conflict(later, earlier.place._replace(path=""), "differs")
     return Conflict(later, earlier.place, "duplicate")
 
 
@@ -103,7 +110,7 @@ def claims_of_line(
         Claim("case", case.id, place.child("case"), fingerprint(case) & _LOW32),
         Claim("visit", visit.id, visit_place),
         *(
-            Claim("charge", charge.id, visit_place.child(f".charges[{index}]"), index=index)
+            Claim("charge", charge.id, visit_place, charge=index)
             for index, charge in enumerate(visit.charges)
         ),
     ]
@@ -113,7 +120,7 @@ def claims_of_visit(visit: Visit, place: Place) -> list[Claim]:
     return [
         Claim("visit", visit.id, place),
         *(
-            Claim("charge", charge.id, place.child(f".charges[{index}]"), index=index)
+            Claim("charge", charge.id, place, charge=index)
             for index, charge in enumerate(visit.charges)
         ),
     ]
@@ -147,18 +154,18 @@ class _CompactStore:
         if packed is None:
             return None
         if kind == "charge":
-            line, path = packed >> 16, f"visit.charges[{packed & 0xFFFF}]"
-            return Claim(kind, record_id, Place(self._file, line, path))
+            visit = Place(self._file, packed >> 16, "visit")
+            return Claim(kind, record_id, visit, charge=packed & 0xFFFF)
         if kind == "visit":
             return Claim(kind, record_id, Place(self._file, packed, "visit"))
         return Claim(kind, record_id, Place(self._file, packed >> 32), packed & _LOW32)
 
     def add(self, claim: Claim) -> None:
-        ids, line = self._ids[claim.kind], claim.place.line or 0
+        ids, line = self._ids[claim.kind], claim.at.line or 0
         if ids.get(claim.id) is not None:
             return
         if claim.kind == "charge":
-            ids.add(claim.id, line << 16 | min(claim.index, 0xFFFF))
+            ids.add(claim.id, line << 16 | min(claim.charge, 0xFFFF))
         elif claim.kind == "visit":
             ids.add(claim.id, line)
         else:
