@@ -1,4 +1,5 @@
-"""Small builders for engine tests, and the conservation invariant of DESIGN §5 as a check."""
+"""Small builders for engine tests, and the conservation invariant as a check: for every visit
+and code, EMR units = billed + held + what the audit took; every visit in one place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Balancing: every visit and unit of difference explained (DESIGN §6)."""
+"""Balancing: every visit and unit of difference explained, the unexplained remainder always 0."""
 
 import io
 import json

@@ -1,4 +1,5 @@
-"""The engine against the billing facts of DOMAIN.md and the semantics of DESIGN §4-5."""
+"""The engine against the billing facts (the 8-minute rule, MUE, PTP, KX, G0283, ZIP+4) and the
+semantics of the rule language: scopes, order, holds, the audit trail."""
 
 import subprocess
 import sys

@@ -1,4 +1,5 @@
-"""Properties of the scrub on random batches and random rule sets (DESIGN §5)."""
+"""Properties of the scrub on random batches and random rule sets: conservation, units never
+raised, idempotence, determinism, streaming equal to the whole batch."""
 
 import io
 import tempfile

@@ -1,4 +1,5 @@
-"""The rule language: DESIGN §4 examples, the known-mistakes table, recovery, properties."""
+"""The rule language: the examples of the language reference, the known-mistakes table,
+recovery, the error registry, properties."""
 
 import re
 import subprocess
@@ -50,7 +51,7 @@ rules medicare effective 2026-01-01 {
         hold "Invalid Postal Code" unless patient.address.postal_code matches /^[0-9]{9}$/
 }
 """
-# The rest of the action table in DESIGN §4, each once.
+# The rest of the actions of the language, each once.
 OTHER_ACTIONS = """\
 rules medicare {
     rule caps: limit 97110 to 2 units per day
