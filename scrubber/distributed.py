@@ -9,10 +9,13 @@ files read one after the other, because rules never look beyond one patient's da
    differs between files) are found with one ``foldby`` over the claims of the same ledger the
    reader uses (``scrubber.formats.ledger``), and only those come back: the later lines are
    rejected, as the reader rejects them within a file;
-3. the visits are grouped by patient and date of service and each group is scrubbed on a worker
-   with the engine's one primitive (``RuleSet.scrub_group``);
-4. ``collect`` merges the groups by their place in the export and numbers the audit
-   (``scrubber.engine.merge``).
+3. the visits are grouped by patient (rules never look beyond one patient, and the counts across
+   visits and the caps per week need the patient's days in order), and each patient's days are
+   scrubbed on a worker with the engine's one primitive (``scrubber.engine.day.scrub_patient``),
+   reading the patient's earlier visits from the history file when one is given;
+4. ``collect`` merges the days by their place in the export and numbers the audit
+   (``scrubber.engine.merge``), and, with a history, records the scrub's visits in it in one
+   transaction, taken before the workers start and committed once everything is merged.
 
 Workers load the rules themselves from ``rules`` (a folder or files they can all read, the same
 content as the client's: a digest of the files travels with every task and a worker whose copy
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.engine.day import GroupOutcome
+from scrubber.engine.day import DayVisit, GroupOutcome, scrub_patient
 from scrubber.engine.merge import merge
 from scrubber.engine.ruleset import RuleSet
 from scrubber.errors import ExportReadError, ScrubberError, UsageError
@@ -44,6 +47,8 @@ from scrubber.resources import bundled_rules_dir
 
 if TYPE_CHECKING:
     from dask.bag import Bag
+
+    from scrubber.history.store import HistoryStore
 
 __all__ = ["PartitionedScrub", "collect", "scrub_partitions"]
 
@@ -63,26 +68,39 @@ class _Line:
 @attrs.frozen
 class PartitionedScrub:
     """The lazy scrub: ``outcomes`` (one ``GroupOutcome`` a patient-day) and ``rejected`` (lines
-    that could not be read or contradict another line, with their place), both Dask bags."""
+    that could not be read or contradict another line, with their place), both Dask bags;
+    ``history``: the history file the workers read and ``collect`` records the scrub in."""
 
     outcomes: Bag
     rejected: Bag
+    history: str | None = None
 
     def collect(self, **compute: Any) -> ScrubResult:
         """Compute both bags (``compute`` goes to ``dask.compute``: ``scheduler=...``) and merge
         them into one result, byte for byte the single-machine one (rejected paths name their
-        file)."""
+        file). With a history, the scrub's visits are recorded in it once all is merged."""
         import dask
 
-        outcomes, rejected = dask.compute(self.outcomes, self.rejected, **compute)
-        return collect(outcomes, rejected)
+        if self.history is None:
+            outcomes, rejected = dask.compute(self.outcomes, self.rejected, **compute)
+            return collect(outcomes, rejected)
+        from scrubber.history.store import HistoryStore
+
+        with HistoryStore.open(self.history) as store, store.session():
+            outcomes, rejected = dask.compute(self.outcomes, self.rejected, **compute)
+            store.record(fact for outcome in outcomes for fact in outcome.facts)
+            return collect(outcomes, rejected)
 
 
 def scrub_partitions(
-    paths: Sequence[str | Path], rules: str | Path | Sequence[str | Path] | None = None
+    paths: Sequence[str | Path],
+    rules: str | Path | Sequence[str | Path] | None = None,
+    *,
+    history: str | Path | None = None,
 ) -> PartitionedScrub:
     """Build the scrub of the JSON Lines files ``paths`` (in export order) with the rules in
-    ``rules`` (the bundled rules by default). Nothing runs until ``collect`` or a compute."""
+    ``rules`` (the bundled rules by default), and the history file ``history`` (which every
+    worker must be able to read). Nothing runs until ``collect`` or a compute."""
     try:
         import dask.bag as db
         from dask.delayed import delayed
@@ -96,6 +114,12 @@ def scrub_partitions(
     rule_paths = _rule_paths(rules)
     digest = _digest(rule_paths)
     _rules(rule_paths, digest)  # a mistake in the rules is reported here, not on a worker
+    history_path = None
+    if history is not None:
+        from scrubber.history.store import HistoryStore
+
+        history_path = str(Path(history).resolve())
+        HistoryStore.open(history_path).close()  # refused here, or created for the workers
     lines = db.from_delayed([delayed(_read)(path, index) for index, path in enumerate(files)])
     conflicts = (
         lines.map(_claims)
@@ -105,11 +129,15 @@ def scrub_partitions(
     )
     checked = lines.map_partitions(_reject_conflicts, conflicts=_as_dict(conflicts))
     accepted = checked.filter(lambda line: isinstance(line.record, LineRecord))
-    outcomes = accepted.groupby(_patient_day, shuffle="tasks").map(_scrub_group, rule_paths, digest)
+    outcomes = (
+        accepted.groupby(_patient_of, shuffle="tasks")
+        .map(_scrub_patient, rule_paths, digest, history_path)
+        .flatten()
+    )
     rejected = checked.filter(lambda line: isinstance(line.record, Rejected)).map(
         lambda line: (line.order, line.record)
     )
-    return PartitionedScrub(outcomes, rejected)
+    return PartitionedScrub(outcomes, rejected, history_path)
 
 
 def collect(
@@ -239,19 +267,35 @@ def _checked(line: _Line, conflicts: dict[tuple[str, str], Any]) -> _Line:
     return attrs.evolve(line, record=Rejected(str(line.place), record.visit.id, tuple(errors)))
 
 
-def _patient_day(line: _Line) -> tuple[str, str]:
+def _patient_of(line: _Line) -> str:
     record = line.record
     assert isinstance(record, LineRecord)
-    return (record.patient.id, record.visit.date_of_service.isoformat())
+    return record.patient.id
 
 
-def _scrub_group(
-    group: tuple[tuple[str, str], list[_Line]], rule_paths: tuple[str, ...], digest: str
-) -> GroupOutcome:
-    _, lines = group
-    visits = []
+@cache
+def _history(path: str) -> HistoryStore:
+    """The history file, read-only, once per worker process."""
+    from scrubber.history.store import HistoryStore
+
+    return HistoryStore.open(path, read_only=True)
+
+
+def _scrub_patient(
+    group: tuple[str, list[_Line]],
+    rule_paths: tuple[str, ...],
+    digest: str,
+    history: str | None,
+) -> list[GroupOutcome]:
+    patient_id, lines = group
+    days: dict[str, list[DayVisit]] = {}
     for line in lines:
         record = line.record
         assert isinstance(record, LineRecord)
-        visits.append((line.order, record.patient, record.case, record.visit))
-    return _rules(rule_paths, digest).scrub_group(visits)
+        day = days.setdefault(record.visit.date_of_service.isoformat(), [])
+        day.append((line.order, record.patient, record.case, record.visit))
+    rules = _rules(rule_paths, digest)
+    store = _history(history) if history is not None else None
+    resent = {visit.id for day in days.values() for *_, visit in day}
+    earlier = rules.patient_days(store, patient_id, resent)
+    return scrub_patient(rules, list(days.values()), earlier)

@@ -212,11 +212,11 @@ class _Maker:
                 None
                 if roll < 0.02
                 else f"A{rng.randrange(10**6):06d} "
-                if roll < 0.04
+                if roll < 0.05
                 else f"A{rng.randrange(10**6):06d}."
-                if roll < 0.055
+                if roll < 0.07
                 else "0000"
-                if roll < 0.15
+                if roll < 0.16
                 else f"A{rng.randrange(10**6):06d}"
             )
         subscriber = claim if cls is InsuranceClass.WORKERS_COMP else f"{rng.randrange(10**9):09d}X"
@@ -236,6 +236,16 @@ class _Maker:
             insured_is_patient=insured_is_patient,
             employer=employer,
         )
+        # An authorization covers a number of treatment days within dates; some courses run
+        # past the count or the end date (the bundled rules hold those visits).
+        visits_authorized = auth_start = auth_end = None
+        if auth_required and auth is not None:
+            visits_authorized = rng.choice((6, 8, 12, 12, 20))
+            auth_start = start
+            auth_end = start + timedelta(days=rng.choice((20, 30, 60, 60, 90)))
+        care_start = care_end = None
+        if cls is InsuranceClass.MEDICARE:
+            care_start, care_end = start, start + timedelta(days=89)
         return Case(
             id=f"C{n}",
             patient_id=patient.id,
@@ -246,6 +256,11 @@ class _Maker:
             authorization_required=auth_required,
             authorization_number=auth,
             therapy_ytd_amount=ytd,
+            authorization_visits=visits_authorized,
+            authorization_start=auth_start,
+            authorization_end=auth_end,
+            plan_of_care_start=care_start,
+            plan_of_care_end=care_end,
         )
 
     def charges(self, visit_id: str, kind: NoteType, medicare: bool, injury: bool) -> list[Charge]:
@@ -322,8 +337,41 @@ def _weekdays(first: date, count: int) -> list[date]:
     return days
 
 
+#: how many visits a course of care has: mostly a few weeks, some a single visit, some long
+COURSE_LENGTHS = (1, 2, 3, 4, 6, 8, 10, 12, 14, 16, 20, 24)
+COURSE_WEIGHTS = (10, 8, 8, 8, 10, 10, 10, 10, 8, 6, 6, 4)
+
+
+def _course(rng: random.Random, days: list[date], start: int) -> list[date]:
+    """The dates of one course: two or three visits a week from ``days[start]``, as long as
+    the span of days allows."""
+    length = rng.choices(COURSE_LENGTHS, COURSE_WEIGHTS)[0]
+    steps = rng.choice(((2, 3), (2, 2, 1), (1, 2, 2), (2, 2, 1), (1, 1, 3)))
+    chosen: list[date] = []
+    at, n = start, 0
+    while at < len(days) and len(chosen) < length:
+        chosen.append(days[at])
+        at += steps[n % len(steps)]
+        n += 1
+    return chosen
+
+
+def _note(rng: random.Random, index: int, since_report: int) -> NoteType:
+    """The note of the course's visit ``index``: an evaluation first; a progress report about
+    every 10 treatment days (now and then forgotten); a re-evaluation now and then."""
+    if index == 0:
+        return NoteType.EVALUATION
+    if since_report >= 9 and rng.random() < 0.8:
+        return NoteType.PROGRESS
+    if rng.random() < 0.02:
+        return NoteType.RE_EVALUATION
+    return NoteType.DAILY
+
+
 def sample_batch(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) -> Batch:
-    """A valid batch of about ``visits`` visits spread over weekdays from ``FIRST_DAY``."""
+    """A valid batch of about ``visits`` visits spread over weekdays from ``FIRST_DAY``: courses
+    of care of one to several weeks, each starting with an evaluation, with progress notes,
+    authorizations and plans of care."""
     rng = random.Random(seed)
     maker = _Maker(rng)
     day_count = max(1, -(-visits // visits_per_day))
@@ -334,19 +382,24 @@ def sample_batch(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) -
         payer, cls, _ = rng.choices(PAYERS, weights)[0]
         number = len(maker.patients) + 1
         patient = maker.patient(number, cls)
-        start_index = rng.randrange(len(days))
+        # Courses begin more often early in the span, so that many run several weeks.
+        start_index = min(rng.randrange(len(days)), rng.randrange(len(days)))
         case = maker.case(number, patient, payer, cls, days[start_index])
         maker.patients.append(patient)
         maker.cases.append(case)
-        course = days[start_index:][: rng.randrange(1, 5)]
-        for i, day in enumerate(course):
+        since_report = 0
+        for i, day in enumerate(_course(rng, days, start_index)):
             if made >= visits:
                 break
-            kind = NoteType.EVALUATION if i == 0 else NoteType.DAILY
-            if i > 0 and rng.random() < 0.05:
-                kind = NoteType.RE_EVALUATION if rng.random() < 0.5 else NoteType.PROGRESS
+            kind = _note(rng, i, since_report)
             made += 1
-            maker.visits.append(maker.visit(made, case, day, kind))
+            visit = maker.visit(made, case, day, kind)
+            maker.visits.append(visit)
+            if visit.charges:
+                reported = visit.note_type in (
+                    NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS
+                )  # fmt: skip
+                since_report = 0 if reported else since_report + 1
     ordered = sorted(maker.visits, key=lambda v: (v.date_of_service, int(v.id[1:])))
     return Batch(tuple(maker.patients), tuple(maker.cases), tuple(ordered))
 

@@ -60,6 +60,7 @@ __all__ = [
     "documents_with_bad_records",
     "employers",
     "guarantors",
+    "history_batches",
     "insurances",
     "patients",
     "phones",
@@ -154,6 +155,11 @@ def cases(
         | st.sampled_from(["0000", "A123456", "A123456 ", "A123456."])
         | raw_text,
         therapy_ytd_amount=st.none() | amounts,
+        authorization_visits=st.none() | st.integers(0, 30),
+        authorization_start=optional_dates,
+        authorization_end=optional_dates,
+        plan_of_care_start=optional_dates,
+        plan_of_care_end=optional_dates,
     )
 
 
@@ -348,6 +354,16 @@ RULE_DAYS = st.sampled_from([date(2026, 3, 2), date(2026, 3, 3)])
 rule_batches = batches(
     max_patients=3, max_visits=10, days=RULE_DAYS, charge_codes=st.sampled_from(RULE_CODES)
 )
+#: dates across weeks, a month end and a year end, for rules that count across visits
+HISTORY_DAYS = st.sampled_from([
+    date(2025, 12, 29), date(2025, 12, 31), date(2026, 1, 2), date(2026, 1, 5),
+    date(2026, 1, 7), date(2026, 1, 30), date(2026, 2, 2), date(2026, 2, 4),
+])  # fmt: skip
+#: batches of a few patients over several weeks: the days that counts and caps per week,
+#: month and year look across
+history_batches = batches(
+    max_patients=3, max_visits=14, days=HISTORY_DAYS, charge_codes=st.sampled_from(RULE_CODES)
+)
 
 RULES_HEADER = (
     "codeset timed = 97110 97140 97530 97035\n"
@@ -371,15 +387,26 @@ STABLE_LINE_CONDITIONS = (
     "patient.address.postal_code matches /^[0-9]{9}$/",
     "visit.date_of_service >= 2026-03-03",
 )
+# Counts across visits change when billed output (which leaves out fully scrubbed visits) is
+# scrubbed again: never in the idempotent sets.
+COUNT_CONDITIONS = (
+    "visit.treatment_day > 1",
+    "visit.days_since_report >= 1",
+    "visit.authorization_day > case.authorization_visits",
+    "visit.date_of_service > case.authorization_end",
+    "visit.year_day > 2",
+)
 CHANGING_LINE_CONDITIONS = (
     "charge.units > 2",
     "charge.modifiers has GP",
     "not charge.modifiers has 59",
+    *COUNT_CONDITIONS,
 )
 VISIT_CONDITIONS = (
     'provider.role = "PTA"',
     "patient.ssn is missing",
     "case.authorization_required = true",
+    *COUNT_CONDITIONS,
 )
 
 

@@ -3,12 +3,17 @@ and code, EMR units = billed + held + what the audit took; every visit in one pl
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hypothesis import assume
+
+from scrubber.engine import RuleSet
 from scrubber.formats.emr import parse_export
+from scrubber.lang.load import check_paths
 from scrubber.load import load_rules
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
@@ -23,6 +28,20 @@ def rules_from(
         (folder / "tables" / table).write_text(content, encoding="utf-8")
     (folder / name).write_text(text, encoding="utf-8")
     return load_rules(folder)
+
+
+def compile_files(files: dict[str, str]) -> RuleSet:
+    """A rule folder given as {file name: text} compiled; for hypothesis, ``assume`` that it
+    checks clean (random rule sets may hold two disagreeing caps)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "rules"
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        report = check_paths([root])
+        assume(report.rules is not None)
+        assert report.rules is not None
+        return RuleSet.compile(report.rules)
 
 
 def charge(

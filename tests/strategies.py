@@ -5,6 +5,7 @@ from scrubber.testing import (
     batches,
     document_of,
     documents_with_bad_records,
+    history_batches,
     rule_batches,
     rule_texts,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "batches",
     "document_of",
     "documents_with_bad_records",
+    "history_batches",
     "rule_batches",
     "rule_texts",
 ]

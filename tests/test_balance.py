@@ -8,10 +8,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from engine_helpers import compile_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import rule_batches, rule_texts
-from test_engine_properties import _compile
 
 from scrubber.cli import main
 from scrubber.formats.emr import read_export
@@ -155,7 +155,7 @@ def _sum_rows(report):
 @RELAXED
 @given(files=rule_texts(), batch=rule_batches)
 def test_every_row_and_the_totals_balance_for_any_rules(files, batch):
-    result = _compile(files).scrub(batch)
+    result = compile_files(files).scrub(batch)
     for by in ("date_of_service", "finalized_on"):
         report = balance(batch, result, by=by)
         assert report.balanced
@@ -179,7 +179,7 @@ def test_finalized_dates_in_the_same_week_give_the_same_weekly_totals(files, bat
         for v, d in zip(batch.visits, delays, strict=False)
     )  # fmt: skip
     batch = Batch(batch.patients, batch.cases, visits)
-    result = _compile(files).scrub(batch)
+    result = compile_files(files).scrub(batch)
     by_service = balance(batch, result, by="date_of_service", period="week")
     by_finalized = balance(batch, result, by="finalized_on", period="week")
     assert [

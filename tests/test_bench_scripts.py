@@ -17,6 +17,7 @@ TINY = {
     "rules_bench.py": ["--rules", "30", "--ptp-rows", "2000"],
     "stream_bench.py": ["--per-day", "20", "--days", "3", "--memory-lines", "200"],
     "naive_bench.py": ["--lines", "20", "--runs", "1"],
+    "history_bench.py": ["--per-day", "10", "--days", "4", "--runs", "1", "--others", "500"],
 }
 
 

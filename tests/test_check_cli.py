@@ -9,7 +9,7 @@ GOLDEN = Path(__file__).parent / "golden" / "check"
 def test_bundled_rules_check_clean(capsys):
     assert main(["check"]) == 0
     assert capsys.readouterr().out.startswith(
-        "no problems: 10 files, 34 rules, 5 codesets, 4 payers"
+        "no problems: 10 files, 37 rules, 5 codesets, 4 payers"
     )
 
 
@@ -32,7 +32,7 @@ def test_github_format_is_one_annotation_per_problem(capsys, monkeypatch):
         '::error file=two_mistakes.rules,line=3,col=26,endColumn=30,title=E001::unexpected "drop": '
         'a rule needs a colon after its id and description: rule ID "description": ACTION',
         '::error file=two_mistakes.rules,line=5,col=40,endColumn=43,title=E016::"dya" is not a scope '
-        'here: use line, visit or day (did you mean "day"?)',
+        'here: use line, visit, day, week, month or year (did you mean "day"?)',
     ]
 
 

@@ -2,11 +2,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from scrubber.cli import main
+from scrubber.formats.emr import read_export
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "emr_export.json"
 
@@ -84,7 +86,21 @@ def test_sample_jsonl_is_read_back(tmp_path):
 
 def test_the_committed_example_is_what_sample_writes(tmp_path):
     path = tmp_path / "example.json"
-    main(["sample", "--visits", "60", "--seed", "1", "--malformed", "1", "-o", str(path)])
+    main(
+        [
+            "sample",
+            "--visits",
+            "200",
+            "--per-day",
+            "8",
+            "--seed",
+            "4",
+            "--malformed",
+            "1",
+            "-o",
+            str(path),
+        ]
+    )
     assert path.read_text(encoding="utf-8") == EXAMPLE.read_text(encoding="utf-8")
 
 
@@ -93,9 +109,10 @@ def test_scrub_writes_the_result_and_a_summary(capsys):
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert set(result) == {"billed", "exceptions", "rejected", "audit"}
-    assert [r["path"] for r in result["rejected"]] == ["visits[19]"]
+    (rejected,) = read_export(EXAMPLE).rejected
+    assert [r["path"] for r in result["rejected"]] == [rejected.path]
     assert "read from the EMR" in captured.err
-    assert "rejected visits[19] (V28)" in captured.err
+    assert f"rejected {rejected.path} ({rejected.id})" in captured.err
 
 
 def test_scrub_with_bad_rules_prints_the_problems_and_writes_nothing(tmp_path, capsys):
@@ -144,7 +161,7 @@ def test_check_finds_the_bundled_rules_from_anywhere(tmp_path):
 def test_sample_has_the_variety_the_docs_promise():
     from scrubber.sample import sample_document
 
-    doc = json.loads(json.dumps(sample_document(400, seed=3)))
+    doc = json.loads(json.dumps(sample_document(800, seed=3)))
     classes = {c["insurance"]["class"] for c in doc["cases"]}
     assert {"medicare", "commercial", "workers_comp", "auto"} <= classes
     roles = {v["provider"]["role"] for v in doc["visits"]}
@@ -157,6 +174,16 @@ def test_sample_has_the_variety_the_docs_promise():
     assert any(a and a.endswith((" ", ".")) for a in auths), "a dirty authorization number"
     assert "0000" in auths
     assert any(p["phones"][0]["extension"] for p in doc["patients"])
+    notes = {v["note_type"] for v in doc["visits"]}
+    assert {"evaluation", "progress", "re_evaluation", "daily"} <= notes
+    assert any(c["authorization_visits"] for c in doc["cases"])
+    assert any(c["plan_of_care_end"] for c in doc["cases"])
+    weeks = {}
+    for v in doc["visits"]:
+        weeks.setdefault(v["case_id"], set()).add(
+            date.fromisoformat(v["date_of_service"]).isocalendar()[1]
+        )
+    assert max(len(w) for w in weeks.values()) >= 3, "cases that run several weeks"
 
 
 def _rules_with_a_large_ptp(tmp_path: Path) -> Path:

@@ -2,38 +2,22 @@
 raised, idempotence, determinism, streaming equal to the whole batch."""
 
 import io
-import tempfile
-from pathlib import Path
 
-from engine_helpers import check_conservation
-from hypothesis import HealthCheck, assume, given, settings
+from engine_helpers import check_conservation, compile_files
+from hypothesis import HealthCheck, given, settings
 from strategies import rule_batches, rule_texts
 
-from scrubber.engine import RuleSet
 from scrubber.formats.emr import dumps_export, iter_jsonl
 from scrubber.formats.results import dumps_result
-from scrubber.lang.load import check_paths
 from scrubber.model.records import Batch
 
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
 
 
-def _compile(files: dict[str, str]) -> RuleSet:
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "rules"
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        report = check_paths([root])
-        assume(report.rules is not None)
-        assert report.rules is not None
-        return RuleSet.compile(report.rules)
-
-
 @RELAXED
 @given(files=rule_texts(), batch=rule_batches)
 def test_conservation_every_visit_and_code_and_every_visit_in_one_place(files, batch):
-    rules = _compile(files)
+    rules = compile_files(files)
     result = rules.scrub(batch)
     check_conservation(batch, result)
 
@@ -41,7 +25,7 @@ def test_conservation_every_visit_and_code_and_every_visit_in_one_place(files, b
 @RELAXED
 @given(files=rule_texts(), batch=rule_batches)
 def test_units_never_increase_line_by_line(files, batch):
-    result = _compile(files).scrub(batch)
+    result = compile_files(files).scrub(batch)
     original = {c.id: c.units for v in batch.visits for c in v.charges}
     for visit in (*result.billed, *(h for h in result.exceptions)):
         for charge in visit.charges:
@@ -51,7 +35,7 @@ def test_units_never_increase_line_by_line(files, batch):
 @RELAXED
 @given(files=rule_texts(idempotent=True), batch=rule_batches)
 def test_scrubbing_twice_gives_the_same_as_once_for_idempotent_rule_sets(files, batch):
-    rules = _compile(files)
+    rules = compile_files(files)
     once = rules.scrub(batch)
     again = rules.scrub(Batch(batch.patients, batch.cases, once.billed))
     assert again.billed == once.billed
@@ -61,14 +45,14 @@ def test_scrubbing_twice_gives_the_same_as_once_for_idempotent_rule_sets(files, 
 @RELAXED
 @given(files=rule_texts(), batch=rule_batches)
 def test_the_same_input_gives_the_same_bytes(files, batch):
-    rules = _compile(files)
+    rules = compile_files(files)
     assert dumps_result(rules.scrub(batch)) == dumps_result(rules.scrub(batch))
 
 
 @RELAXED
 @given(files=rule_texts(), batch=rule_batches)
 def test_streaming_by_day_gives_the_same_result_as_the_whole_batch(files, batch):
-    rules = _compile(files)
+    rules = compile_files(files)
     ordered = Batch(
         batch.patients, batch.cases, tuple(sorted(batch.visits, key=lambda v: v.date_of_service))
     )

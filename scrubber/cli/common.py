@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrubber.errors import UsageError
 
 if TYPE_CHECKING:
+    from scrubber.history.store import HistoryStore
     from scrubber.tables.cache import TableCache
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "EXIT_USAGE",
     "Parser",
     "add_cache_options",
+    "add_history_options",
     "cache_of",
+    "open_history",
     "plural",
     "progress_bar",
     "write",
@@ -44,6 +48,39 @@ def add_cache_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--no-cache", action="store_true", help="read every table from its file; write no cache"
     )
+
+
+def add_history_options(command: argparse.ArgumentParser, *, writes: bool = True) -> None:
+    what = (
+        "keep in FILE what later scrubs need (created when missing): rules then count treatment "
+        "days, authorized visits and units per week across daily runs"
+        if writes
+        else "read the history a daily scrub keeps (never written here)"
+    )
+    command.add_argument("--history", metavar="FILE", help=what)
+    if writes:
+        command.add_argument(
+            "--history-wait", type=float, default=60.0, metavar="SECONDS",
+            help="how long to wait for another scrub using the same history (default 60)",
+        )  # fmt: skip
+
+
+@contextmanager
+def open_history(
+    args: argparse.Namespace, *, read_only: bool = False
+) -> Iterator[HistoryStore | None]:
+    """The history store of ``--history``, closed after the command (None without it)."""
+    if not getattr(args, "history", None):
+        yield None
+        return
+    from scrubber.history.store import HistoryStore
+
+    wait = getattr(args, "history_wait", 60.0)
+    store = HistoryStore.open(args.history, timeout=wait, read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def cache_of(args: argparse.Namespace) -> TableCache | None:

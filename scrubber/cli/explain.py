@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from scrubber.cli.common import EXIT_OK, add_cache_options, cache_of
+from scrubber.cli.common import (
+    EXIT_OK,
+    add_cache_options,
+    add_history_options,
+    cache_of,
+    open_history,
+)
 
 __all__ = ["add"]
 
@@ -19,6 +25,7 @@ def add(commands: Any) -> None:
         "--all", action="store_true", dest="all_rules",
         help="every rule in order, with why it did nothing (default: what changed the visit)",
     )  # fmt: skip
+    add_history_options(explain, writes=False)
     add_cache_options(explain)
     explain.set_defaults(run=run)
 
@@ -30,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.reports.explain import explain_visit
 
     rules = RuleSet.compile(load_checked([args.rules] if args.rules else [], cache_of(args)))
-    batch = read_export(args.export)
-    print("\n".join(explain_visit(rules, batch, args.visit, all_rules=args.all_rules)))
+    with open_history(args, read_only=True) as history:
+        batch = read_export(args.export)
+        lines = explain_visit(rules, batch, args.visit, all_rules=args.all_rules, history=history)
+    print("\n".join(lines))
     return EXIT_OK

@@ -5,9 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from typing import Any
 
-from scrubber.cli.common import EXIT_OK, add_cache_options, cache_of, progress_bar, write
+from scrubber.cli.common import (
+    EXIT_OK,
+    add_cache_options,
+    add_history_options,
+    cache_of,
+    open_history,
+    progress_bar,
+    write,
+)
 from scrubber.errors import UsageError
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
@@ -26,6 +35,7 @@ def add(commands: Any) -> None:
         "--audit", metavar="FILE",
         help="also write the audit trail: .csv, .json, or JSON Lines otherwise",
     )  # fmt: skip
+    add_history_options(scrub)
     add_cache_options(scrub)
     scrub.set_defaults(run=run)
 
@@ -43,16 +53,20 @@ def run(args: argparse.Namespace) -> int:
             print(error.format(), file=sys.stderr)
         raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
     rules = RuleSet.compile(report.rules)
-    batch = read_export(args.export)
-    result = rules.scrub(batch, progress=progress_bar() if len(batch.visits) >= 2000 else None)
-    write(args.output, dumps_result(result))
-    if args.audit:
-        kind = (
-            "csv" if args.audit.endswith(".csv")
-            else "json" if args.audit.endswith(".json")
-            else "jsonl"
-        )  # fmt: skip
-        write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
+    with open_history(args) as history:
+        batch = read_export(args.export)
+        progress = progress_bar() if len(batch.visits) >= 2000 else None
+        # The history keeps this scrub only once every output is written.
+        with history.session() if history is not None else nullcontext():
+            result = rules.scrub(batch, progress, history=history)
+            write(args.output, dumps_result(result))
+            if args.audit:
+                kind = (
+                    "csv" if args.audit.endswith(".csv")
+                    else "json" if args.audit.endswith(".json")
+                    else "jsonl"
+                )  # fmt: skip
+                write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
     print(summary(batch, result), file=sys.stderr)
     return EXIT_OK
 

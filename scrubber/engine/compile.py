@@ -13,10 +13,14 @@ from scrubber.engine.conditions import Condition, compile_condition
 from scrubber.engine.rules import CompiledRule, in_effect
 from scrubber.lang import ast
 from scrubber.lang.checked import CheckedRules
+from scrubber.model.fields import FIELDS, Subject
 from scrubber.tables.pairs import PairTable
 from scrubber.tables.units import UnitTable
 
 __all__ = ["CompiledBlock", "compile_rules"]
+
+
+_COUNTS = frozenset(path for path, field in FIELDS.items() if field.subject is Subject.COUNTS)
 
 
 @attrs.frozen
@@ -70,12 +74,15 @@ def compile_rules(
                 kind = kind_of(action)
                 position = len(rules)
                 selected = kind.index_codes(action, context)
+                condition = compile_condition(rule.condition)
+                counts = condition is not None and any(p in _COUNTS for p in condition.paths)
                 rules.append(CompiledRule(
                     position=position, name=f"{rule_file.stem}/{rule.id}", source=str(action.span),
                     description=rule.description, payer=block.payer, effective=effective,
                     through=through, action=action, kind=kind,
-                    condition_tree=compile_condition(rule.condition), codes=selected,
+                    condition_tree=condition, codes=selected,
                     visit_level=kind.visit_level(action), introduces=kind.introduces(action),
+                    reads_history=counts or kind.spans_days(action),
                     apply=kind.compile(action, context),
                 ))  # fmt: skip
                 if selected is None:

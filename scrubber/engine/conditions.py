@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ import attrs
 from scrubber.lang import ast
 from scrubber.lang.render import render_expr, render_value
 from scrubber.model.fields import FIELDS, Field, Subject
+from scrubber.model.history import VisitCounts
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 
 __all__ = ["Condition", "ConditionTrace", "Context", "Predicate", "Reader", "compile_condition"]
@@ -40,16 +41,19 @@ class Reader(Protocol):
     def case(self) -> Case: ...
     @property
     def charge(self) -> Charge | None: ...
+    @property
+    def counts(self) -> VisitCounts | None: ...
 
 
 @attrs.define(slots=True)
 class Context:
-    """A reader built from plain records (to match a visit's payers)."""
+    """A reader built from plain records (to match a visit's payers, which read no counts)."""
 
     visit: Visit
     patient: Patient
     case: Case
     charge: Charge | None = None
+    counts: VisitCounts | None = None
 
 
 Predicate = Callable[[Reader], bool]
@@ -78,6 +82,8 @@ def _reader(field: Field) -> Callable[[Reader], Any]:
         return lambda ctx: get(ctx.charge)
     if field.subject is Subject.VISIT:
         return lambda ctx: get(ctx.visit)
+    if field.subject is Subject.COUNTS:
+        return lambda ctx: get(ctx.counts)
     if field.subject is Subject.PATIENT:
         return lambda ctx: get(ctx.patient)
     return lambda ctx: get(ctx.case)
@@ -144,6 +150,39 @@ class _Leaf(_Node):
         if self.check(value):
             return True, []
         return False, [self.when_false(value)]
+
+
+class _Pair(_Node):
+    """``PATH OP PATH``: both values are read; a missing one makes it false."""
+
+    __slots__ = ("compare", "left", "right")
+
+    def __init__(
+        self,
+        text: str,
+        left: tuple[str, Callable[[Reader], Any]],
+        right: tuple[str, Callable[[Reader], Any]],
+        compare: Callable[[Any, Any], bool],
+    ) -> None:
+        super().__init__(text)
+        self.left, self.right, self.compare = left, right, compare
+
+    def predicate(self) -> Predicate:
+        (_, left), (_, right), compare = self.left, self.right, self.compare
+
+        def test(ctx: Reader) -> bool:
+            a, b = left(ctx), right(ctx)
+            return a is not None and b is not None and bool(compare(a, b))
+
+        return test
+
+    def explain(self, ctx: Reader, reads: list[Read]) -> tuple[bool, list[str]]:
+        start = len(reads)
+        for path, get in (self.left, self.right):
+            reads.append((path, _recorded(path, get(ctx))))
+        if self.predicate()(ctx):
+            return True, []
+        return False, [f"{self.text} is false{_notes(reads[start:])}"]
 
 
 class _All(_Node):
@@ -220,7 +259,11 @@ def _leaf(expr: ast.Expr) -> _Node:
         return f"{text} is false ({name} is {shown(name, value)})"
 
     check: Callable[[Any], bool]
+    if isinstance(expr, ast.Compare) and isinstance(expr.value, ast.Path):
+        other = FIELDS[expr.value.name]
+        return _Pair(text, (name, _reader(field)), (other.path, _reader(other)), _OPS[expr.op])
     if isinstance(expr, ast.Compare):
+        assert isinstance(expr.value, ast.Literal)
         compare, wanted = _OPS[expr.op], expr.value.value
         check = lambda v: v is not None and bool(compare(v, wanted))  # noqa: E731
     elif isinstance(expr, ast.InList):
@@ -247,6 +290,18 @@ def _leaf(expr: ast.Expr) -> _Node:
     return _Leaf(text, name, _reader(field), check, false)
 
 
+def _paths(expr: ast.Expr) -> Iterator[str]:
+    if isinstance(expr, ast.And | ast.Or):
+        for item in expr.items:
+            yield from _paths(item)
+    elif isinstance(expr, ast.Not):
+        yield from _paths(expr.item)
+    else:
+        yield expr.path.name
+        if isinstance(expr, ast.Compare) and isinstance(expr.value, ast.Path):
+            yield expr.value.name
+
+
 def _node(expr: ast.Expr) -> _Node:
     if isinstance(expr, ast.And):
         return _All(render_expr(expr), [_node(e) for e in expr.items])
@@ -261,10 +316,12 @@ class Condition:
     """A compiled ``when``/``unless`` condition (or a payer's). ``test`` is the predicate the
     scrub calls; ``trace`` evaluates the same tests and says what it read and why."""
 
-    __slots__ = ("_root", "negated", "test", "text")
+    __slots__ = ("_root", "negated", "paths", "test", "text")
 
     def __init__(self, expr: ast.Expr, negated: bool = False) -> None:
         self._root = _node(expr)
+        #: every field path the condition may read
+        self.paths = frozenset(_paths(expr))
         self.negated = negated
         self.text = self._root.text
         test = self._root.predicate()

@@ -21,17 +21,19 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from scrubber.engine.patient import PatientDays
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import AuditKey, Line, Recorder, VisitState
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.model.history import VisitFact
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit
 
 if TYPE_CHECKING:
     from scrubber.engine.ruleset import RuleSet
 
-__all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "scrub_day"]
+__all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "fact_of", "scrub_day", "scrub_patient"]
 
 BUILTIN_SOURCE = "scrubber"
 
@@ -49,19 +51,58 @@ class GroupOutcome:
     exceptions: tuple[tuple[int, HeldVisit], ...]
     #: entries with ``seq`` 0, numbered once every group's entries are merged by key
     audit: tuple[tuple[AuditKey, AuditEntry], ...]
+    #: what later scrubs need of each visit (units billed included), when the run keeps the
+    #: patient's days (a history, or rules that count across visits); else empty
+    facts: tuple[VisitFact, ...] = ()
 
 
 def scrub_day(
-    rules: RuleSet, visits: Sequence[DayVisit], tracer: Tracer | None = None
+    rules: RuleSet,
+    visits: Sequence[DayVisit],
+    days: PatientDays | None = None,
+    tracer: Tracer | None = None,
 ) -> GroupOutcome:
     """Scrub the visits of one patient on one date of service (in any order: each carries its
-    place in the export)."""
+    place in the export). ``days``: the patient's earlier days, for the counts across visits and
+    the units already billed in a period; with it, the outcome carries the day's facts."""
     ordered = sorted(visits, key=lambda item: item[0])
     states = [rules.state(patient, case, visit, order) for order, patient, case, visit in ordered]
+    if days is not None:
+        today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
+        for state in states:
+            state.days, state.today = days, today
     recorder = Recorder(tracer)
     if states:
         _run(rules, states, recorder, tracer)
-    return _outcome(states, recorder)
+    return _outcome(states, recorder, days is not None)
+
+
+def scrub_patient(
+    rules: RuleSet,
+    days: Sequence[Sequence[DayVisit]],
+    earlier: PatientDays | None = None,
+    tracer: Tracer | None = None,
+) -> list[GroupOutcome]:
+    """Scrub one patient's days in date order (``days``: the visits of each date), each day
+    knowing what the ones before it billed. ``earlier``: the patient's facts from earlier
+    scrubs; None when the run keeps no days (no history, no rule that counts across visits)."""
+    outcomes = []
+    for visits in sorted(days, key=lambda group: group[0][3].date_of_service):
+        outcome = scrub_day(rules, visits, earlier, tracer)
+        if earlier is not None:
+            earlier.add(outcome.facts)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def fact_of(
+    patient: Patient, case: Case, visit: Visit, billed: tuple[tuple[str, int], ...] = ()
+) -> VisitFact:
+    """What a later scrub needs of a visit (``billed``: units billed per code)."""
+    return VisitFact(
+        visit.id, case.id, patient.id, case.insurance.payer_id, visit.date_of_service,
+        visit.note_type, bool(visit.charges), billed,
+    )  # fmt: skip
 
 
 def _run(
@@ -143,11 +184,18 @@ def _trace_skipped(rules: RuleSet, group: list[VisitState], ran: set[int], trace
                 tracer.event(TraceEvent(EventKind.SKIPPED, rule, visit_id, why="codes"))
 
 
-def _outcome(states: list[VisitState], recorder: Recorder) -> GroupOutcome:
+def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> GroupOutcome:
     billed: list[tuple[int, Visit]] = []
     held: list[tuple[int, HeldVisit]] = []
+    facts: list[VisitFact] = []
     for state in states:
         charges = tuple(line.charge for line in state.lines if line.billed)
+        if with_facts:
+            units: dict[str, int] = {}
+            for charge in () if state.holds else charges:
+                units[charge.cpt] = units.get(charge.cpt, 0) + charge.units
+            fact = next(f for f in state.today if f.visit_id == state.visit.id)
+            facts.append(attrs.evolve(fact, billed=tuple(sorted(units.items()))))
         if state.holds:
             held.append((state.order, HeldVisit(
                 state.visit.id, state.patient.id, state.visit.date_of_service,
@@ -169,4 +217,5 @@ def _outcome(states: list[VisitState], recorder: Recorder) -> GroupOutcome:
         # A line points at its visit state and back: break the cycle, so the state is freed
         # now rather than at the next full collection.
         state.lines = []
-    return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries))
+        state.days = None
+    return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts))

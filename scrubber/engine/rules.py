@@ -46,6 +46,8 @@ class CompiledRule:
     visit_level: bool
     #: codes the action puts on lines (``replace``)
     introduces: frozenset[str]
+    #: reads other days of the patient: a count across visits, or a cap per week, month, year
+    reads_history: bool
     apply: Apply = attrs.field(eq=False, repr=False)
     #: the condition's predicate, or None
     condition: Predicate | None = attrs.field(init=False, eq=False, repr=False)

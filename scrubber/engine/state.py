@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from scrubber.engine.patient import PatientDays
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.model.history import VisitCounts, VisitFact
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 from scrubber.model.results import AuditEntry, HoldReason
 
@@ -51,6 +53,10 @@ class Line:
         return self.state.case
 
     @property
+    def counts(self) -> VisitCounts:
+        return self.state.counts
+
+    @property
     def billed(self) -> bool:
         return self.removed is None and self.charge.units > 0
 
@@ -73,6 +79,19 @@ class VisitState:
     holds: list[HoldReason] = attrs.field(factory=list)
     #: a visit-level context reads no charge
     charge: None = None
+    #: the patient's other days (history, earlier days of the run), when the run keeps them
+    days: PatientDays | None = None
+    #: the facts of this visit's day as the EMR sent them (for the counts)
+    today: tuple[VisitFact, ...] = ()
+    _counts: VisitCounts | None = None
+
+    @property
+    def counts(self) -> VisitCounts:
+        """``visit.treatment_day`` and the other counts, computed when a rule first reads them."""
+        if self._counts is None:
+            days = self.days if self.days is not None else PatientDays()
+            self._counts = days.counts(self, self.today)
+        return self._counts
 
 
 class Recorder:

@@ -83,12 +83,19 @@ def span_field() -> Any:
 
 
 class Scope(enum.StrEnum):
-    """How far a cap or a pair edit looks: one line, one visit, or one patient's day (same
-    payer)."""
+    """How far a cap or a pair edit looks: one line, one visit, one patient's day (same payer),
+    or the patient's ISO week (Monday to Sunday), calendar month or calendar year (same payer)."""
 
     LINE = "line"
     VISIT = "visit"
     DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+#: the scopes that reach over several dates of service
+PERIODS = frozenset({Scope.WEEK, Scope.MONTH, Scope.YEAR})
 
 
 Value = str | Decimal | date | bool
@@ -149,9 +156,11 @@ class Literal:
 
 @attrs.frozen
 class Compare:
+    """``PATH OP VALUE``, or ``PATH OP PATH`` (both sides of one type)."""
+
     path: Path
     op: str
-    value: Literal
+    value: Literal | Path
     span: Span = span_field()
 
 

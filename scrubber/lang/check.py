@@ -45,7 +45,7 @@ __all__ = ["STAGES", "CheckReport", "SourceFile", "check"]
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 
 PAYER_SUBJECTS = frozenset({Subject.CASE, Subject.PATIENT})
-VISIT_SUBJECTS = frozenset({Subject.VISIT, Subject.CASE, Subject.PATIENT})
+VISIT_SUBJECTS = frozenset({Subject.VISIT, Subject.COUNTS, Subject.CASE, Subject.PATIENT})
 LINE_SUBJECTS = frozenset(Subject)
 
 
@@ -170,7 +170,7 @@ class Checker:
         if field is None:
             return
         if isinstance(expr, ast.Compare):
-            self.compare(field, expr)
+            self.compare(field, expr, allowed, where)
         elif isinstance(expr, ast.InList):
             if field.kind in (Kind.LIST, Kind.BOOL):
                 self.error(
@@ -194,7 +194,9 @@ class Checker:
                        "'has' asks whether a list holds an item (as in charge.modifiers has KX)",
                        expr.span)  # fmt: skip
 
-    def compare(self, field: Field, expr: ast.Compare) -> None:
+    def compare(
+        self, field: Field, expr: ast.Compare, allowed: frozenset[Subject], where: str
+    ) -> None:
         if field.kind is Kind.LIST:
             self.error(
                 codes.WRONG_OPERATOR,
@@ -206,6 +208,15 @@ class Checker:
             self.error(codes.WRONG_OPERATOR, f"{field.path} is {_kind_words(field)}: compare it "
                        f"with = or != (the order {expr.op} applies to numbers and dates)",
                        expr.span)  # fmt: skip
+            return
+        if isinstance(expr.value, ast.Path):
+            other = self.field(expr.value, allowed, where)
+            if other is not None and _sort(other) != _sort(field):
+                self.error(
+                    codes.WRONG_TYPE, f"{field.path} is {_kind_words(field)}, but {other.path} is "
+                    f"{_kind_words(other)}: both sides of a comparison must be of one type",
+                    expr.value.span,
+                )  # fmt: skip
             return
         self.value(field, expr.value)
 
@@ -230,7 +241,7 @@ class Checker:
                 f'"{actual}" is not a value of {field.path} (one of {choices}){hint}',
                 value.span,
             )
-        whole = field.kind is Kind.NUMBER and field.path.startswith("charge.")
+        whole = field.kind is Kind.NUMBER and field.python_type is int
         if whole and isinstance(actual, Decimal) and actual != actual.to_integral_value():
             self.error(
                 codes.WRONG_TYPE,
@@ -628,6 +639,10 @@ def _given(checker: Checker, given: ast.Given) -> None:
                       "97110 units 2 minutes 30 modifiers GP), not with 'with'",
                       given.path.span)  # fmt: skip
         return
+    if field.subject is Subject.COUNTS:
+        checker.error(codes.WRONG_CONTEXT, f"{name} is counted from the test's visits: add them "
+                      "with 'next visit on DATE'", given.path.span)  # fmt: skip
+        return
     if field.path in ("visit.id", "visit.case_id", "patient.id", "case.id", "case.patient_id"):
         checker.error(
             codes.WRONG_CONTEXT, f"{name} is chosen by the test itself and cannot be set",
@@ -680,6 +695,11 @@ def _nodes(node: Any) -> Iterator[Any]:
     elif attrs.has(type(node)) and not isinstance(node, ast.Span):
         for field in attrs.fields(type(node)):
             yield from _nodes(getattr(node, field.name))
+
+
+def _sort(field: Field) -> Kind:
+    """What a field compares as: a choice compares as text."""
+    return Kind.TEXT if field.kind is Kind.ENUM else field.kind
 
 
 def _kind_words(field: Field) -> str:

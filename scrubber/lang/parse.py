@@ -281,7 +281,8 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
         path, op, value = children
-        return ast.Compare(self._path(path), str(op), value, span=self.span(meta))
+        other = self._path(value) if isinstance(value, Token) else value
+        return ast.Compare(self._path(path), str(op), other, span=self.span(meta))
 
     @v_args(meta=True)
     def in_list(self, meta: Any, children: list[Any]) -> ast.InList:

@@ -56,7 +56,9 @@ def render_expr(expr: ast.Expr, outer: int = 0) -> str:
     elif isinstance(expr, ast.Not):
         text = "not " + render_expr(expr.item, 3)
     elif isinstance(expr, ast.Compare):
-        text = f"{expr.path.name} {expr.op} {render_value(expr.value.value)}"
+        other = expr.value
+        shown = other.name if isinstance(other, ast.Path) else render_value(other.value)
+        text = f"{expr.path.name} {expr.op} {shown}"
     elif isinstance(expr, ast.InList):
         text = f"{expr.path.name} in [{', '.join(render_value(v.value) for v in expr.values)}]"
     elif isinstance(expr, ast.Matches):

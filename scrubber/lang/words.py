@@ -18,7 +18,7 @@ TERMINAL_WORDS = {
     "DATE": "a date (YYYY-MM-DD)",
     "REGEX": "a pattern between slashes (like /^[0-9]{9}$/)",
     "MODIFIER": "a modifier (two letters or digits, like GP or 59)",
-    "SCOPE": "line, visit or day",
+    "SCOPE": "line, visit, day, week, month or year",
     "METHOD": "cms-8-minute or substantial-portion",
     "OP": "a comparison (=, !=, <, <=, >, >=)",
     "UNLESS_MODIFIER": '"unless modifier"',

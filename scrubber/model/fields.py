@@ -2,7 +2,9 @@
 
 Both the checker (is this path known, is it used in the right place, does the value have the
 right type) and the engine (what is its value for this visit) read this one table, so a path
-can never be accepted by one and unknown to the other.
+can never be accepted by one and unknown to the other. Most paths are attributes of the records;
+``visit.treatment_day`` and the other counts across visits are derived (``scrubber.model.history``)
+and read from what the engine computed for the visit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import attrs
 
+from scrubber.model.history import COUNT_DESCRIPTIONS, VisitCounts
 from scrubber.model.records import (
     Address,
     Case,
@@ -43,10 +46,12 @@ class Kind(enum.Enum):
 
 
 class Subject(enum.Enum):
-    """Which record a path reads: a charge path needs a charge line to be evaluated on."""
+    """Which record a path reads: a charge path needs a charge line to be evaluated on; a count
+    (``visit.treatment_day``) is read from what the engine derived for the visit."""
 
     CHARGE = "charge"
     VISIT = "visit"
+    COUNTS = "counts"
     CASE = "case"
     PATIENT = "patient"
 
@@ -63,6 +68,8 @@ class Field:
     attribute: tuple[str, ...] = ()
     #: the Python type of the value (an enum class for choices), to build values of it
     python_type: Any = attrs.field(default=str, eq=False, repr=False)
+    #: what the field means, for explanations and hover text (derived fields only, for now)
+    description: str = ""
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -164,7 +171,11 @@ def _build() -> dict[str, Field]:
             )
         )
     fields = [f for group in groups for f in _record_fields(*group)]
-    return {f.path: f for f in fields}
+    counts = [
+        attrs.evolve(f, description=COUNT_DESCRIPTIONS[f.attribute[-1]])
+        for f in _record_fields("visit", VisitCounts, Subject.COUNTS, (), False)
+    ]
+    return {f.path: f for f in [*fields, *counts]}
 
 
 FIELDS: dict[str, Field] = _build()

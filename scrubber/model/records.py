@@ -181,6 +181,14 @@ class Case:
     authorization_required: bool = False
     authorization_number: str | None = None
     therapy_ytd_amount: Decimal | None = None
+    #: how many treatment days the payer authorized, from ``authorization_start`` through
+    #: ``authorization_end`` (an open end when null)
+    authorization_visits: int | None = None
+    authorization_start: date | None = None
+    authorization_end: date | None = None
+    #: the certified plan of care (Medicare recertifies at least every 90 days)
+    plan_of_care_start: date | None = None
+    plan_of_care_end: date | None = None
 
 
 @attrs.frozen

@@ -1,7 +1,8 @@
 """``scrubber explain``: for one visit, what the rules did to it and why, in plain sentences.
 
-The visit is scrubbed with its patient's other visits of that day (what ``per day`` rules see),
-by the engine's one run, with a tracer listening (``scrubber.engine.trace``): nothing here decides
+The visit is scrubbed with its patient's visits up to that day (what ``per day`` rules and the
+counts across visits see; with the history of earlier scrubs when one is given), by the
+engine's one run, with a tracer listening (``scrubber.engine.trace``): nothing here decides
 on its own what a rule would have done. By default only the rules that changed the visit or held
 it are listed, each hold with the values its condition read (the ZIP code, the authorization
 number with its trailing space); ``all_rules`` lists every rule, with why it did nothing.
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from scrubber.engine.conditions import shown
-from scrubber.engine.day import DayVisit
+from scrubber.engine.day import DayVisit, scrub_patient
+from scrubber.engine.patient import History
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.trace import EventKind, TraceEvent
@@ -51,8 +54,27 @@ def _applied(event: TraceEvent) -> str:
     text = f"applied, {entry.message}{_change(entry)}."
     if entry.action == "hold" and event.condition is not None and event.condition.reads:
         reads = dict(event.condition.reads)
-        text += " It read " + ", ".join(f"{p} = {shown(p, v)}" for p, v in reads.items()) + "."
+        text += " It read " + ", ".join(f"{p} = {shown(p, v)}" for p, v in reads.items())
+        counts = counts_words(reads)
+        text += f": {counts}." if counts else "."
     return text
+
+
+def counts_words(reads: dict[str, Any]) -> str:
+    """The counts across visits a condition read, as a billing specialist says them
+    ("authorization day 13 of 12 authorized")."""
+    words = []
+    if (day := reads.get("visit.treatment_day")) is not None:
+        words.append(f"treatment day {day} of the case")
+    if (day := reads.get("visit.authorization_day")) is not None:
+        authorized = reads.get("case.authorization_visits")
+        tail = f" of {authorized} authorized" if authorized is not None else ""
+        words.append(f"authorization day {day}{tail}")
+    if (since := reads.get("visit.days_since_report")) is not None:
+        words.append(f"{since} treatment day{'s' if since != 1 else ''} since the last report")
+    if (day := reads.get("visit.year_day")) is not None:
+        words.append(f"treatment day {day} of the year with this payer")
+    return "; ".join(words)
 
 
 def _did_nothing(rule: CompiledRule, event: TraceEvent, visit: Visit) -> str:
@@ -67,17 +89,25 @@ def _did_nothing(rule: CompiledRule, event: TraceEvent, visit: Visit) -> str:
         has = ", ".join(sorted({c.cpt for c in visit.charges})) or "no lines"
         return f"did nothing, no line of the visit has a code it selects (the visit has {has})."
     if kind is EventKind.CONDITION_FALSE and condition is not None:
+        counts = counts_words(dict(condition.reads))
+        counts = f" ({counts})" if counts else ""
         if condition.reasons and condition.reasons[0].startswith("its 'unless'"):
-            return f"did nothing, {condition.reasons[0]}."
-        return "did nothing, its condition is false: " + "; ".join(condition.reasons) + "."
+            return f"did nothing, {condition.reasons[0]}{counts}."
+        return "did nothing, its condition is false: " + "; ".join(condition.reasons) + f"{counts}."
     return f"did nothing, {rule.kind.unchanged(rule.action)}."
 
 
 def explain_visit(
-    rules: RuleSet, batch: Batch, visit_id: str, *, all_rules: bool = False
+    rules: RuleSet,
+    batch: Batch,
+    visit_id: str,
+    *,
+    all_rules: bool = False,
+    history: History | None = None,
 ) -> list[str]:
     """Plain sentences about one visit: where it ended up, then rule by rule in the order the
-    rules apply, what each did (``all_rules``: also why each other rule did nothing)."""
+    rules apply, what each did (``all_rules``: also why each other rule did nothing).
+    ``history``: the store a daily scrub keeps (read, never written here)."""
     visit = next((v for v in batch.visits if v.id == visit_id), None)
     rejected = [r for r in batch.rejected if r.id == visit_id]
     if visit is None:
@@ -88,8 +118,9 @@ def explain_visit(
             ]
         raise UsageError(f"scrubber explain: no visit {visit_id!r} in the export")
     tracer = _VisitTracer(visit_id)
-    outcome = rules.scrub_group(_group_of(batch, visit), tracer=tracer)
     patient, case = batch.patient_of(visit), batch.case_of(visit)
+    earlier = rules.patient_days(history, patient.id, {v.id for v in batch.visits})
+    outcome = scrub_patient(rules, _days_of(batch, visit), earlier, tracer)[-1]
     if any(v.id == visit_id for _, v in outcome.billed):
         where = "billed"
     elif any(h.visit_id == visit_id for _, h in outcome.exceptions):
@@ -119,17 +150,20 @@ def explain_visit(
     return lines
 
 
-def _group_of(batch: Batch, visit: Visit) -> list[DayVisit]:
-    """The visit's patient's visits of that day, each with its place in the export."""
+def _days_of(batch: Batch, visit: Visit) -> list[list[DayVisit]]:
+    """The visit's patient's visits up to that day, by date, each with its place in the export:
+    what the scrub saw of that patient before and on that day."""
     patient_id = batch.case_of(visit).patient_id
-    day: date = visit.date_of_service
-    group = []
+    last: date = visit.date_of_service
+    days: dict[date, list[DayVisit]] = {}
     for order, other in enumerate(batch.visits):
-        if other.date_of_service == day:
+        if other.date_of_service <= last:
             case = batch.case_of(other)
             if case.patient_id == patient_id:
-                group.append((order, batch.patient(patient_id), case, other))
-    return group
+                days.setdefault(other.date_of_service, []).append(
+                    (order, batch.patient(patient_id), case, other)
+                )
+    return [days[day] for day in sorted(days)]
 
 
 def _others_rejected(rejected: Sequence[Rejected]) -> list[str]:

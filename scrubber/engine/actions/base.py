@@ -164,6 +164,11 @@ class ActionKind(Generic[N]):
         or the visit): the engine visits the rule only for groups holding one of them."""
         return self.named_codes(node, ctx.codes)
 
+    def spans_days(self, node: N) -> bool:
+        """Whether the action looks at other days of the patient (a cap ``per week``): the run
+        then keeps each patient's days."""
+        return False
+
     def introduces(self, node: N) -> frozenset[str]:
         """Codes the action puts on lines (``replace``): rules on them that come later join a
         group's run even when no line had the code to begin with."""

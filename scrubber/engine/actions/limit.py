@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.lines import by_scope, cut, reduce
+from scrubber.engine.actions.lines import already, by_scope, cut_scoped, reduce
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Recorder, VisitState
 from scrubber.lang import ast
@@ -17,7 +17,7 @@ from scrubber.lang.render import render_codes, units_word
 
 __all__ = ["KIND", "Limit", "check_cap"]
 
-SCOPES = (ast.Scope.LINE, ast.Scope.VISIT, ast.Scope.DAY)
+SCOPES = tuple(ast.Scope)
 
 
 @attrs.frozen
@@ -54,6 +54,9 @@ class LimitKind(ActionKind[Limit]):
         check_cap(node.cap, node.span, ctx)
         ctx.scope(node.scope, SCOPES)
 
+    def spans_days(self, node: Limit) -> bool:
+        return node.scope.text in ast.PERIODS
+
     def caps(
         self, node: Limit, codes_of: Callable[[ast.CodeList], frozenset[str] | None]
     ) -> Iterable[tuple[str, str, int]]:
@@ -64,8 +67,15 @@ class LimitKind(ActionKind[Limit]):
 
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
             for lines in by_scope(rule.selected(visits), scope, lambda line: line.charge.cpt):
-                how = f"per {scope} by {rule.label}"
-                reduce(rule, recorder, cut(lines, cap), lines[0].charge.cpt, how)
+                code = lines[0].charge.cpt
+                changes, spent = cut_scoped(lines, cap, scope, frozenset({code}))
+                reduce(
+                    rule,
+                    recorder,
+                    changes,
+                    code,
+                    f"per {scope}{already(spent, scope)} by {rule.label}",
+                )
 
         return apply
 

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.lines import by_scope, cut, reduce
+from scrubber.engine.actions.lines import already, by_scope, cut_scoped, reduce
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Line, Recorder, VisitState
 from scrubber.lang import ast
@@ -68,10 +68,11 @@ class LimitTableKind(ActionKind[LimitTable]):
                 scope = chosen or (_FROM_INDICATOR[cap.scope] if cap.scope else ast.Scope.DAY)
                 by_kind.setdefault(scope, []).append(line)
             for scope, selected in by_kind.items():
-                how = f"per {scope} by {rule.label}"
                 for lines in by_scope(selected, scope, lambda line: line.charge.cpt):
                     code = lines[0].charge.cpt
-                    reduce(rule, recorder, cut(lines, caps[code].units), code, how)
+                    changes, spent = cut_scoped(lines, caps[code].units, scope, frozenset({code}))
+                    how = f"per {scope}{already(spent, scope)} by {rule.label}"
+                    reduce(rule, recorder, changes, code, how)
 
         return apply
 

@@ -11,7 +11,7 @@ import attrs
 
 from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
 from scrubber.engine.actions.limit import check_cap
-from scrubber.engine.actions.lines import by_scope, cut, reduce
+from scrubber.engine.actions.lines import already, by_scope, cut_scoped, reduce
 from scrubber.engine.rules import CompiledRule
 from scrubber.engine.state import Line, Recorder, VisitState
 from scrubber.lang import ast
@@ -19,7 +19,7 @@ from scrubber.lang.render import render_codes, units_word
 
 __all__ = ["KIND", "LimitTotal"]
 
-SCOPES = (ast.Scope.VISIT, ast.Scope.DAY)
+SCOPES = tuple(s for s in ast.Scope if s is not ast.Scope.LINE)
 
 
 @attrs.frozen
@@ -57,15 +57,20 @@ class LimitTotalKind(ActionKind[LimitTotal]):
 
     def compile(self, node: LimitTotal, ctx: CompileContext) -> Apply:
         cap, scope = node.cap, ast.Scope(node.scope.text)
+        selected = ctx.codes(node.codes)
 
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
-            how = f"({cap} in total per {scope}) by {rule.label}"
             for lines in by_scope(rule.selected(visits), scope):
                 codes = ", ".join(sorted({line.charge.cpt for line in lines}))
                 what = codes if "," not in codes else partial(_part_of, codes)
-                reduce(rule, recorder, cut(lines, cap), what, how)
+                changes, spent = cut_scoped(lines, cap, scope, selected)
+                how = f"({cap} in total per {scope}{already(spent, scope)}) by {rule.label}"
+                reduce(rule, recorder, changes, what, how)
 
         return apply
+
+    def spans_days(self, node: LimitTotal) -> bool:
+        return node.scope.text in ast.PERIODS
 
     def unchanged(self, node: LimitTotal) -> str:
         return "the units were within the cap"

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from scrubber.engine.patient import PERIOD_START
 from scrubber.engine.state import Line, Recorder
 from scrubber.lang.ast import Scope
 
 if TYPE_CHECKING:
     from scrubber.engine.rules import CompiledRule
 
-__all__ = ["by_scope", "cut", "payer_of", "reduce", "remove"]
+__all__ = ["already", "by_scope", "cut", "cut_scoped", "payer_of", "reduce", "remove"]
 
 
 def payer_of(line: Line) -> str:
@@ -44,6 +45,35 @@ def by_scope(
         group = (key(line), payer_of(line), extra(line) if extra else None)
         groups.setdefault(group, []).append(line)
     return list(groups.values())
+
+
+def spent_before(lines: list[Line], scope: Scope, codes: frozenset[str] | None) -> int:
+    """Units of ``codes`` already billed in the scope by other days and earlier scrubs: for a
+    day, visits of that day scrubbed before (a history); for a week, month or year, also the
+    earlier dates of the period. 0 when the run keeps no days."""
+    start = PERIOD_START.get(scope)
+    state = lines[0].state
+    if start is None or state.days is None:
+        return 0
+    day = state.visit.date_of_service
+    return state.days.spent(payer_of(lines[0]), codes, start(day), day)
+
+
+def cut_scoped(
+    lines: list[Line], cap: int, scope: Scope, codes: frozenset[str] | None
+) -> tuple[list[tuple[Line, int, int]], int]:
+    """``cut`` to what the cap leaves once the units already billed in the scope are spent
+    first; and how many those were."""
+    spent = spent_before(lines, scope, codes)
+    return cut(lines, max(cap - spent, 0)), spent
+
+
+def already(spent: int, scope: Scope) -> str:
+    """ " (5 already billed this week)", for messages; empty when nothing was."""
+    if not spent:
+        return ""
+    when = "that day" if scope is Scope.DAY else f"this {scope}"
+    return f" ({spent} already billed {when})"
 
 
 def cut(lines: list[Line], cap: int) -> list[tuple[Line, int, int]]:

@@ -1,0 +1,291 @@
+"""The history store: what later scrubs need from earlier ones, in one SQLite file.
+
+For every visit a scrub read (not rejected) it keeps the visit id, case id, patient id, payer id,
+date of service, note type, whether it had a charge line, and the units billed per code; nothing
+else (no names, addresses or SSNs). A visit sent again replaces its record.
+
+- One transaction per scrub (``session``): an interrupted or failed scrub leaves the file as it
+  was, and a second scrub on the same file waits for the first (up to ``timeout`` seconds, then
+  a clear error).
+- A file that is not a scrubber history (another SQLite database, a text file, a damaged one) is
+  refused and never written; a history written by a newer scrubber is refused too.
+- Lookups go through indexes on the patient and the visit, so a day's cost does not grow with the
+  months already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from scrubber._version import __version__
+from scrubber.errors import UsageError
+from scrubber.model.history import VisitFact
+from scrubber.model.records import NoteType
+
+__all__ = ["SCHEMA", "HistoryError", "HistoryStore"]
+
+#: the version of the tables below; a newer file is refused, an older one would be upgraded
+SCHEMA = 1
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_NOTES = {note.value: note for note in NoteType}
+
+_CREATE = (
+    "CREATE TABLE scrubber_history (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE visits (
+        visit_id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        patient_id TEXT NOT NULL,
+        payer_id TEXT NOT NULL,
+        date_of_service TEXT NOT NULL,
+        note_type TEXT NOT NULL,
+        had_charge INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    "CREATE INDEX visits_by_patient ON visits (patient_id, date_of_service)",
+    """CREATE TABLE billed_units (
+        visit_id TEXT NOT NULL REFERENCES visits (visit_id) ON DELETE CASCADE,
+        cpt TEXT NOT NULL,
+        units INTEGER NOT NULL,
+        PRIMARY KEY (visit_id, cpt)
+    ) WITHOUT ROWID""",
+)
+
+
+class HistoryError(UsageError):
+    """A history file that cannot be used: not a history, too new, damaged, locked."""
+
+
+class HistoryStore:
+    """One history file, opened for a scrub (``open``) or for reading only (``read_only``)."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str, timeout: float) -> None:
+        self._db = connection
+        self.path = path
+        self.timeout = timeout
+        self._temporary: str | None = None
+        self._depth = 0
+
+    # -- opening --
+
+    @classmethod
+    def open(
+        cls, path: str | Path, *, timeout: float = 60.0, read_only: bool = False
+    ) -> HistoryStore:
+        """Open the history at ``path``, creating it when the file does not exist. A second
+        scrub waits up to ``timeout`` seconds for the first to finish."""
+        shown = str(path)
+        target = Path(path)
+        exists = target.exists()
+        if exists:
+            _refuse_unless_history(target, shown)
+        elif read_only:
+            raise HistoryError(f"{shown}: no such history file")
+        elif not target.parent.is_dir():
+            raise HistoryError(f"{shown}: the folder {target.parent} does not exist")
+        try:
+            if read_only:
+                uri = f"{target.resolve().as_uri()}?mode=ro"
+                connection = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            else:
+                connection = sqlite3.connect(target, timeout=timeout, isolation_level=None)
+            connection.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{shown}: cannot open the history ({exc})") from None
+        store = cls(connection, shown, timeout)
+        try:
+            if exists:
+                store._check_schema()
+            else:
+                store._create()
+        except BaseException:
+            connection.close()
+            raise
+        return store
+
+    @classmethod
+    def temporary(cls) -> HistoryStore:
+        """A history in a temporary file, deleted on ``close``: where a stream keeps its
+        patients' days so that memory stays flat."""
+        handle, name = tempfile.mkstemp(prefix="scrubber-days-", suffix=".sqlite")
+        os.close(handle)
+        os.unlink(name)
+        store = cls.open(name)
+        store._db.execute("PRAGMA synchronous = OFF")
+        store._db.execute("PRAGMA cache_size = -512")  # KiB: a stream's memory stays flat
+        store._temporary = name
+        return store
+
+    def _create(self) -> None:
+        try:
+            with self._transaction():
+                for statement in _CREATE:
+                    self._db.execute(statement)
+                self._db.executemany(
+                    "INSERT INTO scrubber_history VALUES (?, ?)",
+                    [("schema", str(SCHEMA)), ("created_by", f"scrubber {__version__}")],
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: cannot create the history ({exc})") from None
+
+    def _check_schema(self) -> None:
+        try:
+            row = self._db.execute(
+                "SELECT value FROM scrubber_history WHERE key = 'schema'"
+            ).fetchone()
+            self._db.execute("SELECT visit_id FROM visits LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
+            if "no such table" in str(exc):
+                raise HistoryError(
+                    f"{self.path}: not a scrubber history (an SQLite database without its "
+                    "tables); it was left untouched"
+                ) from None
+            raise _damaged(self.path, exc) from None
+        if row is None or not str(row[0]).isdigit():
+            raise HistoryError(f"{self.path}: not a scrubber history (no schema version)")
+        if int(row[0]) > SCHEMA:
+            raise HistoryError(
+                f"{self.path}: written by a newer scrubber (history schema {row[0]}; this one "
+                f"reads up to {SCHEMA}): upgrade scrubber, or start a new history"
+            )
+
+    # -- a scrub --
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        """One scrub: the whole of it in one transaction, which waits for any other scrub of
+        this file to finish first. A session inside a session is part of it (the command line
+        keeps the transaction open until its outputs are written)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        with self._transaction():
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise HistoryError(
+                    f"{self.path}: another scrub is using this history; gave up after waiting "
+                    f"{self.timeout:g} s (nothing was scrubbed or changed)"
+                ) from None
+            raise _damaged(self.path, exc) from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise HistoryError(f"{self.path}: could not save the history ({exc})") from None
+
+    def facts_of(self, patient_id: str) -> list[VisitFact]:
+        """Every visit of one patient the history holds, with its billed units."""
+        try:
+            rows = self._db.execute(
+                "SELECT v.visit_id, v.case_id, v.patient_id, v.payer_id, v.date_of_service, "
+                "v.note_type, v.had_charge, b.cpt, b.units FROM visits v "
+                "LEFT JOIN billed_units b ON b.visit_id = v.visit_id "
+                "WHERE v.patient_id = ? ORDER BY v.date_of_service, v.visit_id, b.cpt",
+                (patient_id,),
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+        facts: list[VisitFact] = []
+        billed: list[tuple[str, int]] = []
+        head: tuple[object, ...] | None = None
+        for row in rows:
+            if head is not None and row[0] != head[0]:
+                facts.append(_fact(head, billed))
+                billed = []
+            head = row
+            if row[7] is not None:
+                billed.append((str(row[7]), int(row[8])))
+        if head is not None:
+            facts.append(_fact(head, billed))
+        return facts
+
+    def record(self, facts: Iterable[VisitFact]) -> None:
+        """Keep the facts of a scrub's visits (a visit already there is replaced); outside a
+        session, in a transaction of its own."""
+        if not self._depth:
+            with self.session():
+                self.record(facts)
+            return
+        rows, units, ids = [], [], []
+        for fact in facts:
+            ids.append((fact.visit_id,))
+            rows.append((
+                fact.visit_id, fact.case_id, fact.patient_id, fact.payer_id,
+                fact.date_of_service.isoformat(), fact.note_type.value, int(fact.had_charge),
+            ))  # fmt: skip
+            units += [(fact.visit_id, cpt, n) for cpt, n in fact.billed]
+        try:
+            self._db.executemany("DELETE FROM billed_units WHERE visit_id = ?", ids)
+            self._db.executemany("INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO billed_units VALUES (?, ?, ?)", units)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+
+    def __len__(self) -> int:
+        """The number of visits held."""
+        return int(self._db.execute("SELECT COUNT(*) FROM visits").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+        if self._temporary is not None:
+            for suffix in ("", "-journal"):
+                with contextlib.suppress(OSError):
+                    os.unlink(self._temporary + suffix)
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fact(row: tuple[object, ...], billed: list[tuple[str, int]]) -> VisitFact:
+    return VisitFact(
+        str(row[0]), str(row[1]), str(row[2]), str(row[3]), date.fromisoformat(str(row[4])),
+        _NOTES[str(row[5])], bool(row[6]), tuple(billed),
+    )  # fmt: skip
+
+
+def _refuse_unless_history(target: Path, shown: str) -> None:
+    """Look at the file before SQLite does: it must be an SQLite database at all."""
+    if not target.is_file():
+        raise HistoryError(f"{shown}: not a file")
+    try:
+        with target.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise HistoryError(f"{shown}: cannot read the history ({exc.strerror or exc})") from None
+    if head != _SQLITE_MAGIC:
+        what = "an empty file" if not head else "not an SQLite database"
+        raise HistoryError(
+            f"{shown}: not a scrubber history ({what}); it was left untouched: give a new file "
+            "name to start a history"
+        )
+
+
+def _damaged(path: str, exc: Exception) -> HistoryError:
+    return HistoryError(f"{path}: the history is damaged ({exc}); it was left untouched")

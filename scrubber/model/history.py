@@ -1,0 +1,68 @@
+"""What rules see across visits: the counts a visit's case has reached, and the facts about each
+visit that later scrubs need to compute them.
+
+A **treatment day** of a case is a date of service on which the EMR sent at least one visit of
+that case with at least one charge line, whatever the scrub then did with it (a held or fully
+scrubbed visit still used the authorization). The counts run over the history of earlier scrubs
+and the export, up to and including the visit's own date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import attrs
+
+from scrubber.model.records import NoteType
+
+__all__ = ["COUNT_DESCRIPTIONS", "REPORT_NOTES", "VisitCounts", "VisitFact"]
+
+#: notes that report on progress: the evaluation, a re-evaluation, a progress report
+REPORT_NOTES = frozenset({NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS})
+
+
+@attrs.frozen
+class VisitCounts:
+    """The derived fields a rule reads as ``visit.treatment_day`` and so on (None: missing)."""
+
+    #: 1 on the case's first treatment day, 2 on the next, ...
+    treatment_day: int | None = None
+    #: the same count over the days from the case's ``authorization_start`` through its
+    #: ``authorization_end``; missing without a start or outside the range
+    authorization_day: int | None = None
+    #: treatment days since the latest one with an evaluation, re-evaluation or progress note
+    #: (0 on such a day); missing when there is none yet
+    days_since_report: int | None = None
+    #: the treatment-day number among all the patient's treatment days with the same payer
+    #: (``insurance.payer_id``) in the visit's calendar year, across cases
+    year_day: int | None = None
+
+
+#: what each derived field means, for messages, explanations and hover text
+COUNT_DESCRIPTIONS = {
+    "treatment_day": "the case's treatment-day number (1 on its first treatment day)",
+    "authorization_day": "the treatment-day number within the case's authorization dates",
+    "days_since_report": "treatment days since the last evaluation, re-evaluation or progress note",
+    "year_day": "the treatment-day number of the year for this patient and payer, across cases",
+}
+
+
+@attrs.frozen
+class VisitFact:
+    """What a later scrub needs of one visit, and nothing more: no names, addresses or SSNs.
+
+    ``billed`` holds the units billed per code (none for a held visit: its units count once it is
+    sent again and billed)."""
+
+    visit_id: str
+    case_id: str
+    patient_id: str
+    payer_id: str
+    date_of_service: date
+    note_type: NoteType
+    had_charge: bool
+    billed: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def report(self) -> bool:
+        return self.had_charge and self.note_type in REPORT_NOTES
