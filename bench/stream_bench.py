@@ -38,7 +38,15 @@ before = peak_mb()
 start = time.perf_counter()
 paused = paused_gc()  # as the command line runs it
 paused.__enter__()
-if sys.argv[2] == "stream":
+if sys.argv[2] == "cli":
+    from scrubber.cli import main
+    import contextlib, io
+    with contextlib.redirect_stderr(io.StringIO()):
+        code = main(["scrub", sys.argv[1], "-o", sys.argv[1] + ".out", "--audit",
+                     sys.argv[1] + ".audit.csv", "--fail-on", "none", "--no-cache"])
+    assert code == 0, code
+    visits = 0
+elif sys.argv[2] == "stream":
     visits = 0
     with open(sys.argv[1], encoding="utf-8") as lines:
         for day in rules.scrub_stream(iter_jsonl(lines)):
@@ -71,22 +79,26 @@ def streaming(folder: Path, per_day: int, days: int) -> None:
         1: (folder / "one-day.jsonl", "".join(by_day[busiest])),
         len(by_day): (folder / "all-days.jsonl", text),
     }
-    peaks = {}
-    for count, (path, content) in files.items():
+    for path, content in files.values():
         path.write_text(content, encoding="utf-8")
-        _, before, after, seconds = measure(path, "stream")
-        peaks[count] = after
-        visits = content.count("\n")
+    # From Python (RuleSet.scrub_stream), and from the command line (scrubber scrub FILE.jsonl
+    # -o RESULT --audit AUDIT.csv, which writes the result and the audit as it goes).
+    for mode, label in (("stream", "stream"), ("cli", "scrubber scrub")):
+        peaks = {}
+        for count, (path, content) in files.items():
+            _, before, after, seconds = measure(path, mode)
+            peaks[count] = after
+            visits = content.count("\n")
+            print(
+                f"{label} {count:>3} day(s), {visits:>7,} visits: peak RSS {after:6,.0f} MB "
+                f"(rules loaded: {before:,.0f} MB) in {seconds:5.1f} s"
+            )
+        one, many = peaks[1], peaks[len(by_day)]
+        verdict = "holds" if many <= one * (1 + FLAT_TOLERANCE) else "MISSED"
         print(
-            f"stream {count:>3} day(s), {visits:>7,} visits: peak RSS {after:6,.0f} MB "
-            f"(rules loaded: {before:,.0f} MB) in {seconds:5.1f} s"
+            f"  {len(by_day)} days vs 1 day (the busiest): {many / one:.2f}x the peak "
+            f"(target: flat, at most {1 + FLAT_TOLERANCE:.2f}x): {verdict}"
         )
-    one, many = peaks[1], peaks[len(by_day)]
-    verdict = "holds" if many <= one * (1 + FLAT_TOLERANCE) else "MISSED"
-    print(
-        f"  {len(by_day)} days vs 1 day (the busiest): "
-        f"{many / one:.2f}x the peak (target: flat, at most {1 + FLAT_TOLERANCE:.2f}x): {verdict}"
-    )
 
 
 def in_memory(folder: Path, lines: int) -> None:

@@ -27,7 +27,11 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - exercised in a subprocess without hypothesis
+    raise ImportError("scrubber.testing needs hypothesis: pip install 'scrubber[test]'") from None
 
 from scrubber.formats.emr import export_document
 from scrubber.model.records import (

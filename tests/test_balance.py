@@ -110,7 +110,7 @@ def test_cli_balance_formats_and_exit_codes(tmp_path, capsys):
     export = GOLDEN / "export.json"
     result_path = tmp_path / "result.json"
     assert (
-        main(["scrub", str(export), "--rules", str(GOLDEN / "rules"), "-o", str(result_path)]) == 0
+        main(["scrub", str(export), "--rules", str(GOLDEN / "rules"), "-o", str(result_path)]) == 1
     )
     for fmt in ("table", "csv", "json", "html"):
         assert (
@@ -190,7 +190,7 @@ def test_finalized_dates_in_the_same_week_give_the_same_weekly_totals(files, bat
 def test_the_balancing_guide_shows_the_real_output_of_the_sample(tmp_path, capsys):
     docs = Path(__file__).resolve().parent.parent / "docs"
     result = tmp_path / "result.json"
-    assert main(["scrub", str(docs / "examples" / "emr_export.json"), "-o", str(result)]) == 0
+    assert main(["scrub", str(docs / "examples" / "emr_export.json"), "-o", str(result)]) == 1
     capsys.readouterr()
     assert (
         main(

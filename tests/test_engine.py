@@ -283,7 +283,8 @@ def test_output_bytes_are_identical_across_hash_seeds(tmp_path):
     outputs = []
     for seed in ("1", "2", "random"):
         run = subprocess.run(
-            [sys.executable, "-m", "scrubber", "scrub", str(example)], capture_output=True, check=True,
+            [sys.executable, "-m", "scrubber", "scrub", str(example), "--fail-on", "none"],
+            capture_output=True, check=True,
             env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=tmp_path,
         )  # fmt: skip
         outputs.append(run.stdout)

@@ -140,3 +140,20 @@ def test_explain_agrees_with_the_scrub_for_every_visit_of_the_sample():
         assert f"the visit is {where}" in lines[0]
         named = {m.group(1) for line in lines[1:] if (m := re.match(r"\s*\d+\. (\S+) \(", line))}
         assert named == changed.get(visit.id, set()) - {"scrubber/no-charges", "scrubber/no-units"}
+
+
+def test_explain_words_missing_values_and_set_plainly(tmp_path):
+    text = (
+        'rules any {\n rule ssn-fill "When the SSN is absent, billing fills 999999999": '
+        'set patient.ssn to "999999999" when patient.ssn is missing\n'
+        ' rule start: hold "x" when insurance.policy_start is missing\n}\n'
+    )
+    insurance = {"payer_id": "X", "class": "medicare", "policy_start": "2026-01-01"}
+    batch = batch_of({"charges": [charge("97110", 1)]}, insurance=insurance)
+    lines = _explain(tmp_path, text, batch)
+    joined = "\n".join(lines)
+    assert "patient.ssn set to ***-**-9999 (When the SSN is absent" in joined
+    assert (
+        "its condition is false: insurance.policy_start is not missing (it is 2026-01-01)" in joined
+    )
+    assert "set by When" not in joined and "is missing is false" not in joined

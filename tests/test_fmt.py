@@ -63,3 +63,18 @@ def test_fmt_cli_check_diff_and_write(tmp_path, capsys):
     (tmp_path / "bad.rules").write_text("rules any { rule x drop }\n", encoding="utf-8")
     assert main(["fmt", str(tmp_path)]) == 2
     assert "E001" in capsys.readouterr().err
+
+
+def test_a_long_code_list_is_wrapped_and_keeps_its_meaning():
+    codes = " ".join(f"9{7000 + n}" for n in range(30))
+    text = f'rules any {{\n rule a "A long list": drop {codes} when provider.role = "PTA"\n}}\n'
+    formatted = format_rules(text, "long.rules")
+    assert max(len(line) for line in formatted.splitlines()) <= 100
+    assert parse_rules(formatted, "long.rules").file == parse_rules(text, "long.rules").file
+    assert format_rules(formatted, "long.rules") == formatted
+    held = (
+        'rules any {\n rule h: hold "A message with words that must stay on one line" for '
+        + codes
+        + "\n}\n"
+    )
+    assert '"A message with words that must stay on one line"' in format_rules(held, "h.rules")

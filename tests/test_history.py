@@ -295,7 +295,7 @@ def test_the_store_holds_what_later_scrubs_need_and_no_names_addresses_or_ssns(t
     history = tmp_path / "history.sqlite"
     assert (
         main(["scrub", str(EXAMPLE), "-o", str(tmp_path / "r.json"), "--history", str(history)])
-        == 0
+        == 1
     )
     with sqlite3.connect(history) as db:
         columns = {
@@ -338,7 +338,7 @@ def test_guarantee_1_the_same_export_twice_gives_the_same_bytes(tmp_path):
     outputs = []
     for n in range(2):
         out = tmp_path / f"r{n}.json"
-        assert main(["scrub", str(EXAMPLE), "-o", str(out), "--history", str(history)]) == 0
+        assert main(["scrub", str(EXAMPLE), "-o", str(out), "--history", str(history)]) == 1
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -385,7 +385,7 @@ def test_guarantee_2_an_export_split_by_date_and_scrubbed_in_order_gives_the_who
 def test_guarantee_2_on_the_sample_day_by_day_with_the_command_line(tmp_path):
     batch = read_export(EXAMPLE)
     whole = tmp_path / "whole.json"
-    assert main(["scrub", str(EXAMPLE), "-o", str(whole)]) == 0
+    assert main(["scrub", str(EXAMPLE), "-o", str(whole)]) == 1  # one record rejected
     history = tmp_path / "h.sqlite"
     billed, held = {}, {}
     for day in sorted({v.date_of_service for v in batch.visits}):
@@ -395,7 +395,9 @@ def test_guarantee_2_on_the_sample_day_by_day_with_the_command_line(tmp_path):
         path = tmp_path / f"{day}.json"
         path.write_text(dumps_export(part), encoding="utf-8")
         out = tmp_path / f"{day}.result.json"
-        assert main(["scrub", str(path), "-o", str(out), "--history", str(history)]) == 0
+        assert (
+            main(["scrub", str(path), "-o", str(out), "--history", str(history)]) == 0
+        )  # parts hold no rejected record
         result = read_result(out)
         billed.update({v.id: v for v in result.billed})
         held.update({h.visit_id: h for h in result.exceptions})
@@ -484,7 +486,7 @@ def test_guarantee_3_a_second_scrub_waits_for_the_first(tmp_path, capsys):
     holder = _hold_the_history(path, 1.5)
     start = time.monotonic()
     assert (
-        main(["scrub", str(EXAMPLE), "-o", str(tmp_path / "r.json"), "--history", str(path)]) == 0
+        main(["scrub", str(EXAMPLE), "-o", str(tmp_path / "r.json"), "--history", str(path)]) == 1
     )
     assert time.monotonic() - start >= 0.8
     holder.wait()

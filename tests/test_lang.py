@@ -359,3 +359,67 @@ def test_a_scope_or_method_the_action_does_not_take_is_a_checker_error(tmp_path)
     assert parse_rules(text, "r.rules").errors == ()
     errors = check_paths([_write(tmp_path, {"r.rules": text})]).errors
     assert [(e.code, e.line, e.column) for e in errors] == [("E016", 2, 37), ("E016", 3, 39)]
+
+
+# ---- rough edges of the language -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inside", "words"),
+    [
+        ("rule a: drop NORCM when charge.units == 2", "compare with a single ="),
+        (
+            "rule a: drop NORCM when charge.units > 2 && charge.units < 4",
+            "unexpected character '&'",
+        ),
+        ('rule a: hold "x" when patient.ssn is null', 'expected "missing" or "present"'),
+        ("rule a: deny 97140 with 97530 per day unless modifier 59, XU", 'unexpected ","'),
+        (
+            'rule a: hold "x" unless patient.ssn matches "^[0-9]{9}$"',
+            "a pattern is written between slashes",
+        ),
+    ],
+)
+def test_a_mistake_in_a_one_line_block_is_the_only_problem(inside, words):
+    errors = parse_rules(f"rules any {{ {inside} }}\n", "one.rules").errors
+    assert [e.code for e in errors] == ["E001"] and words in errors[0].message
+
+
+def test_a_bad_date_in_a_one_line_block_is_the_only_problem():
+    errors = parse_rules(
+        "rules any effective 2026-1-1 { rule a: drop NORCM }\n", "one.rules"
+    ).errors
+    assert [e.code for e in errors] == ["E001"] and "YYYY-MM-DD" in errors[0].message
+
+
+def test_rule_files_are_not_offered_the_words_of_tests():
+    text = "rules any {\n rule a: drop NORCM when charge.units > 2 ; \n}\n"
+    (error,) = parse_rules(text, "r.rules").errors
+    for word in ('"expect"', '"next"', '"with"', '"without"', '"charge"', '")"', '"]"'):
+        assert word not in error.message
+
+
+def test_replace_with_a_code_in_small_letters_suggests_the_code(tmp_path):
+    folder = _write(tmp_path, {"r.rules": "rules any {\n rule a: replace 97014 with g0283\n}\n"})
+    (error,) = check_paths([folder]).errors
+    assert error.code == "E025" and 'did you mean "G0283"?' in error.message
+
+
+@pytest.mark.parametrize("name", ["limit", "rule", "when", "drop", "units"])
+def test_words_of_the_language_cannot_name_a_codeset_or_a_payer(tmp_path, name):
+    folder = _write(
+        tmp_path,
+        {"r.rules": f'codeset {name} = 97110\npayer {name} when insurance.class = "medicare"\n'},
+    )
+    errors = check_paths([folder]).errors
+    assert [(e.code, e.line) for e in errors] == [("E018", 1), ("E018", 2)]
+    assert f'"{name}" is a word of the language' in errors[0].message
+
+
+def test_explain_order_shows_each_rules_condition(capsys):
+    assert main(["check", "--explain-order", "medicare"]) == 0
+    out = capsys.readouterr().out
+    assert 'add modifier CQ to therapy when provider.role = "PTA"' in out
+    assert (
+        'hold "Invalid Postal Code" unless patient.address.postal_code matches /^[0-9]{9}$/' in out
+    )

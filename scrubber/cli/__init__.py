@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from scrubber._version import __version__
 from scrubber.bulk import paused_gc
 from scrubber.cli import balance, check, explain, fmt, sample, scrub, test
 from scrubber.cli.common import EXIT_OK, EXIT_USAGE, Parser
@@ -28,6 +29,7 @@ def _parser() -> Parser:
         description="Scrub therapy charges with payer rules, audit every change, balance EMR "
         "against billing.",
     )
+    parser.add_argument("--version", action="version", version=f"scrubber {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     for command in COMMANDS:

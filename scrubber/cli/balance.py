@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, write
+from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK
+from scrubber.cli.outputs import Outputs
 from scrubber.errors import UsageError
 
 __all__ = ["add"]
@@ -35,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.reports.balance import balance
     from scrubber.reports.render import render_csv, render_html, render_json, render_table
 
+    outputs = Outputs("balance", inputs=(args.export, args.result))
+    outputs.add(args.output, "the report")
     batch = read_export(args.export)
     result = read_result(args.result)
     known = {v.id for v in batch.visits}
@@ -53,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         text = render_html(report, result.exceptions)
     else:
         text = render_table(report)
-    write(args.output, text)
+    with outputs:
+        outputs.write(args.output, text)
+        outputs.commit()
     if not report.balanced:
         totals = report.totals
         print(

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, add_cache_options, cache_of, plural
+from scrubber.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_cache_options,
+    cache_of,
+    plural,
+    rule_paths,
+)
+from scrubber.cli.config import load_config
 from scrubber.errors import RuleError, UsageError
 
 __all__ = ["add"]
@@ -15,8 +24,10 @@ __all__ = ["add"]
 def add(commands: Any) -> None:
     check = commands.add_parser("check", help="check rule files and report every problem")
     check.add_argument(
-        "paths", nargs="*", help="rule files or folders (default: the bundled rules)"
-    )
+        "paths", nargs="*",
+        help="rule files or folders (default: the rules of scrubber.toml, else the bundled "
+        "rules); - reads one rule file from standard input",
+    )  # fmt: skip
     check.add_argument("--format", choices=("text", "json", "github"), default="text")
     check.add_argument(
         "--max-errors", type=int, default=50, metavar="N",
@@ -31,9 +42,18 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrubber.lang.load import check_paths
+    from scrubber.lang.check import check
+    from scrubber.lang.load import check_paths, text_source
+    from scrubber.tables.loader import TableLoader
 
-    report = check_paths(args.paths, cache_of(args))
+    config = load_config()
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("scrubber check: - (standard input) stands alone, without other paths")
+        source = text_source(sys.stdin.read())
+        report = check([source], TableLoader(cache_of(args, config)))
+    else:
+        report = check_paths(rule_paths(args.paths, config), cache_of(args, config))
     errors = report.errors
     counts = report.counts()
     if args.format == "json":
@@ -66,6 +86,7 @@ def _explain_order(checked: Any, payer: str) -> None:
     from scrubber.engine.actions import render
     from scrubber.lang.checked import BUILTIN_PAYER
     from scrubber.lang.order import application_order
+    from scrubber.lang.render import render_expr
 
     if payer != BUILTIN_PAYER and payer not in checked.payers:
         raise UsageError(
@@ -77,7 +98,11 @@ def _explain_order(checked: Any, payer: str) -> None:
         if block.effective or block.through:
             dates = f" [{block.effective or '...'} to {block.through or '...'}]"
         print(f"{number:4}. {rule_file.stem}/{rule.id:<20} {rule.action.span}{dates}")
-        print(f"      {render(rule.action)}")
+        condition = ""
+        if rule.condition is not None:
+            word = "unless" if rule.condition.negated else "when"
+            condition = f" {word} {render_expr(rule.condition.expr)}"
+        print(f"      {render(rule.action)}{condition}")
 
 
 def _error_json(error: RuleError) -> dict[str, object]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from scrubber.errors import UsageError
 
 if TYPE_CHECKING:
+    from scrubber.cli.config import Config
     from scrubber.history.store import HistoryStore
     from scrubber.tables.cache import TableCache
 
@@ -23,10 +24,12 @@ __all__ = [
     "Parser",
     "add_cache_options",
     "add_history_options",
+    "add_rules_option",
     "cache_of",
     "open_history",
     "plural",
     "progress_bar",
+    "rule_paths",
     "write",
 ]
 
@@ -37,6 +40,15 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse would print the whole usage block; a usage error is one line.
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def add_rules_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--rules", action="append", metavar="DIR",
+        help="a folder (or file) of rules; give it several times for several folders, applied "
+        "folder by folder in that order (default: the rules of scrubber.toml, else the bundled "
+        "rules)",
+    )  # fmt: skip
 
 
 def add_cache_options(command: argparse.ArgumentParser) -> None:
@@ -83,12 +95,23 @@ def open_history(
         store.close()
 
 
-def cache_of(args: argparse.Namespace) -> TableCache | None:
+def cache_of(args: argparse.Namespace, config: Config | None = None) -> TableCache | None:
+    """The table cache of ``--cache-dir`` (else the settings' ``cache-dir``, else the default);
+    None with ``--no-cache``."""
     from scrubber.tables.cache import TableCache
 
     if args.no_cache:
         return None
-    return TableCache(Path(args.cache_dir)) if args.cache_dir else TableCache.default()
+    folder = args.cache_dir or (config.cache_dir if config is not None else None)
+    return TableCache(Path(folder)) if folder else TableCache.default()
+
+
+def rule_paths(given: list[str] | None, config: Config | None = None) -> list[str]:
+    """The rule folders and files of the command line, else of the settings, else none (the
+    bundled rules)."""
+    if given:
+        return list(given)
+    return list(config.rules) if config is not None else []
 
 
 def progress_bar() -> Callable[[int, int], None] | None:

@@ -9,9 +9,12 @@ from scrubber.cli.common import (
     EXIT_OK,
     add_cache_options,
     add_history_options,
+    add_rules_option,
     cache_of,
     open_history,
+    rule_paths,
 )
+from scrubber.cli.config import load_config
 
 __all__ = ["add"]
 
@@ -20,7 +23,7 @@ def add(commands: Any) -> None:
     explain = commands.add_parser("explain", help="for one visit, what the rules did and why")
     explain.add_argument("export", help="the EMR export")
     explain.add_argument("--visit", required=True, metavar="ID", help="the visit to explain")
-    explain.add_argument("--rules", help="folder of .rules files (default: the bundled rules)")
+    add_rules_option(explain)
     explain.add_argument(
         "--all", action="store_true", dest="all_rules",
         help="every rule in order, with why it did nothing (default: what changed the visit)",
@@ -36,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.lang.load import load_checked
     from scrubber.reports.explain import explain_visit
 
-    rules = RuleSet.compile(load_checked([args.rules] if args.rules else [], cache_of(args)))
+    config = load_config()
+    rules = RuleSet.compile(load_checked(rule_paths(args.rules, config), cache_of(args, config)))
+    args.history = args.history or config.history
     with open_history(args, read_only=True) as history:
         batch = read_export(args.export)
         lines = explain_visit(rules, batch, args.visit, all_rules=args.all_rules, history=history)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,10 @@ __all__ = ["add"]
 
 def add(commands: Any) -> None:
     fmt = commands.add_parser("fmt", help="rewrite rule files in the one canonical layout")
-    fmt.add_argument("paths", nargs="+", help="rule files or folders")
+    fmt.add_argument(
+        "paths", nargs="+",
+        help="rule files or folders; - formats standard input to standard output",
+    )  # fmt: skip
     fmt.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if a file would change"
     )
@@ -29,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.lang.fmt import format_rules
     from scrubber.lang.load import rule_files
 
+    if "-" in args.paths:
+        if args.paths != ["-"]:
+            raise UsageError("scrubber fmt: - (standard input) stands alone, without other paths")
+        return _stdin(args)
     files: list[Path] = []
     for given in args.paths:
         path = Path(given)
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{path}", f"{path} (formatted)",
             ))  # fmt: skip
         if not args.check and not args.diff:
-            path.write_text(formatted, encoding="utf-8")
+            _replace(path, formatted)
     for error in problems:
         print(error.format(), file=sys.stderr)
     verb = "would reformat" if args.check or args.diff else "reformatted"
@@ -69,3 +78,39 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_USAGE
     return EXIT_FINDINGS if changed and (args.check or args.diff) else EXIT_OK
+
+
+def _stdin(args: argparse.Namespace) -> int:
+    """``scrubber fmt -``: the formatted text on standard output (with ``--check``, only the exit
+    code; with ``--diff``, the change)."""
+    import difflib
+
+    from scrubber.lang.fmt import format_rules
+
+    text = sys.stdin.read()
+    try:
+        formatted = format_rules(text, "<stdin>")
+    except RuleSetError as exc:
+        for error in exc.errors:
+            print(error.format(), file=sys.stderr)
+        return EXIT_USAGE
+    if args.diff:
+        sys.stdout.writelines(difflib.unified_diff(
+            text.splitlines(keepends=True), formatted.splitlines(keepends=True),
+            "<stdin>", "<stdin> (formatted)",
+        ))  # fmt: skip
+    elif not args.check:
+        sys.stdout.write(formatted)
+    return EXIT_FINDINGS if formatted != text and (args.check or args.diff) else EXIT_OK
+
+
+def _replace(path: Path, text: str) -> None:
+    """Rewrite a rule file whole or not at all: a temporary file beside it, then a rename."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise UsageError(f"scrubber fmt: {path}: cannot write ({exc.strerror or exc})") from None

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from scrubber.cli.common import EXIT_OK
+from scrubber.cli.outputs import Outputs
 from scrubber.errors import UsageError
 
 __all__ = ["add"]
@@ -35,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.formats.emr import dumps_export, parse_export
     from scrubber.sample import sample_document
 
+    outputs = Outputs("sample")
+    outputs.add(args.output, "the export")
     if args.visits < 0:
         raise UsageError("scrubber sample: --visits must be 0 or more")
     if args.per_day < 1:
@@ -47,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
         text = dumps_export(parse_export(document), "jsonl")
     else:
         text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        Path(args.output).write_text(text, encoding="utf-8")
+    with outputs:
+        outputs.write(args.output, text)
+        outputs.commit()
     return EXIT_OK

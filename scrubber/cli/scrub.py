@@ -1,39 +1,65 @@
-"""``scrubber scrub``: apply payer rules to an EMR export."""
+"""``scrubber scrub``: apply payer rules to an EMR export.
+
+A JSON document is read whole; JSON Lines (sorted by date of service) are scrubbed one day at a
+time, in flat memory, with the same bytes written. Exit 1 when a record was rejected (or what
+``--fail-on`` says), 2 when the run could not be done (nothing is written then).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from typing import Any
 
+import attrs
+
 from scrubber.cli.common import (
+    EXIT_FINDINGS,
     EXIT_OK,
     add_cache_options,
     add_history_options,
+    add_rules_option,
     cache_of,
     open_history,
     progress_bar,
-    write,
+    rule_paths,
 )
+from scrubber.cli.config import load_config, parse_fail_on
+from scrubber.cli.outputs import Outputs
 from scrubber.errors import UsageError
-from scrubber.model.records import Batch
+from scrubber.model.records import LineRecord, Rejected, Visit
 from scrubber.model.results import ScrubResult
 
-__all__ = ["add"]
+__all__ = ["Summary", "add"]
 
 
 def add(commands: Any) -> None:
     scrub = commands.add_parser("scrub", help="apply payer rules to an EMR export")
     scrub.add_argument("export", help="the EMR export (JSON or JSON Lines; - for stdin)")
-    scrub.add_argument("--rules", help="folder of .rules files (default: the bundled rules)")
+    add_rules_option(scrub)
     scrub.add_argument(
         "-o", "--output", default="-", help="where the result goes (default: stdout)"
     )
     scrub.add_argument(
         "--audit", metavar="FILE",
         help="also write the audit trail: .csv, .json, or JSON Lines otherwise",
+    )  # fmt: skip
+    scrub.add_argument(
+        "--fail-on", metavar="WHAT",
+        help="exit 1 when: rejected (a record was rejected; the default), held (a visit was "
+        "held), changed (a rule changed something); comma-separated; none: never",
+    )  # fmt: skip
+    scrub.add_argument(
+        "--summary", choices=("text", "json", "none"), default="text",
+        help="the summary on stderr: text (default), json (one object, for scripts), none",
+    )  # fmt: skip
+    scrub.add_argument(
+        "--input-format", choices=("json", "jsonl"),
+        help="the export's format (default: from the file name, else its first line)",
     )  # fmt: skip
     add_history_options(scrub)
     add_cache_options(scrub)
@@ -42,56 +68,205 @@ def add(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from scrubber.engine.ruleset import RuleSet
-    from scrubber.formats.emr import read_export
-    from scrubber.formats.results import dumps_audit, dumps_result
     from scrubber.lang.load import check_paths
 
-    report = check_paths([args.rules] if args.rules else [], cache_of(args))
-    if report.rules is None:
-        # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
-        for error in report.errors:
-            print(error.format(), file=sys.stderr)
-        raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
-    rules = RuleSet.compile(report.rules)
-    with open_history(args) as history:
-        batch = read_export(args.export)
-        progress = progress_bar() if len(batch.visits) >= 2000 else None
-        # The history keeps this scrub only once every output is written.
-        with history.session() if history is not None else nullcontext():
-            result = rules.scrub(batch, progress, history=history)
-            write(args.output, dumps_result(result))
-            if args.audit:
-                kind = (
-                    "csv" if args.audit.endswith(".csv")
-                    else "json" if args.audit.endswith(".json")
-                    else "jsonl"
-                )  # fmt: skip
-                write(args.audit, dumps_audit(result.audit, kind))  # type: ignore[arg-type]
-    print(summary(batch, result), file=sys.stderr)
-    return EXIT_OK
+    config = load_config()
+    fail_on = (
+        parse_fail_on(args.fail_on, "--fail-on")
+        if args.fail_on is not None
+        else config.fail_on if config.fail_on is not None else frozenset({"rejected"})
+    )  # fmt: skip
+    history_path = args.history or config.history
+    args.history = history_path
+    with Outputs("scrub", inputs=(args.export, history_path)) as outputs:
+        outputs.add(args.output, "the result")
+        if args.audit:
+            outputs.add(args.audit, "the audit")
+        report = check_paths(rule_paths(args.rules, config), cache_of(args, config))
+        if report.rules is None:
+            # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
+            for error in report.errors:
+                print(error.format(), file=sys.stderr)
+            raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
+        rules = RuleSet.compile(report.rules)
+        files = tuple(f.path for f in report.rules.files if f.blocks)
+        with open_history(args) as history:
+            session = history.session() if history is not None else nullcontext()
+            with session:
+                if _is_jsonl(args):
+                    summary = _stream(args, rules, history, outputs)
+                else:
+                    summary = _batch(args, rules, history, outputs)
+                summary = attrs.evolve(summary, rule_files=files)
+                outputs.commit()  # the history keeps the scrub only once every output is there
+    if args.summary == "json":
+        print(json.dumps(summary.document(fail_on), indent=2), file=sys.stderr)
+    elif args.summary == "text":
+        print(summary.text(), file=sys.stderr)
+    return EXIT_FINDINGS if summary.fails(fail_on) else EXIT_OK
 
 
-def summary(batch: Batch, result: ScrubResult) -> str:
-    emr_units = sum(c.units for v in batch.visits for c in v.charges)
-    billed_units = sum(c.units for v in result.billed for c in v.charges)
-    held_units = sum(c.units for h in result.exceptions for c in h.charges)
-    by_rule: Counter[str] = Counter()
-    for entry in result.audit:
-        by_rule[entry.rule] -= entry.units_delta
-    rows = [
-        ("", "visits", "units"),
-        ("read from the EMR", str(len(batch.visits)), str(emr_units)),
-        ("billed", str(len(result.billed)), str(billed_units)),
-        ("held on exceptions", str(len(result.exceptions)), str(held_units)),
-        ("rejected records", str(len(batch.rejected)), ""),
-    ]
-    rows += [
-        (f"  scrubbed by {rule}", "", str(units))
-        for rule, units in sorted(by_rule.items())
-        if units
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
-    for record in batch.rejected:
-        lines.append(f"rejected {record.path} ({record.id or 'no id'}): {'; '.join(record.errors)}")
-    return "\n".join(lines)
+def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
+    from scrubber.formats.emr import read_export
+    from scrubber.formats.results import dumps_audit, dumps_result
+
+    batch = read_export(args.export, format=args.input_format)
+    progress = progress_bar() if len(batch.visits) >= 2000 else None
+    result = rules.scrub(batch, progress, history=history)
+    outputs.write(args.output, dumps_result(result))
+    if args.audit:
+        outputs.write(args.audit, dumps_audit(result.audit, _audit_format(args.audit)))
+    summary = Summary()
+    summary.add(batch.visits, result)
+    return summary
+
+
+def _stream(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
+    from scrubber.formats.emr import iter_jsonl, read_lines
+    from scrubber.formats.results import AuditWriter, ResultWriter
+
+    summary = Summary()
+    audit = AuditWriter(outputs.open(args.audit), _audit_format(args.audit)) if args.audit else None
+    with ResultWriter(outputs.open(args.output)) as writer, read_lines(args.export) as lines:
+        records = _counted(iter_jsonl(lines), summary)
+        for day in rules.scrub_stream(records, history=history):
+            result = ScrubResult(day.billed, day.exceptions, day.rejected, day.audit)
+            summary.add((), result)
+            writer.add(result)
+            if audit is not None:
+                audit.add(day.audit)
+        writer.close()
+    if audit is not None:
+        audit.close()
+    return summary
+
+
+def _counted(
+    records: Iterable[LineRecord | Rejected], summary: Summary
+) -> Iterator[LineRecord | Rejected]:
+    for record in records:
+        if isinstance(record, LineRecord):
+            summary.count_visit(record.visit)
+        yield record
+
+
+def _is_jsonl(args: argparse.Namespace) -> bool:
+    from scrubber.formats.emr import guess_format
+
+    if args.input_format is not None:
+        return bool(args.input_format == "jsonl")
+    return guess_format(args.export) == "jsonl"
+
+
+def _audit_format(path: str) -> Any:
+    return "csv" if path.endswith(".csv") else "json" if path.endswith(".json") else "jsonl"
+
+
+@attrs.define
+class Summary:
+    """What a scrub did, added up so that the visits account for every visit record: billed +
+    held + nothing to bill + rejected = the visit records of the export."""
+
+    visits_read: int = 0
+    emr_units: int = 0
+    billed: int = 0
+    billed_units: int = 0
+    held: int = 0
+    held_units: int = 0
+    rejected_visits: int = 0
+    rejected_others: int = 0
+    changes: int = 0
+    by_rule: Counter[str] = attrs.Factory(Counter)
+    rejected: list[Rejected] = attrs.Factory(list)
+    rule_files: tuple[str, ...] = ()
+
+    def count_visit(self, visit: Visit) -> None:
+        self.visits_read += 1
+        self.emr_units += sum(c.units for c in visit.charges)
+
+    def add(self, visits: Iterable[Visit], result: ScrubResult) -> None:
+        for visit in visits:
+            self.count_visit(visit)
+        self.billed += len(result.billed)
+        self.billed_units += sum(c.units for v in result.billed for c in v.charges)
+        self.held += len(result.exceptions)
+        self.held_units += sum(c.units for h in result.exceptions for c in h.charges)
+        for record in result.rejected:
+            if record.path.startswith(("patients[", "cases[")):
+                self.rejected_others += 1
+            else:
+                self.rejected_visits += 1
+            if len(self.rejected) < 100:
+                self.rejected.append(record)
+        self.changes += len(result.audit)
+        for entry in result.audit:
+            self.by_rule[entry.rule] -= entry.units_delta
+
+    @property
+    def nothing_to_bill(self) -> int:
+        return self.visits_read - self.billed - self.held
+
+    def fails(self, fail_on: frozenset[str]) -> bool:
+        found = {
+            "rejected": self.rejected_visits + self.rejected_others > 0,
+            "held": self.held > 0,
+            "changed": self.changes > 0,
+        }
+        return any(found[what] for what in fail_on)
+
+    def document(self, fail_on: frozenset[str]) -> dict[str, Any]:
+        return {
+            "visits": {
+                "records": self.visits_read + self.rejected_visits,
+                "read": self.visits_read,
+                "billed": self.billed,
+                "held": self.held,
+                "nothing_to_bill": self.nothing_to_bill,
+                "rejected": self.rejected_visits,
+            },
+            "rejected_patients_and_cases": self.rejected_others,
+            "units": {
+                "emr": self.emr_units,
+                "billed": self.billed_units,
+                "held": self.held_units,
+                "scrubbed_by_rule": {r: n for r, n in sorted(self.by_rule.items()) if n},
+            },
+            "changes": self.changes,
+            "rule_files": list(self.rule_files),
+            "fail_on": sorted(fail_on) or ["none"],
+            "failed": self.fails(fail_on),
+            "rejected": [
+                {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in self.rejected
+            ],
+        }
+
+    def text(self) -> str:
+        rows = [
+            ("", "visits", "units"),
+            ("visit records in the export", str(self.visits_read + self.rejected_visits), ""),
+            ("  billed", str(self.billed), str(self.billed_units)),
+            ("  held on exceptions", str(self.held), str(self.held_units)),
+            ("  nothing to bill", str(self.nothing_to_bill), ""),
+            ("  rejected", str(self.rejected_visits), ""),
+            ("units read from the EMR", "", str(self.emr_units)),
+        ]
+        rows += [
+            (f"  scrubbed by {rule}", "", str(units))
+            for rule, units in sorted(self.by_rule.items())
+            if units
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines = [
+            f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}".rstrip() for a, b, c in rows
+        ]
+        if self.rejected_others:
+            lines.append(f"rejected patient and case records: {self.rejected_others}")
+        lines.append("rule files: " + (", ".join(self.rule_files) or "none"))
+        for record in self.rejected:
+            lines.append(
+                f"rejected {record.path} ({record.id or 'no id'}): {'; '.join(record.errors)}"
+            )
+        shown = self.rejected_visits + self.rejected_others
+        if shown > len(self.rejected):
+            lines.append(f"... and {shown - len(self.rejected)} more rejected records")
+        return "\n".join(lines)

@@ -83,7 +83,15 @@ class VisitState:
     days: PatientDays | None = None
     #: the facts of this visit's day as the EMR sent them (for the counts)
     today: tuple[VisitFact, ...] = ()
-    _counts: VisitCounts | None = None
+    _counts: VisitCounts | None = attrs.field(default=None, init=False)
+    _payers: tuple[str, ...] | None = attrs.field(default=None, init=False)
+
+    @property
+    def shown_payers(self) -> tuple[str, ...]:
+        """The visit's payers as audit entries list them: sorted, without ``any``."""
+        if self._payers is None:
+            self._payers = tuple(sorted(self.payers - {"any"}))
+        return self._payers
 
     @property
     def counts(self) -> VisitCounts:
@@ -149,7 +157,8 @@ class Recorder:
             before, after = mask_ssn(before), mask_ssn(after)
         entry = AuditEntry(
             0, visit.visit.id, line.charge.id if line else None, visit.patient.id,
-            visit.visit.date_of_service, payer,
+            visit.visit.date_of_service, payer, visit.shown_payers, visit.visit.location,
+            visit.visit.provider.id,
             cpt if cpt is not None else (line.charge.cpt if line else None),
             name, source, action, field, before, after, units_delta,
             line.charge.units if line else None, message,

@@ -7,9 +7,11 @@ is not an export (not JSON, not the documented shape, not UTF-8).
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
@@ -36,10 +38,12 @@ __all__ = [
     "ExportFormat",
     "dumps_export",
     "export_document",
+    "guess_format",
     "iter_jsonl",
     "numbered_lines",
     "parse_export",
     "read_export",
+    "read_lines",
     "read_source_text",
     "write_export",
 ]
@@ -212,7 +216,15 @@ def _batch_from_lines(records: Iterable[LineRecord | Rejected]) -> Batch:
 
 def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
     if not isinstance(source, str | Path):
-        return source.read(), str(getattr(source, "name", "<stream>"))
+        if not callable(getattr(source, "read", None)):
+            raise TypeError(
+                f"expected a path, '-' or an open text file, not {type(source).__name__} "
+                "(for a document already decoded, use scrubber.parse_export)"
+            )
+        text = source.read()
+        if not isinstance(text, str):
+            raise TypeError("expected a text file (opened without 'b'), not a binary one")
+        return text, str(getattr(source, "name", "<stream>"))
     if str(source) == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
@@ -224,6 +236,53 @@ def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
             raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
     try:
         return data.decode("utf-8-sig"), name
+    except UnicodeDecodeError as exc:
+        raise ExportReadError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def guess_format(source: str | Path) -> ExportFormat:
+    """JSON or JSON Lines, from the name (``.jsonl``, ``.ndjson``, ``.json``), else from the
+    first line, read without reading the rest; ``-`` is standard input."""
+    name = str(source)
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".json"):
+        return "json"
+    if name == "-":
+        stdin: Any = sys.stdin.buffer  # a BufferedReader: peek looks without consuming
+        first = stdin.peek(1 << 16).split(b"\n", 1)[0]
+    else:
+        try:
+            with open(name, "rb") as handle:
+                first = handle.readline(1 << 20)
+        except OSError as exc:
+            raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
+    return _guess_format(first.decode("utf-8-sig", "replace"), "")
+
+
+@contextmanager
+def read_lines(source: str | Path) -> Iterator[Iterator[str]]:
+    """The lines of a JSON Lines export, one at a time (``-``: standard input), for streaming:
+    only ``\\n`` ends a record, as in ``read_export``."""
+    name = str(source)
+    try:
+        handle = (
+            io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+            if name == "-"
+            else open(name, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+        )
+    except OSError as exc:
+        raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        yield _decoded(handle, name)
+    finally:
+        if name != "-":
+            handle.close()
+
+
+def _decoded(handle: IO[str], name: str) -> Iterator[str]:
+    try:
+        yield from handle
     except UnicodeDecodeError as exc:
         raise ExportReadError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
 

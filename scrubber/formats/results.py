@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -25,6 +27,8 @@ from scrubber.model.results import AuditEntry, HeldVisit, HoldReason, ScrubResul
 
 __all__ = [
     "AUDIT_COLUMNS",
+    "AuditWriter",
+    "ResultWriter",
     "audit_record",
     "dumps_audit",
     "dumps_result",
@@ -42,33 +46,93 @@ def audit_record(entry: AuditEntry) -> dict[str, Any]:
     return dict(zip(AUDIT_COLUMNS, entry, strict=True))
 
 
+def held_record(held: HeldVisit) -> dict[str, Any]:
+    return {
+        "visit_id": held.visit_id,
+        "patient_id": held.patient_id,
+        "date_of_service": held.date_of_service.isoformat(),
+        "reasons": [
+            {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
+        ],
+        "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
+    }
+
+
+def rejected_record(record: Rejected) -> dict[str, Any]:
+    return {"path": record.path, "id": record.id, "errors": list(record.errors)}
+
+
+def billed_record(visit: Visit) -> dict[str, Any]:
+    return converter.unstructure(visit, Visit)  # type: ignore[no-any-return]
+
+
+#: the sections of a result, in order, and how each item of them is written
+SECTIONS: tuple[tuple[str, Callable[[Any], dict[str, Any]]], ...] = (
+    ("billed", billed_record),
+    ("exceptions", held_record),
+    ("rejected", rejected_record),
+    ("audit", audit_record),
+)
+
+
 def result_document(result: ScrubResult) -> dict[str, Any]:
     """The scrub result as a JSON document: billed visits, exceptions (with each held visit's
     scrubbed charges), rejected records and the audit trail."""
-    return {
-        "billed": [converter.unstructure(v, Visit) for v in result.billed],
-        "exceptions": [
-            {
-                "visit_id": held.visit_id,
-                "patient_id": held.patient_id,
-                "date_of_service": held.date_of_service.isoformat(),
-                "reasons": [
-                    {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
-                ],
-                "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
-            }
-            for held in result.exceptions
-        ],
-        "rejected": [
-            {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in result.rejected
-        ],
-        "audit": [audit_record(entry) for entry in result.audit],
-    }
+    return {name: [record(item) for item in getattr(result, name)] for name, record in SECTIONS}
 
 
 def dumps_result(result: ScrubResult) -> str:
     """Deterministic JSON: the same export and rules give the same bytes."""
     return dumps_json(result_document(result)) + "\n"
+
+
+class ResultWriter:
+    """Writes a result piece by piece (the days of a stream) as the same bytes ``dumps_result``
+    gives for the whole: each section's items are spooled to a temporary file as they come, and
+    the sections are put together at the end. Memory holds one piece at a time."""
+
+    def __init__(self, target: IO[str]) -> None:
+        self._target = target
+        # one spool a section, closed by ``close``
+        self._spools = {
+            name: tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            for name, _ in SECTIONS
+        }
+        self._counts = dict.fromkeys(self._spools, 0)
+
+    def add(self, result: ScrubResult) -> None:
+        for name, record in SECTIONS:
+            spool = self._spools[name]
+            for item in getattr(result, name):
+                text = dumps_json(record(item)).replace("\n", "\n    ")
+                spool.write((",\n    " if self._counts[name] else "    ") + text)
+                self._counts[name] += 1
+
+    def close(self) -> None:
+        out = self._target
+        out.write("{")
+        for n, (name, _) in enumerate(SECTIONS):
+            out.write(f'{"," if n else ""}\n  "{name}": [')
+            spool = self._spools[name]
+            if self._counts[name]:
+                out.write("\n")
+                spool.seek(0)
+                shutil.copyfileobj(spool, out)
+                out.write("\n  ")
+            out.write("]")
+        out.write("\n}\n")
+        self.discard()
+
+    def discard(self) -> None:
+        """Let go of the spooled pieces (``close`` does it once the result is written)."""
+        for spool in self._spools.values():
+            spool.close()
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.discard()
 
 
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
@@ -84,9 +148,40 @@ def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", 
     writer.writeheader()
     for record in records:
         writer.writerow({
-            k: " ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in record.items()
+            k: " ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
+            for k, v in record.items()
         })  # fmt: skip
     return buffer.getvalue()
+
+
+class AuditWriter:
+    """The audit trail written piece by piece (the days of a stream), as ``dumps_audit`` writes
+    it whole: CSV with one header, JSON Lines, or one JSON list."""
+
+    def __init__(self, target: IO[str], format: Literal["json", "jsonl", "csv"]) -> None:
+        self._target = target
+        self._format = format
+        self._count = 0
+
+    def add(self, entries: Iterable[AuditEntry]) -> None:
+        text = dumps_audit(entries, self._format)
+        if self._format == "csv":
+            header, _, rows = text.partition("\n")
+            text = (header + "\n" if not self._count else "") + rows
+            self._count += 1
+        elif self._format == "json":
+            items = text.strip()[1:-1].strip("\n")
+            if items:
+                self._target.write(("[\n" if not self._count else ",\n") + items)
+                self._count += 1
+            return
+        self._target.write(text)
+
+    def close(self) -> None:
+        if self._format == "json":
+            self._target.write("\n]\n" if self._count else "[]\n")
+        elif self._format == "csv" and not self._count:
+            self._target.write(dumps_audit((), "csv"))
 
 
 def read_result(source: str | Path | IO[str]) -> ScrubResult:
@@ -121,7 +216,8 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         )
         audit = tuple(
             AuditEntry(**{**entry, "date_of_service": date.fromisoformat(entry["date_of_service"]),
-                          "units_delta": int(entry["units_delta"])})
+                          "units_delta": int(entry["units_delta"]),
+                          "payers": tuple(entry["payers"])})
             for entry in document["audit"]
         )  # fmt: skip
     except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:

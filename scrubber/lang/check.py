@@ -31,7 +31,7 @@ from scrubber.lang.checked import (
     expand_range,
     range_shape_problem,
 )
-from scrubber.lang.parse import ParsedFile, error_at
+from scrubber.lang.parse import ParsedFile, error_at, reserved_words
 from scrubber.lang.regex_safety import backtracking_risk
 from scrubber.lang.words import did_you_mean, either
 from scrubber.model.fields import FIELDS, Field, Kind, Subject
@@ -454,6 +454,35 @@ def definitions(checker: Checker) -> None:
                 checker.payer_defs[payer.name] = payer
 
 
+def names(checker: Checker) -> None:
+    """No codeset or payer may be named with a word of the language: ``add modifier GP to
+    limit`` could not be read. (A rule's id is only ever shown, so any word will do.)"""
+    reserved = reserved_words()
+    for source in checker.sources:
+        rule_file = source.parsed.file
+        named: list[tuple[str, str, ast.Span]] = [
+            *(("codeset", c.name, c.span) for c in rule_file.codesets),
+            # "payer any" has its own message (the built-in payer)
+            *(("payer", p.name, p.span) for p in rule_file.payers if p.name != BUILTIN_PAYER),
+        ]
+        for kind, name, span in named:
+            if name in reserved:
+                checker.error(
+                    codes.RESERVED_WORD, f'"{name}" is a word of the language and cannot name a '
+                    f"{kind}: choose another name, like my-{name}", _name_span(checker, span, name),
+                )  # fmt: skip
+
+
+def _name_span(checker: Checker, span: ast.Span, name: str) -> ast.Span:
+    """Where a definition's name stands: the first word after its keyword."""
+    lines = checker.lines.get(span.file, ())
+    text = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+    at = text.find(name, text.find(" ", span.column - 1))
+    if at < 0:
+        return span
+    return ast.Span(span.file, span.line, at + 1, span.line, at + 1 + len(name))
+
+
 def codesets(checker: Checker) -> None:
     """Every codeset resolved to its codes; a codeset defined in terms of itself is an error."""
     resolving: list[str] = []
@@ -657,6 +686,7 @@ def _given(checker: Checker, given: ast.Given) -> None:
 STAGES: tuple[tuple[str, Callable[[Checker], None]], ...] = (
     ("parse", parse_errors),
     ("definitions", definitions),
+    ("names", names),
     ("codesets", codesets),
     ("dates", dates),
     ("payers", payers),

@@ -34,6 +34,7 @@ DUPLICATE_DEFINITION = ErrorCode(
 )
 UNKNOWN_WORD = ErrorCode("E016", "an unknown word: scope or method")
 CYCLE = ErrorCode("E017", "a codeset defined in terms of itself")
+RESERVED_WORD = ErrorCode("E018", "a word of the language used as a codeset or payer name")
 WRONG_TYPE = ErrorCode("E020", "a value of the wrong type")
 WRONG_OPERATOR = ErrorCode("E021", "an operator the field's type does not have")
 BAD_REGEX = ErrorCode("E022", "an invalid regular expression")

@@ -9,6 +9,7 @@ rule or test line they stood in or before.
 from __future__ import annotations
 
 import bisect
+import re
 from functools import cache
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = ["format_rules"]
 
 INDENT = "    "
 WIDTH = 100
+#: the words of an action, a text in quotes as one word (a line break may not stand inside it)
+_WORDS = re.compile(r'"[^"]*"|\S+')
 _comments: list[Token] = []
 
 
@@ -127,7 +130,10 @@ def _block(writer: _Writer, block: ast.Block) -> None:
         writer.comments_before(rule.span.end_line, INDENT)
         description = f' "{rule.description}"' if rule.description is not None else ""
         writer.out.append(f"{INDENT}rule {rule.id}{description}:")
-        line = INDENT * 2 + render(rule.action)
+        action = _wrap(INDENT * 2 + _WORDS.findall(render(rule.action))[0],
+                       _WORDS.findall(render(rule.action))[1:], INDENT * 3)  # fmt: skip
+        writer.out += action[:-1]
+        line = action[-1]
         if rule.condition is not None:
             word = "unless" if rule.condition.negated else "when"
             condition = f"{word} {render_expr(rule.condition.expr)}"

@@ -18,7 +18,7 @@ from scrubber.resources import bundled_rules_dir
 from scrubber.tables.cache import TableCache
 from scrubber.tables.loader import TableLoader
 
-__all__ = ["check_paths", "load_checked", "rule_files", "rule_sources"]
+__all__ = ["check_paths", "load_checked", "rule_files", "rule_sources", "text_source"]
 
 
 def _display(folder: Path, inside: Path) -> str:
@@ -33,7 +33,8 @@ def rule_files(folder: Path) -> list[Path]:
 
 
 def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
-    """(file, rules folder, shown path) for every rule file named or inside a named folder."""
+    """(file, rules folder, shown path) for every rule file named or inside a named folder, in
+    the order rules apply: folder by folder as given, by file name within a folder."""
     found: list[tuple[Path, Path, str]] = []
     if not paths:
         folder = bundled_rules_dir()
@@ -49,8 +50,16 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
             found.append((path, path.parent, str(given)))
         else:
             raise UsageError(f"{given}: no such rule file or folder")
-    # Files apply in name order, wherever they were found.
-    return sorted(found, key=lambda item: (item[0].name, item[2]))
+    # Folder by folder in the order given, each folder's files in name order; a file given
+    # twice (on its own and in its folder) is read once, where it was first given.
+    seen: set[Path] = set()
+    unique = []
+    for item in found:
+        key = item[0].resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique
 
 
 def _read(path: Path, shown: str) -> tuple[str, RuleError | None]:
@@ -85,6 +94,24 @@ def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
             parsed = parse_rules(text, shown)
         sources.append(SourceFile(parsed, tuple(text.split("\n")), path, root))
     return sources
+
+
+def text_source(text: str, shown: str = "<stdin>", folder: Path | None = None) -> SourceFile:
+    """A rule file given as text (``scrubber check -``): its tables are found in ``folder`` (the
+    current one)."""
+    folder = folder or Path.cwd()
+    problem = None
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        problem = error_at(
+            codes.LIMIT, f"the text is longer than {MAX_FILE_BYTES:,} bytes",
+            ast.Span(shown, 1, 1, 1, 1), [],
+        )  # fmt: skip
+    parsed = (
+        ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
+        if problem is not None
+        else parse_rules(text, shown)
+    )
+    return SourceFile(parsed, tuple(text.split("\n")), folder / shown, folder)
 
 
 def check_paths(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckReport:

@@ -82,6 +82,8 @@ KNOWN_MISTAKES: dict[str, list[str]] = {
     "the condition is incomplete after and/or/not": [
         _B + "rule a: drop NORCM when charge.units > 2 and",
         _B + "rule a: drop NORCM when charge.units > 2 or }",
+        # as seen when a one-line block is cut at its "}" after an earlier error
+        _B + "rule a: drop NORCM when charge.units > 2 or",
     ],
     'a pair edit\'s bypass reads "unless modifier 59 XU"': [
         _B + "rule a: deny 97140 with 97530 per day unless modifiers 59",

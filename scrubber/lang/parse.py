@@ -38,13 +38,27 @@ from scrubber.lang.mistakes import KNOWN_MISTAKES
 from scrubber.lang.words import describe_expected, did_you_mean
 from scrubber.resources import grammar_text
 
-__all__ = ["MAX_FILE_BYTES", "MAX_LINE_LENGTH", "MAX_NESTING", "ParsedFile", "parse_rules"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_LINE_LENGTH",
+    "MAX_NESTING",
+    "ParsedFile",
+    "parse_rules",
+    "reserved_words",
+]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_LINE_LENGTH = 4000
 MAX_NESTING = 40
 
 _STATEMENT_START = re.compile(r"^[ \t]*(?:(?:codeset|payer|rules|rule|test)\b|\})", re.MULTILINE)
+#: where a statement may start within a line (a block written on one line): after "{", at "}",
+#: at a statement word; text, comments and patterns are skipped over
+_INLINE_BREAK = re.compile(
+    r'"[^"\n]*"?|\#[^\n]*|matches\s+/(?:\\.|[^\\/\n])*/?'
+    r"|(?P<open>\{)|(?P<close>\})"
+    r"|(?<![\w.-])(?P<word>codeset|payer|rules|rule|test)(?![\w-])"
+)
 _DEFINED_NAME = re.compile(r"^[ \t]*(codeset|payer)[ \t]+([A-Za-z][A-Za-z0-9_-]*)")
 _BLOCK_START = re.compile(r"^[ \t]*rules\b")
 _CODESET_NAME = re.compile(r"[a-z][a-z0-9_-]*")
@@ -59,6 +73,13 @@ def parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
     )
+
+
+@cache
+def reserved_words() -> frozenset[str]:
+    """The words of the language (``limit``, ``rule``, ``when``, ...): no name may be one."""
+    words = {text for text in _literal_terminals().values() if text.isalpha()}
+    return frozenset(words | {"unit", "units"})
 
 
 @cache
@@ -375,7 +396,8 @@ def _syntax_error(
     suggestion = ""
     if isinstance(exc, UnexpectedCharacters):
         found = f"unexpected character {exc.char!r}"
-        expected = describe_expected(exc.allowed or (), literal)
+        accepted = _accepted_before(text, exc.pos_in_stream or 0)
+        expected = describe_expected(accepted or exc.allowed or (), literal)
     elif isinstance(exc, UnexpectedToken | UnexpectedEOF):
         token = exc.token
         found = (
@@ -398,6 +420,19 @@ def _syntax_error(
     message = f"{found}: {friendly}" if friendly else f"{found}; expected {expected}{suggestion}"
     source = lines[line - 1] if 0 < line <= len(lines) else ""
     return RuleError(codes.SYNTAX.code, message, file, line, column, line, end_column, source)
+
+
+def _accepted_before(text: str, position: int) -> set[str] | None:
+    """The words the parser would take at ``position``, exactly: the lexer's list for a bad
+    character is the parser state's, which LALR shares between places (a test's words would be
+    offered after a rule's condition)."""
+    try:
+        interactive = parser().parse_interactive(text[:position])
+        interactive.exhaust_lexer()
+        accepted: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+        return accepted
+    except (UnexpectedInput, RecursionError):
+        return None
 
 
 def _error_key(exc: UnexpectedInput) -> tuple[int, str] | None:
@@ -616,18 +651,30 @@ def parse_rules(text: str, file: str = "<rules>") -> ParsedFile:
     return ParsedFile(rule_file, tuple(sorted(errors, key=lambda e: e.sort_key)), frozenset(broken))
 
 
+def _statement_starts(text: str) -> list[int]:
+    """Where statements may start: at the start of a line (as usual), and within a line after
+    "{", at "}" and at a statement word, so that a block written on one line is cut too."""
+    starts = {m.start() for m in _STATEMENT_START.finditer(text)} | {0}
+    for found in _INLINE_BREAK.finditer(text):
+        if found.group("open"):
+            starts.add(found.end())
+        elif found.group("close") or found.group("word"):
+            starts.add(found.start())
+    return sorted(starts)
+
+
 def _recover(
     text: str, file: str, lines: list[str], errors: list[RuleError], broken: set[str]
 ) -> list[Any]:
-    starts = [m.start() for m in _STATEMENT_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
+    starts = _statement_starts(text)
     statements: list[Any] = []
     offset, counted_to = 0, 0
     for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
         offset += text.count("\n", counted_to, begin)
         counted_to = begin
-        chunk = text[begin:end]
+        # A piece that starts within a line keeps its columns: the line's start as spaces.
+        column = begin - (text.rfind("\n", 0, begin) + 1)
+        chunk = " " * column + text[begin:end]
         if not chunk.strip():
             continue
         parsed = _statements(chunk, file, lines, offset, errors)

@@ -42,7 +42,13 @@ class AuditEntry(NamedTuple):
     charge_id: str | None
     patient_id: str
     date_of_service: date
+    #: the payer of the rule's block (``any`` for a rule of every payer)
     payer: str
+    #: every payer the visit belongs to (``medicare``, ...; ``any`` left out), sorted
+    payers: tuple[str, ...]
+    location: str
+    #: the provider's id
+    provider: str
     #: the line's code when the change was made (for ``replace``, the code it had before)
     cpt: str | None
     rule: str

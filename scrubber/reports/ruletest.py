@@ -226,13 +226,19 @@ def _check(
     return failures, result.audit
 
 
-def run_tests(checked: CheckedRules, rules: RuleSet | None = None) -> TestReport:
-    """Run every test of the checked files against their rules."""
+def run_tests(
+    checked: CheckedRules, rules: RuleSet | None = None, *, pattern: str | None = None
+) -> TestReport:
+    """Run the tests of the checked files against their rules (``pattern``: only the tests
+    whose name holds it, case ignored)."""
     rules = rules or RuleSet.compile(checked)
     outcomes = []
     coverage = CoverageTracer()
+    wanted = pattern.casefold() if pattern else None
     for rule_file in checked.files:
         for test in rule_file.tests:
+            if wanted is not None and wanted not in test.name.casefold():
+                continue
             failures, audit = _check(test, build_batch(test), rules, coverage)
             outcomes.append(TestOutcome(rule_file.path, test, tuple(failures), audit))
     names = tuple(rule.name for rule in rules.rules)

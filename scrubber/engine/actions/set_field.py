@@ -14,6 +14,7 @@ from scrubber.engine.state import Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_value
 from scrubber.model.fields import FIELDS, Subject, evolve_path
+from scrubber.model.records import mask_ssn
 
 __all__ = ["KIND", "Set"]
 
@@ -57,6 +58,8 @@ class SetKind(ActionKind[Set]):
         field = FIELDS[node.path.name]
         value = node.value.value
         on_patient = field.subject is Subject.PATIENT
+        # an SSN is never shown whole, not even the one a rule sets
+        shown = mask_ssn(str(value)) if field.path.endswith("ssn") else render_value(value)
 
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
             for visit in visits:
@@ -72,7 +75,7 @@ class SetKind(ActionKind[Set]):
                 rule.emit(
                     recorder, visit, None, action="set", field=field.path,
                     before=_plain(before), after=_plain(value),
-                    message=f"{field.path} set by {rule.label}",
+                    message=f"{field.path} set to {shown} ({rule.label})",
                 )  # fmt: skip
 
         return apply

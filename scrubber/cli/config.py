@@ -1,0 +1,111 @@
+"""Settings a project keeps in a file instead of repeating them on every command line.
+
+A ``scrubber.toml`` in the current folder, else the ``[tool.scrubber]`` table of a
+``pyproject.toml`` there, may set:
+
+```toml
+rules = ["payer_rules", "local_rules"]   # a list of folders (or files), or one
+cache-dir = ".cache/scrubber"
+history = "clinic.history"
+fail-on = ["rejected", "held"]          # a list, or one comma-separated string
+```
+
+Paths are relative to the file's folder. Options given on the command line win.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from scrubber.errors import UsageError
+
+__all__ = ["FAIL_ON", "Config", "load_config", "parse_fail_on"]
+
+#: what may make ``scrub`` exit 1, besides "none"
+FAIL_ON = ("rejected", "held", "changed")
+_KEYS = ("rules", "cache-dir", "history", "fail-on")
+
+
+@attrs.frozen
+class Config:
+    #: where the settings came from (for messages), or None without a file
+    source: str | None = None
+    rules: tuple[str, ...] = ()
+    cache_dir: str | None = None
+    history: str | None = None
+    fail_on: frozenset[str] | None = None
+
+
+def parse_fail_on(value: str | list[Any] | tuple[Any, ...], where: str) -> frozenset[str]:
+    """``rejected,held`` (or a list of them); ``none`` alone means never."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    words = [str(item).strip() for item in items if str(item).strip()]
+    unknown = [w for w in words if w not in (*FAIL_ON, "none")]
+    if unknown or not words or not all(isinstance(item, str) for item in items):
+        choices = ", ".join(("none", *FAIL_ON))
+        raise UsageError(f"{where}: fail-on takes {choices} (comma-separated); got {value!r}")
+    if "none" in words and len(words) > 1:
+        raise UsageError(f"{where}: fail-on 'none' cannot be combined with {', '.join(words)}")
+    return frozenset(w for w in words if w != "none")
+
+
+def load_config(folder: Path | None = None) -> Config:
+    """The settings of ``scrubber.toml`` or ``pyproject.toml`` in ``folder`` (the current one)."""
+    folder = folder or Path.cwd()
+    own = folder / "scrubber.toml"
+    project = folder / "pyproject.toml"
+    if own.is_file():
+        table = _read(own)
+        where = str(own)
+    elif project.is_file():
+        table = _read(project).get("tool", {}).get("scrubber")
+        where = f"{project} [tool.scrubber]"
+        if table is None:
+            return Config()
+        if not isinstance(table, dict):
+            raise UsageError(f"{where}: expected a table of settings")
+    else:
+        return Config()
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown setting {', '.join(unknown)} (known: {', '.join(_KEYS)})"
+        )
+    base = own.parent if own.is_file() else project.parent
+    return Config(
+        source=where,
+        rules=tuple(str(base / p) for p in _paths(table.get("rules"), "rules", where)),
+        cache_dir=_path(table.get("cache-dir"), "cache-dir", where, base),
+        history=_path(table.get("history"), "history", where, base),
+        fail_on=parse_fail_on(table["fail-on"], where) if "fail-on" in table else None,
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the settings ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _paths(value: Any, key: str, where: str) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
+        raise UsageError(f"{where}: {key} must be a folder or a list of folders")
+    return items
+
+
+def _path(value: Any, key: str, where: str, base: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise UsageError(f"{where}: {key} must be a path")
+    return str(base / value)
