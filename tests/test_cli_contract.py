@@ -207,6 +207,12 @@ def test_a_run_that_fails_leaves_none_of_its_outputs(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.json", "r.json"]
 
 
+def test_a_device_as_output_is_written_not_replaced(tmp_path, capsys):
+    assert main(["scrub", str(EXAMPLE), "-o", os.devnull, "--fail-on", "none"]) == 0
+    assert Path(os.devnull).is_char_device()
+    assert not list(Path(os.devnull).parent.glob(".null.*.part"))
+
+
 def test_balance_and_sample_write_all_or_nothing_too(tmp_path, capsys):
     out = tmp_path / "s.json"
     assert main(["sample", "--visits", "5", "-o", str(out)]) == 0 and out.exists()

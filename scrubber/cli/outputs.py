@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ class Outputs:
         self._targets: dict[str, Path | None] = {}
         self._files: dict[str, IO[str]] = {}
         self._temps: dict[str, Path] = {}
+        self._devices: dict[str, IO[str]] = {}
         self._committed: list[Path] = []
 
     def add(self, target: str, what: str) -> None:
@@ -64,6 +66,13 @@ class Outputs:
                 )
         if path.is_dir():
             raise UsageError(f"scrubber {self.command}: {what} {target} is a folder")
+        if path.exists() and not path.is_file():
+            # A device or a pipe (-o /dev/null): it cannot be replaced, so it is written to
+            # when the run is complete, like standard output.
+            self._targets[target] = path
+            self._devices[target] = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+            self._files[target] = self._devices[target]
+            return
         try:
             handle, temporary = tempfile.mkstemp(
                 dir=path.parent if str(path.parent) else ".",
@@ -100,7 +109,7 @@ class Outputs:
         try:
             for target, handle in self._files.items():
                 handle.flush()
-                if target != "-":
+                if target != "-" and target not in self._devices:
                     os.fsync(handle.fileno())
                     handle.close()
             for target, temporary in self._temps.items():
@@ -112,11 +121,23 @@ class Outputs:
                 f"scrubber {self.command}: cannot write the outputs ({exc.strerror or exc})"
             ) from None
         self._temps = {}
+        for target, spool in self._devices.items():
+            self._files.pop(target, None)
+            spool.seek(0)
+            try:
+                with open(target, "w", encoding="utf-8", newline="") as device:
+                    shutil.copyfileobj(spool, device)
+            except OSError as exc:
+                raise UsageError(
+                    f"scrubber {self.command}: cannot write {target} ({exc.strerror or exc})"
+                ) from None
+            finally:
+                spool.close()
+        self._devices = {}
         out = self._files.pop("-", None)
         if out is not None:
             out.seek(0)
-            for chunk in iter(lambda: out.read(1 << 16), ""):
-                sys.stdout.write(chunk)
+            shutil.copyfileobj(out, sys.stdout)
             out.close()
 
     def discard(self) -> None:
@@ -126,6 +147,7 @@ class Outputs:
                 handle.close()
         for temporary in self._temps.values():
             temporary.unlink(missing_ok=True)
+        self._devices = {}
         for placed in self._committed:
             placed.unlink(missing_ok=True)
         self._temps, self._files, self._committed = {}, {}, []
