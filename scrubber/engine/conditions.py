@@ -13,7 +13,6 @@ true for it.
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from typing import Any, Protocol
 import attrs
 
 from scrubber.lang import ast
+from scrubber.lang.patterns import compile_pattern
 from scrubber.lang.render import render_expr, render_value
 from scrubber.model.fields import FIELDS, Field, Subject
 from scrubber.model.history import VisitCounts
@@ -270,7 +270,7 @@ def _leaf(expr: ast.Expr) -> _Node:
         options = frozenset(v.value for v in expr.values)
         check = lambda v: v is not None and v in options  # noqa: E731
     elif isinstance(expr, ast.Matches):
-        pattern = re.compile(expr.pattern)
+        pattern = compile_pattern(expr.pattern)
         check = lambda v: v is not None and pattern.fullmatch(str(v)) is not None  # noqa: E731
     elif isinstance(expr, ast.Has):
         item = expr.item

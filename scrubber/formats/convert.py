@@ -29,7 +29,16 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from scrubber.model.records import Insurance, InsuranceClass, NoteType, ProviderRole, RelatedCause
+from scrubber.model.records import (
+    Charge,
+    Insurance,
+    InsuranceClass,
+    NoteType,
+    ProviderRole,
+    RelatedCause,
+    mask_ssn_like,
+    printable,
+)
 
 __all__ = [
     "InexactNumber",
@@ -74,21 +83,52 @@ def shown(value: Any) -> str:
     elif isinstance(value, list):
         text = "a list"
     else:
-        text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
+        text = printable(json.dumps(value, ensure_ascii=False))
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return mask_ssn_like(text)
 
 
 def _structure_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
         raise _BadValue(f"expected text, got {shown(value)}")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _BadValue(
+                f"text that cannot be written as UTF-8 (a lone surrogate): {shown(value)}"
+            ) from None
     return value
 
 
-def _structure_count(value: Any, _: type) -> int:
-    # Every whole number in the export is a count (units, minutes): never negative.
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _BadValue(f"expected a whole number ≥ 0, got {shown(value)}")
-    return value
+#: the largest whole number a count may hold, unless its field says otherwise
+MAX_COUNT = 99_999
+#: fields with a tighter bound: a day has 96 units of 15 minutes and 1,440 minutes
+COUNT_LIMITS: dict[tuple[type, str], int] = {(Charge, "units"): 999, (Charge, "minutes"): 1_440}
+#: amounts of money stay below a trillion
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+def _counter(limit: int) -> Callable[[Any, type], int]:
+    def structure(value: Any, _: type) -> int:
+        # Every whole number in the export is a count (units, minutes): never negative.
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _BadValue(f"expected a whole number ≥ 0, got {shown(value)}")
+        if value > limit:
+            raise _BadValue(f"expected a whole number from 0 to {limit:,}, got {shown(value)}")
+        return value
+
+    return structure
+
+
+_structure_count = _counter(MAX_COUNT)
+
+
+def _optional(hook: Callable[[Any, type], int]) -> Callable[[Any, type], int | None]:
+    def structure(value: Any, t: type) -> int | None:
+        return None if value is None else hook(value, t)
+
+    return structure
 
 
 def _structure_bool(value: Any, _: type) -> bool:
@@ -118,6 +158,8 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
         raise bad from None
     if not amount.is_finite():
         raise bad
+    if abs(amount) >= MAX_AMOUNT:
+        raise _BadValue(f"expected an amount below 1,000,000,000,000, got {shown(value)}")
     return amount
 
 
@@ -183,8 +225,15 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
 
     def record_hook(cls: type[Any]) -> Callable[[Any, type], Any]:
-        renames = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
-        inner = make_dict_structure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+        overrides = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
+        for (owner, name), limit in COUNT_LIMITS.items():
+            if owner is cls:
+                bounded = _counter(limit)
+                optional = type(None) in get_args(
+                    attrs.fields_dict(attrs.resolve_types(cls))[name].type
+                )
+                overrides[name] = override(struct_hook=_optional(bounded) if optional else bounded)
+        inner = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
         def structure(value: Any, t: type) -> Any:
             if not isinstance(value, dict):

@@ -32,7 +32,15 @@ from scrubber.formats.ledger import (
     claims_of_line,
     claims_of_visit,
 )
-from scrubber.model.records import Batch, Case, LineRecord, Patient, Rejected, Visit
+from scrubber.model.records import (
+    Batch,
+    Case,
+    LineRecord,
+    Patient,
+    Rejected,
+    Visit,
+    printable,
+)
 
 __all__ = [
     "ExportFormat",
@@ -54,7 +62,7 @@ _T = TypeVar("_T")
 
 def _raw_id(raw: Any) -> str | None:
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        return str(raw["id"])
+        return printable(str(raw["id"]))
     return None
 
 

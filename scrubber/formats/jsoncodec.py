@@ -16,7 +16,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["HAVE_ORJSON", "dumps_json", "fast_loads", "json_default", "loads_exact"]
+__all__ = [
+    "HAVE_ORJSON",
+    "MAX_DEPTH",
+    "TooDeep",
+    "dumps_json",
+    "fast_loads",
+    "json_default",
+    "loads_exact",
+]
 
 orjson: Any
 try:
@@ -41,9 +49,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than a reader can follow."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"nested more than about {MAX_DEPTH:,} levels deep (an export is a few levels deep)"
+        )
+
+
+#: about how deep the readers follow nested lists and objects (the json module's limit)
+MAX_DEPTH = 1000
+
+
 def loads_exact(text: str) -> Any:
-    """JSON with every number that has a fraction read as an exact ``Decimal``, never a float."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    """JSON with every number that has a fraction read as an exact ``Decimal``, never a float.
+    Nesting beyond what the reader can follow raises ``TooDeep`` (a ``ValueError``)."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise TooDeep from None
 
 
 def json_default(value: Any) -> Any:

@@ -13,17 +13,18 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Literal
 
-import cattrs
+import attrs
 
 from scrubber.errors import ExportReadError
-from scrubber.formats.convert import converter, validation_messages
+from scrubber.formats.convert import converter, shown, structure
 from scrubber.formats.emr import read_source_text
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
 from scrubber.model.records import Charge, Rejected, Visit
-from scrubber.model.results import AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -184,10 +185,99 @@ class AuditWriter:
             self._target.write(dumps_audit((), "csv"))
 
 
+@attrs.frozen
+class _Reason:
+    rule: str
+    source: str
+    message: str
+
+
+@attrs.frozen
+class _Held:
+    visit_id: str
+    patient_id: str
+    date_of_service: date
+    reasons: tuple[_Reason, ...]
+    charges: tuple[Charge, ...] = ()
+
+
+@attrs.frozen
+class _RejectedRecord:
+    path: str
+    errors: tuple[str, ...]
+    id: str | None = None
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _plain(value: Any) -> bool:
+    """A before or after value: text, a number, true/false, a list of text, or null."""
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return value is None or isinstance(value, str | int | bool | Decimal)
+
+
+#: each audit field, what it must be, and how a message says so
+_AUDIT_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seq": (lambda v: _whole(v) and v >= 1, "a whole number from 1"),
+    "visit_id": (_text, "text"),
+    "charge_id": (lambda v: v is None or _text(v), "text or null"),
+    "patient_id": (_text, "text"),
+    "date_of_service": (lambda v: _text(v) and _iso_date(v) is not None, "a date as YYYY-MM-DD"),
+    "payer": (_text, "text"),
+    "payers": (lambda v: isinstance(v, list) and all(map(_text, v)), "a list of text"),
+    "location": (_text, "text"),
+    "provider": (_text, "text"),
+    "cpt": (lambda v: v is None or _text(v), "text or null"),
+    "rule": (_text, "text"),
+    "source": (_text, "text"),
+    "action": (lambda v: v in ACTIONS, "one of " + ", ".join(ACTIONS)),
+    "field": (_text, "text"),
+    "before": (_plain, "text, a number, a list of text or null"),
+    "after": (_plain, "text, a number, a list of text or null"),
+    "units_delta": (lambda v: _whole(v) and v <= 0, "a whole number of 0 or less"),
+    "units": (lambda v: v is None or (_whole(v) and v >= 0), "a whole number or null"),
+    "message": (_text, "text"),
+}
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: expected an object")
+        return None
+    values: dict[str, Any] = {}
+    for name, (good, words) in _AUDIT_FIELDS.items():
+        if name not in raw:
+            problems.append(f"{path}.{name}: required value is missing")
+            return None
+        value = raw[name]
+        if not good(value):
+            problems.append(f"{path}.{name}: expected {words}, got {shown(value)}")
+            return None
+        values[name] = value
+    values["date_of_service"] = _iso_date(values["date_of_service"])
+    values["payers"] = tuple(values["payers"])
+    return AuditEntry(**values)
+
+
 def read_result(source: str | Path | IO[str]) -> ScrubResult:
     """Read a scrub result written by ``scrubber scrub`` back into a ``ScrubResult``.
 
-    Raises ``ExportReadError`` when the file is not such a result; balancing works on results
+    Raises ``ExportReadError`` when the file is not such a result, naming where (up to a few
+    places, each with its path: ``result.exceptions[2].reasons``); balancing works on results
     read back exactly as on results fresh from the engine.
     """
     text, name = read_source_text(source)
@@ -201,30 +291,39 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         raise ExportReadError(
             name, "not a scrub result: expected billed, exceptions, rejected and audit lists"
         )
-    try:
-        billed = converter.structure(document["billed"], tuple[Visit, ...])
-        exceptions = tuple(
-            HeldVisit(
-                str(held["visit_id"]), str(held["patient_id"]), date.fromisoformat(held["date_of_service"]),
-                tuple(HoldReason(r["rule"], r["source"], r["message"]) for r in held["reasons"]),
-                converter.structure(held.get("charges", []), tuple[Charge, ...]),
+    problems: list[str] = []
+
+    def typed(raw: list[Any], cls: Any, path: str) -> tuple[Any, ...]:
+        found = structure(raw, tuple[cls, ...], path)
+        if isinstance(found, list):
+            problems.extend(found)
+            return ()
+        return tuple(found)
+
+    billed = typed(document["billed"], Visit, "result.billed")
+    held = typed(document["exceptions"], _Held, "result.exceptions")
+    for index, visit in enumerate(held):
+        if not visit.reasons:
+            problems.append(
+                f"result.exceptions[{index}].reasons: a held visit has a reason at least"
             )
-            for held in document["exceptions"]
-        )  # fmt: skip
-        rejected = tuple(
-            Rejected(r["path"], r.get("id"), tuple(r["errors"])) for r in document["rejected"]
-        )
-        audit = tuple(
-            AuditEntry(**{**entry, "date_of_service": date.fromisoformat(entry["date_of_service"]),
-                          "units_delta": int(entry["units_delta"]),
-                          "payers": tuple(entry["payers"])})
-            for entry in document["audit"]
-        )  # fmt: skip
-    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError) as exc:
-        detail = (
-            "; ".join(validation_messages(exc, "result"))
-            if isinstance(exc, cattrs.BaseValidationError)
-            else repr(exc)
-        )
-        raise ExportReadError(name, f"not a scrub result ({detail})") from None
-    return ScrubResult(billed, exceptions, rejected, audit)
+    rejected = typed(document["rejected"], _RejectedRecord, "result.rejected")
+    audit = [
+        _audit_entry(raw, f"result.audit[{index}]", problems)
+        for index, raw in enumerate(document["audit"])
+    ]
+    if problems:
+        shown_problems = "; ".join(problems[:3])
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ExportReadError(name, f"not a scrub result: {shown_problems}{more}")
+    exceptions = tuple(
+        HeldVisit(h.visit_id, h.patient_id, h.date_of_service,
+                  tuple(HoldReason(r.rule, r.source, r.message) for r in h.reasons), h.charges)
+        for h in held
+    )  # fmt: skip
+    return ScrubResult(
+        billed,
+        exceptions,
+        tuple(Rejected(r.path, r.id, r.errors) for r in rejected),
+        tuple(entry for entry in audit if entry is not None),
+    )

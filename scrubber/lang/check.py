@@ -32,7 +32,7 @@ from scrubber.lang.checked import (
     range_shape_problem,
 )
 from scrubber.lang.parse import ParsedFile, error_at, reserved_words
-from scrubber.lang.regex_safety import backtracking_risk
+from scrubber.lang.patterns import pattern_problem
 from scrubber.lang.words import did_you_mean, either
 from scrubber.model.fields import FIELDS, Field, Kind, Subject
 from scrubber.tables.loader import Refused, TableKind, TableLoader
@@ -250,26 +250,18 @@ class Checker:
             )
 
     def regex(self, expr: ast.Matches) -> None:
+        found = pattern_problem(expr.pattern)
+        if found is None:
+            return
         lines = self.lines.get(expr.span.file, ())
         line_text = lines[expr.span.line - 1] if 0 < expr.span.line <= len(lines) else ""
         slash = line_text.find("/", expr.path.span.end_column - 1)
-        # The pattern starts one column after the opening slash.
-        start_column = slash + 2 if slash >= 0 else expr.span.column + len(expr.path.name)
-        try:
-            re.compile(expr.pattern)
-        except re.error as exc:
-            at = start_column + (exc.pos or 0)
-            span = ast.Span(expr.span.file, expr.span.line, at, expr.span.line, at + 1)
-            message = f"the pattern is not a valid regular expression: {exc.msg}"
-            self.error(codes.BAD_REGEX, message, span)
-            return
-        risk = backtracking_risk(expr.pattern)
-        if risk:
-            span = ast.Span(
-                expr.span.file, expr.span.line, start_column - 1,
-                expr.span.end_line, expr.span.end_column,
-            )  # fmt: skip
-            self.error(codes.SLOW_REGEX, f"the pattern is refused: {risk}", span)
+        start = slash + 1 if slash >= 0 else expr.span.column + len(expr.path.name)
+        span = ast.Span(
+            expr.span.file, expr.span.line, start, expr.span.end_line, expr.span.end_column
+        )  # the pattern between its slashes
+        code, message = found
+        self.error(code, message, span)
 
     def modifier(self, modifier: str, span: ast.Span) -> None:
         if not _MODIFIER.fullmatch(modifier):
@@ -291,6 +283,9 @@ class Checker:
             if found.reason == "missing":
                 near = did_you_mean(found.name, found.beside)
                 self.error(codes.TABLE_MISSING, f'table "{written}" does not exist{near}', span)
+            elif found.reason == "not_regular":
+                message = f'"{written}" is not a regular file (a device, a pipe or a folder)'
+                self.error(codes.TABLE_MISSING, message, span)
             elif found.reason == "outside":
                 message = f'"{written}" is outside the rules folder: tables must live inside it'
                 self.error(codes.TABLE_OUTSIDE, message, span)

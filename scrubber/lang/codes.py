@@ -38,7 +38,9 @@ RESERVED_WORD = ErrorCode("E018", "a word of the language used as a codeset or p
 WRONG_TYPE = ErrorCode("E020", "a value of the wrong type")
 WRONG_OPERATOR = ErrorCode("E021", "an operator the field's type does not have")
 BAD_REGEX = ErrorCode("E022", "an invalid regular expression")
-SLOW_REGEX = ErrorCode("E023", "a pattern that can backtrack catastrophically")
+LINEAR_TIME = ErrorCode(
+    "E023", "a pattern that cannot be matched in linear time (look-around, back-reference)"
+)
 NOT_A_CHOICE = ErrorCode("E024", "a value a choice field never has")
 BAD_CODE = ErrorCode("E025", "a malformed code or range")
 NEGATIVE_CAP = ErrorCode("E026", "a cap below 0")

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scrubber.errors import RuleError, RuleSetError, UsageError
+from scrubber.files import FileRefused, read_regular
 from scrubber.lang import ast, codes
 from scrubber.lang.check import CheckReport, SourceFile, check
 from scrubber.lang.checked import CheckedRules
 from scrubber.lang.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
+from scrubber.model.records import printable
 from scrubber.resources import bundled_rules_dir
 from scrubber.tables.cache import TableCache
 from scrubber.tables.loader import TableLoader
@@ -46,7 +48,7 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
             if not files:
                 raise UsageError(f"{given}: no .rules files in this folder")
             found += [(f, path, _display(path, Path(f.name))) for f in files]
-        elif path.is_file():
+        elif path.exists() and not path.is_dir():
             found.append((path, path.parent, str(given)))
         else:
             raise UsageError(f"{given}: no such rule file or folder")
@@ -62,17 +64,12 @@ def _files(paths: Sequence[str | Path]) -> list[tuple[Path, Path, str]]:
     return unique
 
 
-def _read(path: Path, shown: str) -> tuple[str, RuleError | None]:
+def _read(path: Path, shown: str, inside: Path | None) -> tuple[str, RuleError | None]:
     nowhere = ast.Span(shown, 1, 1, 1, 1)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return "", error_at(
-                codes.LIMIT,
-                f"the file is {size:,} bytes; rule files may be at most {MAX_FILE_BYTES:,}",
-                nowhere, [],
-            )  # fmt: skip
-        data = path.read_bytes()
+        data = read_regular(path, MAX_FILE_BYTES, inside)
+    except FileRefused as exc:
+        return "", error_at(codes.LIMIT, f"the rule file is not read: {exc}", nowhere, [])
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read the rule file ({exc.strerror or exc})") from None
     try:
@@ -87,7 +84,7 @@ def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
     """Read and parse every rule file; problems are inside each ``SourceFile``'s parse."""
     sources = []
     for path, root, shown in _files(paths):
-        text, problem = _read(path, shown)
+        text, problem = _read(path, shown, root)
         if problem is not None:
             parsed = ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
         else:
@@ -111,7 +108,7 @@ def text_source(text: str, shown: str = "<stdin>", folder: Path | None = None) -
         if problem is not None
         else parse_rules(text, shown)
     )
-    return SourceFile(parsed, tuple(text.split("\n")), folder / shown, folder)
+    return SourceFile(parsed, tuple(printable(text).split("\n")), folder / shown, folder)
 
 
 def check_paths(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckReport:

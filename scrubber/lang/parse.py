@@ -36,6 +36,7 @@ from scrubber.errors import RuleError
 from scrubber.lang import ast, codes
 from scrubber.lang.mistakes import KNOWN_MISTAKES
 from scrubber.lang.words import describe_expected, did_you_mean
+from scrubber.model.records import printable
 from scrubber.resources import grammar_text
 
 __all__ = [
@@ -511,7 +512,20 @@ def _bracket_positions(row: str) -> list[tuple[int, str]]:
     return found
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _limits(text: str, file: str, lines: list[str]) -> RuleError | None:
+    # A str from an API caller or from standard input decoded with surrogateescape may hold
+    # lone surrogates: no file can, and nothing after this point could encode them.
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        row = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return error_at(
+            codes.LIMIT, f"the text is not UTF-8: a lone surrogate (U+{ord(bad.group()):04X})",
+            ast.Span(file, row, column, row, column + 1), [printable(each) for each in lines],
+        )  # fmt: skip
     size = len(text.encode("utf-8"))
     if size > MAX_FILE_BYTES:
         return error_at(

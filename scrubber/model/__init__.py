@@ -25,6 +25,8 @@ from scrubber.model.records import (
     RelatedCause,
     Visit,
     mask_ssn,
+    mask_ssn_like,
+    printable,
 )
 from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult, cause_of
 
@@ -53,4 +55,6 @@ __all__ = [
     "Visit",
     "cause_of",
     "mask_ssn",
+    "mask_ssn_like",
+    "printable",
 ]

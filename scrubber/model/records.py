@@ -8,6 +8,7 @@ number is a finding for the rules, not noise to clean up), money is ``Decimal``.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -33,6 +34,7 @@ __all__ = [
     "RelatedCause",
     "Visit",
     "mask_ssn",
+    "mask_ssn_like",
 ]
 
 
@@ -81,6 +83,26 @@ def mask_ssn(ssn: str | None) -> str | None:
         return None
     tail = ssn[-4:] if len(ssn) > 4 else ""
     return "***-**-" + tail if tail else "***"
+
+
+_SSN_LIKE = re.compile(r"(?<![0-9])([0-9]{3})[- ]?([0-9]{2})[- ]?([0-9]{4})(?![0-9])")
+
+
+def mask_ssn_like(text: str) -> str:
+    """``text`` with everything shaped like an SSN (nine digits, with or without dashes)
+    masked: messages quote the values they refuse, and an SSN given in the wrong place (as a
+    number, in a name) must not appear whole in them."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    return _SSN_LIKE.sub(lambda found: "***-**-" + found.group(3), text)
+
+
+def printable(text: str) -> str:
+    """Text that can be written as UTF-8: a lone surrogate shown as its escape (\\ud800).
+    Messages quote what they refuse, and what they quote may be what cannot be written."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @attrs.frozen

@@ -127,20 +127,30 @@ def _title(report: BalanceReport) -> str:
     return f"Balance by {by}, per {report.period.value}: EMR against billing"
 
 
+#: the widest a text cell of the terminal table gets: a location or a reason a megabyte long
+#: must not make every line of the table a megabyte wide
+CELL = 40
+
+
+def _cell(text: str, width: int = CELL) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def render_table(report: BalanceReport) -> str:
     header = ("period", "location", "EMR visits", "EMR units", "billed visits", "billed units",
               "diff visits", "diff units")  # fmt: skip
     lines: list[tuple[str, ...]] = [header]
     for row in (*report.rows, report.totals):
         lines.append((
-            row.period.isoformat() if row.period else "TOTAL", row.location or "",
+            row.period.isoformat() if row.period else "TOTAL", _cell(row.location or ""),
             str(row.emr_visits), str(row.emr_units), str(row.billed_visits), str(row.billed_units),
             str(row.difference_visits), str(row.difference_units),
         ))  # fmt: skip
         for cause in row.causes:
             lines.append(
-                ("", "  " + cause_label(cause), "", "", "", "", str(cause.visits), str(cause.units))
-            )
+                ("", "  " + _cell(cause_label(cause), 2 * CELL), "", "", "", "",
+                 str(cause.visits), str(cause.units))
+            )  # fmt: skip
         if row.unexplained_visits or row.unexplained_units:
             lines.append(("", "  UNEXPLAINED (a bug)", "", "", "", "", str(row.unexplained_visits),
                           str(row.unexplained_units)))  # fmt: skip
@@ -173,16 +183,17 @@ def render_table(report: BalanceReport) -> str:
         f"EMR {totals.new_patient_visits_emr}, billed {totals.new_patient_visits_billed}",
         f"rejected records (counted apart): {len(report.rejected)}"
         + "".join(
-            f"\n  {r.path} ({r.id or 'no id'}): {'; '.join(r.errors)}" for r in report.rejected
+            f"\n  {_cell(r.path)} ({_cell(r.id or 'no id')}): {_cell('; '.join(r.errors), 4 * CELL)}"
+            for r in report.rejected
         ),
         "",
         "units by CPT",
     ]
     columns = ("cpt", "EMR", "billed", "held", "scrubbed", "moved in", "moved out")
     values: list[tuple[str, ...]] = [
-        tuple(str(v) for v in (c.cpt, c.emr, c.billed, c.held, c.scrubbed, c.moved_in, c.moved_out))
+        (_cell(c.cpt, 12), *(str(n) for n in (c.emr, c.billed, c.held, c.scrubbed, c.moved_in, c.moved_out)))
         for c in totals.units_by_cpt
-    ]
+    ]  # fmt: skip
     sizes = [max(len(v[i]) for v in [columns, *values]) for i in range(len(columns))]
     for line in [columns, *values]:
         text.append("  " + "  ".join(

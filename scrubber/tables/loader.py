@@ -25,10 +25,11 @@ TableKind = Literal["unit", "pair"]
 @attrs.frozen
 class Refused:
     """A table path that cannot be used: ``reason`` is ``bad_path`` (absolute, or with ``\\``),
-    ``outside`` (leads out of the rules folder) or ``missing``; for a missing file, the names of
-    the tables beside where it was looked for (for a "did you mean")."""
+    ``outside`` (leads out of the rules folder), ``missing``, or ``not_regular`` (a device, a
+    pipe, a folder); for a missing file, the names of the tables beside where it was looked for
+    (for a "did you mean")."""
 
-    reason: Literal["bad_path", "outside", "missing"]
+    reason: Literal["bad_path", "outside", "missing", "not_regular"]
     name: str = ""
     beside: tuple[str, ...] = ()
 
@@ -48,6 +49,8 @@ class TableLoader:
         resolved = (rule_file.parent / wanted).resolve()
         if not resolved.is_relative_to(root.resolve()):
             return Refused("outside")
+        if resolved.exists() and not resolved.is_file():
+            return Refused("not_regular", resolved.name)
         if not resolved.is_file():
             beside: tuple[str, ...] = ()
             if resolved.parent.is_dir():

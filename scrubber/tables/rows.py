@@ -10,6 +10,8 @@ from pathlib import Path
 
 import attrs
 
+from scrubber.files import FileRefused, read_regular
+
 __all__ = [
     "HEAD_LINES",
     "MAX_PROBLEMS",
@@ -45,9 +47,17 @@ class TableError(Exception):
         super().__init__("; ".join(f"line {p.line}: {p.message}" for p in problems))
 
 
-def read_bytes(path: Path) -> bytes:
+#: the largest table read (the official PTP files are a few hundred MB)
+MAX_TABLE_BYTES = 2 << 30
+
+
+def read_bytes(path: Path, inside: Path | None = None) -> bytes:
+    """A table's bytes: a regular file, within ``inside`` when given, of at most
+    ``MAX_TABLE_BYTES``."""
     try:
-        return path.read_bytes()
+        return read_regular(path, MAX_TABLE_BYTES, inside)
+    except FileRefused as exc:
+        raise TableError([TableProblem(1, 1, f"the table is not read: {exc}")]) from None
     except OSError as exc:
         reason = f"cannot read the table ({exc.strerror or exc})"
         raise TableError([TableProblem(1, 1, reason)]) from None
