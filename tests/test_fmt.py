@@ -2,13 +2,12 @@
 
 from pathlib import Path
 
+from fuzzing import grammar_texts
 from hypothesis import HealthCheck, assume, given, settings
-from hypothesis.extra.lark import from_lark
-from test_lang import _spaced_terminals
 
 from scrubber.cli import main
 from scrubber.lang.fmt import format_rules
-from scrubber.lang.parse import parse_rules, parser
+from scrubber.lang.parse import parse_rules
 
 BUNDLED = Path(__file__).resolve().parent.parent / "payer_rules"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
@@ -21,7 +20,7 @@ def _same_meaning(text: str) -> None:
 
 
 @RELAXED
-@given(text=from_lark(parser(), explicit=_spaced_terminals()))
+@given(text=grammar_texts(spaced=True))
 def test_fmt_keeps_the_meaning_and_is_idempotent(text):
     assume(not parse_rules(text).errors)
     _same_meaning(text)

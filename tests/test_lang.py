@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.lark import from_lark
-from lark.lexer import PatternStr
 
 from scrubber.cli import main
 from scrubber.engine.actions import KINDS, kind_of
 from scrubber.errors import RuleError, RuleSetError
 from scrubber.lang.load import check_paths, load_checked
 from scrubber.lang.mistakes import KNOWN_MISTAKES
-from scrubber.lang.parse import MAX_LINE_LENGTH, MAX_NESTING, parse_rules, parser
+from scrubber.lang.parse import MAX_LINE_LENGTH, MAX_NESTING, parse_rules
 
 DESIGN_CODESETS = """\
 codeset timed = 97110 97112 97116 97140 97530 97535 97032 97033 97035 97113 97124 97542 97760 97761 97763
@@ -231,42 +229,7 @@ def test_import_scrubber_is_light():
 # ---- properties ------------------------------------------------------------------------------
 
 
-def _spaced_terminals() -> dict[str, st.SearchStrategy[str]]:
-    """Every terminal with spaces around it, so that generated text also lexes (and so reaches
-    the checker); from_lark alone glues keywords to names."""
-    strategies = {}
-    for terminal in parser().terminals:
-        if terminal.name in ("WS", "COMMENT"):
-            continue
-        if isinstance(terminal.pattern, PatternStr):
-            strategy = st.just(terminal.pattern.value)
-        else:
-            strategy = st.from_regex(
-                terminal.pattern.to_regexp(), fullmatch=True,
-                alphabet=st.characters(codec="ascii", exclude_characters="\n\r\x0b\x0c"),
-            )  # fmt: skip
-        strategies[terminal.name] = strategy.map(lambda text: f" {text} ")
-    return strategies
-
-
-def _only_our_errors(text: str, folder: Path) -> None:
-    parsed = parse_rules(text, "generated.rules")
-    assert all(isinstance(e, RuleError) for e in parsed.errors)
-    (folder / "generated.rules").write_text(text, encoding="utf-8")
-    errors = check_paths([folder / "generated.rules"]).errors
-    assert all(isinstance(e, RuleError) and e.line >= 1 and e.column >= 1 for e in errors)
-
-
-@settings(suppress_health_check=list(HealthCheck), deadline=None)
-@given(text=from_lark(parser()))
-def test_whatever_the_grammar_generates_gives_an_ast_or_our_errors(tmp_path_factory, text):
-    _only_our_errors(text, tmp_path_factory.mktemp("g"))
-
-
-@settings(suppress_health_check=list(HealthCheck), deadline=None)
-@given(text=from_lark(parser(), explicit=_spaced_terminals()))
-def test_spaced_grammar_text_reaches_the_checker_without_crashing(tmp_path_factory, text):
-    _only_our_errors(text, tmp_path_factory.mktemp("s"))
+# Text drawn from the grammar itself is the fuzz harness's first target (tests/fuzzing.py).
 
 
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
