@@ -24,12 +24,14 @@ it tried and what it found.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
 import shutil
 import signal
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -37,6 +39,7 @@ from types import FrameType
 from typing import Any
 
 import attrs
+import openpyxl
 from engine_helpers import check_conservation
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
@@ -59,7 +62,11 @@ from scrubber.reports.render import render_csv, render_json, render_table
 from scrubber.reports.ruletest import run_tests
 from scrubber.resources import bundled_rules_dir
 from scrubber.sample import sample_document
+from scrubber.tables.inspect import inspect_table
 from scrubber.tables.loader import TableLoader
+from scrubber.tables.pairs import load_pair_table
+from scrubber.tables.problems import TableError
+from scrubber.tables.units import load_unit_table
 
 __all__ = [
     "TARGETS",
@@ -121,7 +128,7 @@ def bundled_sources() -> dict[str, SourceFile]:
 
 
 @cache
-def tables() -> TableLoader:
+def table_loader() -> TableLoader:
     return TableLoader()
 
 
@@ -234,7 +241,7 @@ def probe_rules(name: str, text: str) -> str:
     folder = workdir() / "rules"
     others = [source for file, source in bundled_sources().items() if file != name]
     mutated = text_source(text, name, folder)
-    report = check([*others, mutated], tables())
+    report = check([*others, mutated], table_loader())
     for error in report.errors:
         shown = str(error)
         assert shown.startswith(f"{error.file}:{error.line}:"), shown
@@ -459,6 +466,75 @@ def probe_result(damaged: Damaged) -> str:
     return "read and balanced"
 
 
+# ---- tables: the CMS files as published, in archives and workbooks, damaged ---------------------
+
+_TABLES = Path(__file__).resolve().parent / "fixtures" / "tables"
+
+
+@cache
+def _table_files() -> dict[str, bytes]:
+    """The published shapes: the MUE CSV, the four PTP parts, a ZIP of them, a workbook."""
+    parts = {p.name: p.read_bytes() for p in sorted((_TABLES / "ptp_published").glob("*.txt"))}
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    book = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    with (_TABLES / "mue_published.csv").open(encoding="utf-8", newline="") as published:
+        for row in csv.reader(published):
+            sheet.append(row)
+    workbook.save(book)
+    return {
+        "mue.csv": (_TABLES / "mue_published.csv").read_bytes(),
+        "ptp.txt": next(iter(parts.values())),
+        "ptp.zip": archive.getvalue(),
+        "mue.xlsx": book.getvalue(),
+    }
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[str, bytes]:
+    """(file name, bytes): a published table file, an archive or a workbook, damaged in its
+    bytes (for an archive, maybe inside a member: rebuilt so that it still opens)."""
+    name = draw(st.sampled_from(sorted(_table_files())))
+    data = _table_files()[name]
+    if name == "ptp.zip" and draw(st.booleans()):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {info.filename: archive.read(info) for info in archive.infolist()}
+        target = draw(st.sampled_from(sorted(members)))
+        members[target] = draw(_damaged_bytes(members[target]))
+        if draw(st.booleans()):
+            members[
+                draw(st.sampled_from(["../x.txt", "/abs.txt", "a/b.csv", "x.pdf", "y.xlsx"]))
+            ] = b"x"
+        rebuilt = io.BytesIO()
+        with zipfile.ZipFile(rebuilt, "w") as out:
+            for member, content in members.items():
+                out.writestr(member, content)
+        return name, rebuilt.getvalue()
+    return name, draw(_damaged_bytes(data))
+
+
+def probe_table(drawn: tuple[str, bytes]) -> str:
+    """Load the damaged table both ways and inspect it: a ``TableError`` whose every problem
+    has a place, or a table."""
+    name, data = drawn
+    path = workdir() / "tables" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    outcomes = []
+    for load in (load_unit_table, load_pair_table, inspect_table):
+        try:
+            load(path)
+            outcomes.append("read")
+        except TableError as exc:
+            assert exc.problems and all(p.line >= 1 and p.column >= 1 for p in exc.problems)
+            outcomes.append("refused")
+    return f"{name}: unit {outcomes[0]}, pair {outcomes[1]}, inspect {outcomes[2]}"
+
+
 # ---- the command line ---------------------------------------------------------------------------
 
 
@@ -550,4 +626,5 @@ TARGETS = (
     Target("exports", exports, probe_export),
     Target("results", results, probe_result),
     Target("command line", commands, probe_command),
+    Target("tables", tables, probe_table),
 )

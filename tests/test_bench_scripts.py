@@ -19,6 +19,7 @@ TINY = {
     "naive_bench.py": ["--lines", "20", "--runs", "1"],
     "history_bench.py": ["--per-day", "10", "--days", "4", "--runs", "1", "--others", "500"],
     "fuzz.py": ["--examples", "5"],
+    "cms_tables_bench.py": ["--ptp-rows", "2000", "--xlsx-rows", "200"],
 }
 
 

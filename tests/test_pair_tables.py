@@ -1,6 +1,7 @@
 """PTP tables: the fast reader, the row-by-row reader and the compiled cache give one answer."""
 
 import tempfile
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -8,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrubber.tables.cache import TableCache
+from scrubber.tables.cache import FORMAT, TableCache
 from scrubber.tables.pair_index import SortedPairs
 from scrubber.tables.pairs import _fast_pair_table, _load_pair_table, load_pair_table
-from scrubber.tables.rows import TableError
-from scrubber.tables.rows import read_bytes as _read
+from scrubber.tables.problems import TableError
+from scrubber.tables.sources import open_source
 
 CODES = ["97110", "97140", "97530", "G0283", "0001T", "97161", "A9999"]
 DAYS = [date(1995, 6, 1), date(2020, 1, 1), date(2024, 2, 29), date(2025, 12, 31), date(2026, 3, 2)]
@@ -74,7 +75,8 @@ def test_every_reader_gives_the_same_edits(case):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ptp.csv"
         path.write_bytes(data)
-        slow = _load_pair_table(_read(path), path)
+        parts = open_source(path).parts()
+        slow = _load_pair_table(parts, path)
         read = load_pair_table(path)
         cache = TableCache(Path(folder) / "cache", min_bytes=0)
         first = load_pair_table(path, cache)
@@ -86,7 +88,45 @@ def test_every_reader_gives_the_same_edits(case):
         assert table.column2_codes == slow.column2_codes
         assert _answers(table) == expected
     # A clean file never needs the CSV reader; a padded cell always does.
-    assert (_fast_pair_table(data, path) is None) == messy
+    assert (_fast_pair_table(parts, path) is None) == messy
+
+
+@given(pair_files(), st.integers(1, 4), st.booleans())
+def test_a_table_split_into_parts_reads_as_the_whole(case, count, zipped):
+    """CMS publishes the PTP edits in parts, each with the notice and header: read as a folder
+    or an archive, the parts answer every lookup as the single file does."""
+    data, _ = case
+    lines = data.split(b"\n")
+    header = next(
+        n
+        for n, line in enumerate(lines)
+        if line.lstrip(b"\xef\xbb\xbf").lower().startswith(b"column")
+    )
+    head, rows = lines[: header + 1], lines[header + 1 :]
+    size = -(-len(rows) // count) or 1
+    chunks = [rows[at : at + size] for at in range(0, max(len(rows), 1), size)]
+    with tempfile.TemporaryDirectory() as folder:
+        whole = Path(folder) / "whole.csv"
+        whole.write_bytes(data)
+        parts = {f"part{n}.csv": b"\n".join(head + chunk) for n, chunk in enumerate(chunks)}
+        if zipped:
+            target = Path(folder) / "parts.zip"
+            with zipfile.ZipFile(target, "w") as archive:
+                for name, part in parts.items():
+                    archive.writestr(name, part)
+        else:
+            target = Path(folder) / "parts"
+            target.mkdir()
+            for name, part in parts.items():
+                (target / name).write_bytes(part)
+        expected, table = load_pair_table(whole), load_pair_table(target)
+        cache = TableCache(Path(folder) / "cache", min_bytes=0)
+        load_pair_table(target, cache)
+        cached = load_pair_table(target, cache)
+    assert len(table.parts) == len(chunks)
+    for read in (table, cached):
+        assert (read.layout, read.rows) == (expected.layout, expected.rows)
+        assert _answers(read) == _answers(expected)
 
 
 def _ptp(folder: Path, rows: list[str], name: str = "ptp.csv") -> Path:
@@ -124,7 +164,7 @@ def test_the_cache_is_used_when_present_and_keyed_by_content(tmp_path):
     [
         lambda data: data[:-3],  # cut short
         lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one bit flipped in the pairs
-        lambda data: data.replace(b'"format":1', b'"format":0'),  # written by another format
+        lambda data: data.replace(f'"format":{FORMAT}'.encode(), b'"format":0'),  # another format
         lambda data: data.replace(b'"scrubber":"', b'"scrubber":"0.0.0-'),  # another version
         lambda data: b"not a cache entry",
         lambda data: data.replace(b'"periods":["', b'"periods":["2020XXXX,'),

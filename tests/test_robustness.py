@@ -148,7 +148,7 @@ def test_5_a_table_that_is_a_pipe_or_a_link_out_is_refused(tmp_path):
     )
     errors = check_paths([folder]).errors
     assert [(e.code, e.line) for e in errors] == [("E040", 2), ("E042", 3)]
-    assert "not a regular file" in errors[0].message
+    assert "not a table file, archive or folder (a device or a pipe)" in errors[0].message
 
 
 # 6. a huge cell ------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from scrubber.lang.words import did_you_mean, either
 from scrubber.model.fields import FIELDS, Field, Kind, Subject
 from scrubber.tables.loader import Refused, TableKind, TableLoader
 from scrubber.tables.pairs import PairTable
-from scrubber.tables.rows import TableError
+from scrubber.tables.problems import TableError
 from scrubber.tables.units import UnitTable
 
 __all__ = ["STAGES", "CheckReport", "SourceFile", "check"]
@@ -284,7 +284,7 @@ class Checker:
                 near = did_you_mean(found.name, found.beside)
                 self.error(codes.TABLE_MISSING, f'table "{written}" does not exist{near}', span)
             elif found.reason == "not_regular":
-                message = f'"{written}" is not a regular file (a device, a pipe or a folder)'
+                message = f'"{written}" is not a table file, archive or folder (a device or a pipe)'
                 self.error(codes.TABLE_MISSING, message, span)
             elif found.reason == "outside":
                 message = f'"{written}" is outside the rules folder: tables must live inside it'
@@ -293,14 +293,16 @@ class Checker:
                 message = f'"{written}": a table path is relative to the rule file, with / between folders'
                 self.error(codes.TABLE_OUTSIDE, message, span)
             return None
-        table = self.tables.load(found, kind)
+        table = self.tables.load(found, kind, source.root)
         if isinstance(table, TableError):
             shown = _table_display(source, written)
             for problem in table.problems:
+                # A part is named after the table: rules/tables/ptp.zip:part2.txt:17:1
+                where = f"{shown}:{problem.part}" if problem.part else shown
                 self.errors.append(RuleError(
-                    codes.TABLE_MALFORMED.code, f"malformed table: {problem.message}", shown,
+                    codes.TABLE_MALFORMED.code, f"malformed table: {problem.message}", where,
                     problem.line, problem.column, problem.line, problem.column + 1,
-                    self.tables.line_text(found, problem.line), notes=(f"loaded by {span}",),
+                    problem.text, notes=(f"loaded by {span}",),
                 ))  # fmt: skip
             if table.more:
                 self.error(

@@ -1,6 +1,7 @@
 """Compiled PTP tables kept between runs, so a full CMS table loads in well under a second.
 
-An entry is named by the SHA-256 of the table's bytes and also records the scrubber version and
+An entry is named by the SHA-256 of the table's content (a file's or an archive's bytes, a
+folder's file names and bytes: ``scrubber.tables.sources``) and also records the scrubber version and
 the format that wrote it: an edited table, a new scrubber or a damaged file simply misses and
 the table is read again, so the cache is never stale. Entries hold only integers, dates and
 codes, read back by a parser of our own: nothing in a cache folder can run code (no pickle).
@@ -27,7 +28,7 @@ __all__ = ["TableCache"]
 
 _MAGIC = b"scrubber compiled pair table\n"
 #: bump whenever what a table reads as (or the layout of an entry) changes
-FORMAT = 1
+FORMAT = 2
 _SUFFIX = ".ptp"
 
 
@@ -52,17 +53,16 @@ class TableCache:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         return cls(Path(base) / "scrubber")
 
-    def digest(self, data: bytes) -> str | None:
-        """The key for a table's bytes, or None when the table is too small to cache."""
-        if len(data) < self.min_bytes:
-            return None
-        return hashlib.sha256(data).hexdigest()
+    def wants(self, size: int) -> bool:
+        """Whether a table of ``size`` bytes is worth caching (hashing a small one costs more
+        than reading it)."""
+        return size >= self.min_bytes
 
     def _entry(self, digest: str) -> Path:
         return self.folder / f"{digest}{_SUFFIX}"
 
-    def load_pairs(self, digest: str) -> tuple[str, int, SortedPairs] | None:
-        """(layout, rows, pairs) stored for exactly these bytes, or None."""
+    def load_pairs(self, digest: str) -> tuple[str, int, SortedPairs, tuple[str, ...]] | None:
+        """(layout, rows, pairs, part labels) stored for exactly this content, or None."""
         path = self._entry(digest)
         try:
             data = path.read_bytes()
@@ -74,7 +74,14 @@ class TableCache:
                 os.utime(path)  # most recently used: the last to be pruned
         return found
 
-    def store_pairs(self, digest: str, layout: str, rows: int, pairs: PairIndex) -> bool:
+    def store_pairs(
+        self,
+        digest: str,
+        layout: str,
+        rows: int,
+        pairs: PairIndex,
+        parts: tuple[str, ...] = ("",),
+    ) -> bool:
         """Write the compiled form; False (and nothing half-written) if the folder refuses."""
         records, values, texts = pairs.records()
         payload = records + values.tobytes()
@@ -84,6 +91,7 @@ class TableCache:
             "source_sha256": digest,
             "layout": layout,
             "rows": rows,
+            "parts": list(parts),
             "pairs": len(values),
             "byteorder": sys.byteorder,
             "periods": [text.decode("ascii") for text in texts],
@@ -115,7 +123,7 @@ class TableCache:
             stale.unlink(missing_ok=True)
 
 
-def _decode(data: bytes, digest: str) -> tuple[str, int, SortedPairs] | None:
+def _decode(data: bytes, digest: str) -> tuple[str, int, SortedPairs, tuple[str, ...]] | None:
     """The entry's contents if every check holds; any doubt is a miss."""
     if not data.startswith(_MAGIC):
         return None
@@ -129,6 +137,7 @@ def _decode(data: bytes, digest: str) -> tuple[str, int, SortedPairs] | None:
         if (header["format"], header["scrubber"], header["source_sha256"]) != wanted:
             return None
         layout, rows = str(header["layout"]), int(header["rows"])
+        parts = tuple(str(label) for label in header["parts"])
         texts = [str(text).encode("ascii") for text in header["periods"]]
         column2 = frozenset(str(code) for code in header["column2"])
         byteorder, payload_sha = header["byteorder"], header["payload_sha256"]
@@ -145,4 +154,4 @@ def _decode(data: bytes, digest: str) -> tuple[str, int, SortedPairs] | None:
     if byteorder != sys.byteorder:
         values.byteswap()
     index = SortedPairs.build(records, values, texts, column2)
-    return None if index is None else (layout, rows, index)
+    return None if index is None else (layout, rows, index, parts)

@@ -14,7 +14,8 @@ import attrs
 
 from scrubber.tables.cache import TableCache
 from scrubber.tables.pairs import PairTable, load_pair_table
-from scrubber.tables.rows import TableError
+from scrubber.tables.problems import TableError
+from scrubber.tables.sources import PART_SUFFIXES
 from scrubber.tables.units import UnitTable, load_unit_table
 
 __all__ = ["Refused", "TableKind", "TableLoader"]
@@ -25,9 +26,9 @@ TableKind = Literal["unit", "pair"]
 @attrs.frozen
 class Refused:
     """A table path that cannot be used: ``reason`` is ``bad_path`` (absolute, or with ``\\``),
-    ``outside`` (leads out of the rules folder), ``missing``, or ``not_regular`` (a device, a
-    pipe, a folder); for a missing file, the names of the tables beside where it was looked for
-    (for a "did you mean")."""
+    ``outside`` (leads out of the rules folder), ``missing``, or ``not_regular`` (a device or a
+    pipe); for a missing table, the names of the tables beside where it was looked for (for a
+    "did you mean")."""
 
     reason: Literal["bad_path", "outside", "missing", "not_regular"]
     name: str = ""
@@ -42,43 +43,43 @@ class TableLoader:
         self._loaded: dict[tuple[Path, TableKind], UnitTable | PairTable | TableError] = {}
 
     def locate(self, rule_file: Path, root: Path, written: str) -> Path | Refused:
-        """The table ``written`` in ``rule_file``, inside the rules folder ``root``."""
+        """The table ``written`` in ``rule_file`` (a file, a ZIP archive or a folder), inside
+        the rules folder ``root``."""
         wanted = Path(written)
         if wanted.is_absolute() or "\\" in written:
             return Refused("bad_path")
         resolved = (rule_file.parent / wanted).resolve()
         if not resolved.is_relative_to(root.resolve()):
             return Refused("outside")
-        if resolved.exists() and not resolved.is_file():
+        if resolved.is_file() or resolved.is_dir():
+            return resolved
+        if resolved.exists():
             return Refused("not_regular", resolved.name)
-        if not resolved.is_file():
-            beside: tuple[str, ...] = ()
-            if resolved.parent.is_dir():
-                beside = tuple(sorted(p.name for p in resolved.parent.glob("*.csv")))
-            return Refused("missing", resolved.name, beside)
-        return resolved
+        beside: tuple[str, ...] = ()
+        if resolved.parent.is_dir():
+            beside = tuple(
+                sorted(
+                    p.name
+                    for p in resolved.parent.iterdir()
+                    if p.is_dir() or p.suffix.lower() in (*PART_SUFFIXES, ".zip")
+                )
+            )
+        return Refused("missing", resolved.name, beside)
 
-    def load(self, path: Path, kind: TableKind) -> UnitTable | PairTable | TableError:
+    def load(
+        self, path: Path, kind: TableKind, inside: Path | None = None
+    ) -> UnitTable | PairTable | TableError:
+        """The table at ``path`` (found by ``locate``); a folder's files must stay ``inside``."""
         key = (path, kind)
         found = self._loaded.get(key)
         if found is None:
             try:
                 found = (
-                    load_unit_table(path) if kind == "unit" else load_pair_table(path, self.cache)
+                    load_unit_table(path, inside)
+                    if kind == "unit"
+                    else load_pair_table(path, self.cache, inside)
                 )
             except TableError as exc:
                 found = exc
             self._loaded[key] = found
         return found
-
-    @staticmethod
-    def line_text(path: Path, line: int) -> str:
-        """The text of one line of a table (for the caret under a problem)."""
-        try:
-            with path.open(encoding="utf-8-sig", errors="replace") as handle:
-                for number, text in enumerate(handle, start=1):
-                    if number == line:
-                        return text.rstrip("\r\n")
-        except OSError:  # pragma: no cover - the table was just read
-            return ""
-        return ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from itertools import compress, islice
 from operator import eq, itemgetter, le, ne, not_
@@ -46,6 +47,16 @@ class PairIndex(Protocol):
     def records(self) -> tuple[bytes, array[int], list[bytes]]:
         """What a cache stores: sorted ``column1,column2`` records (``RECORD`` bytes each), a
         parallel array of period numbers, and the period texts (comma-separated)."""
+        ...
+
+    def period_counts(self) -> dict[tuple[Period, ...], int]:
+        """How many pairs have each set of periods (what ``tables inspect`` summarises)."""
+        ...
+
+    def column1_codes(self) -> frozenset[str]: ...
+
+    def __len__(self) -> int:
+        """The distinct pairs."""
         ...
 
 
@@ -119,6 +130,14 @@ class DictPairs:
     def __len__(self) -> int:
         return len(self._pairs)
 
+    def period_counts(self) -> dict[tuple[Period, ...], int]:
+        counts = Counter(self._pairs.values())
+        return _by_periods((self._periods[text], n) for text, n in counts.items())
+
+    def column1_codes(self) -> frozenset[str]:
+        column1 = set(map(itemgetter(slice(0, 5)), self._pairs))
+        return frozenset(code.decode("ascii") for code in column1)
+
     def records(self) -> tuple[bytes, array[int], list[bytes]]:
         # Sorting 1.8 million keys in file order that is not CMS order takes seconds on a small
         # machine; a file in CMS order is read as ``SortedPairs`` and never comes here.
@@ -132,6 +151,14 @@ class DictPairs:
             records = records.replace(self.separator, b",")
             texts = [text.replace(self.separator, b",") for text in texts]
         return records, values, texts
+
+
+def _by_periods(items: Iterable[tuple[tuple[Period, ...], int]]) -> dict[tuple[Period, ...], int]:
+    # Two texts may parse to the same periods (a tab-separated and a comma-separated part).
+    counts: Counter[tuple[Period, ...]] = Counter()
+    for periods, n in items:
+        counts[periods] += n
+    return dict(counts)
 
 
 #: bytes of one record in a ``SortedPairs``: five-character code, comma, five-character code
@@ -210,6 +237,15 @@ class SortedPairs:
     def records(self) -> tuple[bytes, array[int], list[bytes]]:
         return self._records, self._values, self._texts
 
+    def period_counts(self) -> dict[tuple[Period, ...], int]:
+        counts = Counter(self._values)
+        return _by_periods((self._periods[number], n) for number, n in counts.items())
+
+    def column1_codes(self) -> frozenset[str]:
+        records = self._records
+        column1 = {records[at : at + 5] for at in range(0, len(records), RECORD)}
+        return frozenset(code.decode("ascii") for code in column1)
+
     def __len__(self) -> int:
         return self._count
 
@@ -233,24 +269,32 @@ _ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.M)
 
 
 def fast_pairs(
-    data: bytes, start: int, layout: str, separator: bytes
+    segments: list[tuple[bytes, int]], layout: str, separator: bytes
 ) -> tuple[PairIndex, int] | None:
-    """Pairs and row count when every row after ``start`` is plainly well formed, else None.
+    """Pairs and row count when every row of every segment (a part's bytes, from the offset
+    after its header) is plainly well formed, else None. The parts of one table are read as
+    if they were one file, in order.
 
     None sends the caller to the row-by-row reader, which accepts the same files and more
     (padded cells, quoted codes, blank lines) and names the line of every problem; this path
     only ever accepts rows that reader would read the same way.
     """
-    end = len(data)
-    while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
-        end -= 1
-    if end == start:
+    pattern = _pattern(layout, separator)
+    found: list[tuple[bytes, bytes]] = []
+    for data, start in segments:
+        end = len(data)
+        while end > start and data[end - 1 : end] in (b"\n", b"\r", b" ", b"\t"):
+            end -= 1
+        if end == start:
+            continue
+        if data.find(b'"', start, end) != -1 and _ODD_QUOTES.search(data, start, end):
+            return None  # a quoted cell runs over a line end: only a real CSV reader can tell
+        rows: list[tuple[bytes, bytes]] = pattern.findall(data, start, end)
+        if len(rows) != data.count(b"\n", start, end) + 1:
+            return None
+        found.extend(rows)
+    if not found:
         return DictPairs({}, {}, separator), 0
-    if data.find(b'"', start, end) != -1 and _ODD_QUOTES.search(data, start, end):
-        return None  # a quoted cell runs over a line end: only a real CSV reader can tell
-    found: list[tuple[bytes, bytes]] = _pattern(layout, separator).findall(data, start, end)
-    if len(found) != data.count(b"\n", start, end) + 1:
-        return None
     keys = list(map(itemgetter(0), found))
     index: PairIndex | None
     if all(map(le, keys, islice(keys, 1, None))):

@@ -1,12 +1,13 @@
 """Procedure-to-procedure tables (PTP): ``column1,column2,modifier_indicator`` as written by
-hand, or the CMS layout (about 1.8 million rows), read fast when the file is clean and row by row,
-with every problem's line, when it is not."""
+hand, or the CMS layout (about 1.8 million rows, published in four parts as tab-separated text
+with notice lines above the header), as a file, a ZIP archive, a folder or a workbook. Clean
+text parts are read fast; anything else row by row, with every problem's part and line."""
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,20 +15,18 @@ import attrs
 
 from scrubber.tables.cache import TableCache
 from scrubber.tables.pair_index import DictPairs, PairIndex, fast_pairs, parse_periods
+from scrubber.tables.problems import Problems
 from scrubber.tables.rows import (
     HEAD_LINES,
-    Problems,
-    TableError,
-    TableProblem,
+    Header,
     column_of,
     delimiter_of,
-    find_header,
-    norm,
-    open_rows,
-    read_bytes,
+    header_key,
+    parts_of_one_layout,
 )
+from scrubber.tables.sources import Part, Source, open_source
 
-__all__ = ["PairTable", "load_pair_table"]
+__all__ = ["PairTable", "load_pair_table", "pair_table"]
 
 _CODE = re.compile(r"[A-Z0-9]{5}")
 _CMS_DATE = re.compile(r"[0-9]{8}")
@@ -49,6 +48,8 @@ class PairTable:
     layout: str
     rows: int
     index: PairIndex = attrs.field(eq=False, repr=False)
+    #: the labels of the parts read (one empty label for a plain file)
+    parts: tuple[str, ...] = ("",)
 
     @property
     def column2_codes(self) -> frozenset[str]:
@@ -93,55 +94,63 @@ _PAIRS_HEADER = (
 
 
 def _simple_pairs(row: list[str]) -> bool:
-    return [norm(c) for c in row[:3]] == _SIMPLE_PAIRS
+    return [header_key(c) for c in row[:3]] == ["column1", "column2", "modifier_indicator"]
 
 
 def _cms_pairs(row: list[str]) -> bool:
-    return norm(row[0]).replace(" ", "") == "column1" and len(row) >= 6
+    return header_key(row[0]) == "column1" and len(row) >= 6
 
 
 def _is_pairs_header(row: list[str]) -> bool:
     return _simple_pairs(row) or _cms_pairs(row)
 
 
-def _pairs_header(rows: list[list[str]]) -> tuple[str, int]:
-    """The layout and the index of the header row among the first rows."""
-    simple = find_header(rows, _simple_pairs, 1)
-    if simple is not None:
-        return "simple", simple
-    cms = find_header(rows, _cms_pairs, HEAD_LINES)
-    if cms is not None:
-        return "cms", cms
-    raise TableError([TableProblem(1, 1, _PAIRS_HEADER)])
+HEADERS: tuple[Header, ...] = (("simple", _simple_pairs, 1), ("cms", _cms_pairs, HEAD_LINES))
+#: each layout in words
+LAYOUTS = {"simple": "column1,column2,modifier_indicator", "cms": "the CMS PTP layout"}
 
 
-def load_pair_table(path: Path, cache: TableCache | None = None) -> PairTable:
-    """Load procedure-to-procedure edits: the simple layout or the CMS layout.
+def _continues_header(row: list[str]) -> bool:
+    """A second header line (the cells under "Deletion Date", "Modifier" in some CMS releases):
+    no codes, some words."""
+    return len(row) > 2 and not row[0].strip() and not row[1].strip() and any(map(str.strip, row))
+
+
+def load_pair_table(
+    path: Path, cache: TableCache | None = None, inside: Path | None = None
+) -> PairTable:
+    """Load procedure-to-procedure edits from a file, archive or folder (within ``inside`` when
+    given): the simple layout or the CMS layout.
 
     With a ``cache``, a large table is read from its compiled form when one exists for exactly
-    these bytes (keyed by their SHA-256, so an edited table is never served stale), and its
-    compiled form is stored after reading it.
+    this content (keyed by its SHA-256: the file's or archive's bytes, or a folder's names and
+    bytes, so an edited table is never served stale, and an archive is not even inflated), and
+    its compiled form is stored after reading it.
     """
-    data = read_bytes(path)
-    digest = cache.digest(data) if cache is not None else None
+    return pair_table(open_source(path, inside), cache)
+
+
+def pair_table(
+    source: Source, cache: TableCache | None = None, parts: tuple[Part, ...] | None = None
+) -> PairTable:
+    """Every part of ``source`` (its ``parts``, when already unpacked) read as one table;
+    parts of different layouts are an error."""
+    digest = source.digest() if cache is not None and cache.wants(source.size) else None
     if cache is not None and digest is not None:
         hit = cache.load_pairs(digest)
         if hit is not None:
-            layout, rows, index = hit
-            return PairTable(str(path), layout, rows, index)
-    table = _fast_pair_table(data, path) or _load_pair_table(data, path)
+            layout, rows, index, labels = hit
+            return PairTable(str(source.path), layout, rows, index, labels)
+    parts = source.parts() if parts is None else parts
+    table = _fast_pair_table(parts, source.path) or _load_pair_table(parts, source.path)
     if cache is not None and digest is not None:
-        cache.store_pairs(digest, table.layout, table.rows, table.index)
+        cache.store_pairs(digest, table.layout, table.rows, table.index, table.parts)
     return table
 
 
-def _fast_pair_table(data: bytes, path: Path) -> PairTable | None:
-    """The common case (a clean file) without a CSV reader: see ``scrubber.pair_index``."""
-    if not data.isascii():
-        try:
-            data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return None  # the row-by-row reader names the line that is not UTF-8
+def _text_head(part: Part) -> tuple[str, str, int] | None:
+    """(layout, delimiter, offset of the first row after the header) of a clean text part."""
+    data = part.data
     head_end = 0
     lines: list[bytes] = []
     while len(lines) < HEAD_LINES and head_end < len(data):
@@ -149,38 +158,66 @@ def _fast_pair_table(data: bytes, path: Path) -> PairTable | None:
         next_end = len(data) if next_end == -1 else next_end + 1
         lines.append(data[head_end:next_end])
         head_end = next_end
-    text_lines = [line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n") for line in lines]
-    if not text_lines:
+    texts = [line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n") for line in lines]
+    if not texts:
         return None
-    delimiter = delimiter_of(text_lines, _is_pairs_header)
-    head = [next(csv.reader([line], delimiter=delimiter), []) for line in text_lines]
+    delimiter = delimiter_of(texts, _is_pairs_header)
     try:
-        layout, header = _pairs_header(head)
-    except TableError:
+        head = [next(csv.reader([text], delimiter=delimiter), []) for text in texts]
+    except csv.Error:
+        return None  # the row-by-row reader names the line
+    found = next(
+        (
+            (layout, n)
+            for layout, looks, within in HEADERS
+            for n, row in enumerate(head[:within])
+            if row and looks(row)
+        ),
+        None,
+    )
+    if found is None:
         return None
-    start = sum(len(line) for line in lines[: header + 1])
-    found = fast_pairs(data, start, layout, delimiter.encode())
+    layout, header = found
+    while header + 1 < len(head) and _continues_header(head[header + 1]):
+        header += 1
+    return layout, delimiter, sum(len(line) for line in lines[: header + 1])
+
+
+def _fast_pair_table(parts: tuple[Part, ...], path: Path) -> PairTable | None:
+    """The common case (clean text parts of one layout and delimiter) without a CSV reader:
+    see ``scrubber.tables.pair_index``."""
+    heads = []
+    for part in parts:
+        if part.sheet is not None:
+            return None
+        if not part.data.isascii():
+            try:
+                part.data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return None  # the row-by-row reader names the line that is not UTF-8
+        head = _text_head(part)
+        if head is None:
+            return None
+        heads.append(head)
+    if len({(layout, delimiter) for layout, delimiter, _ in heads}) != 1:
+        return None
+    layout, delimiter, _ = heads[0]
+    segments = [(part.data, start) for part, (_, _, start) in zip(parts, heads, strict=True)]
+    found = fast_pairs(segments, layout, delimiter.encode())
     if found is None:
         return None
     index, rows = found
-    return PairTable(str(path), layout, rows, index)
+    return PairTable(str(path), layout, rows, index, tuple(part.label for part in parts))
 
 
-def _load_pair_table(data: bytes, path: Path) -> PairTable:
-    """Row by row with a CSV reader: any file the format allows, every problem with its line."""
-    rows = open_rows(data, _is_pairs_header)
-    head = []
-    for row in rows:
-        head.append(row)
-        if len(head) == HEAD_LINES:
-            break
+def _load_pair_table(parts: tuple[Part, ...], path: Path) -> PairTable:
+    """Row by row with a CSV reader: any part the format allows, every problem with its part
+    and line."""
     problems = Problems()
-    layout, header = _pairs_header(head)
-    width = 3 if layout == "simple" else 6
+    layout: str | None = None
+    labels = []
     pairs: dict[bytes, bytes] = {}
     valid_codes: set[str] = set()
-    # (effective, deletion, indicator) as written -> the period text, checked once (None: bad)
-    checked: dict[tuple[str, str, str], bytes | None] = {}
     count = 0
 
     def period_of(row: list[str], line: int) -> bytes | None:
@@ -199,11 +236,41 @@ def _load_pair_table(data: bytes, path: Path) -> PairTable:
             return None
         return (dates + indicator).encode()
 
-    def rest() -> Iterator[list[str]]:
-        yield from head[header + 1 :]
-        yield from rows
+    for label, layout, rows in parts_of_one_layout(
+        parts, HEADERS, LAYOUTS, problems, _PAIRS_HEADER
+    ):
+        labels.append(label)
+        count += _read_rows(
+            rows, layout=layout, pairs=pairs, valid_codes=valid_codes, period_of=period_of,
+            problems=problems,
+        )  # fmt: skip
+    problems.raise_if_any()
+    assert layout is not None, "a table without a header is a problem"
+    periods = {text: parse_periods(text) for text in set(pairs.values())}
+    valid = {text: value for text, value in periods.items() if value is not None}
+    assert len(valid) == len(periods), "every period was checked row by row"
+    return PairTable(str(path), layout, count, DictPairs(pairs, valid, b","), tuple(labels))
 
-    for line, row in enumerate(rest(), start=header + 2):
+
+def _read_rows(
+    rows: Iterator[tuple[int, list[str]]],
+    *,
+    layout: str,
+    pairs: dict[bytes, bytes],
+    valid_codes: set[str],
+    period_of: Callable[[list[str], int], bytes | None],
+    problems: Problems,
+) -> int:
+    """Add one part's edits to ``pairs``; the number of rows read."""
+    width = 3 if layout == "simple" else 6
+    count = 0
+    # (effective, deletion, indicator) as written -> the period text, checked once (None: bad)
+    checked: dict[tuple[str, str, str], bytes | None] = {}
+    first = True
+    for line, row in rows:
+        if first and layout == "cms" and _continues_header(row):
+            continue
+        first = False
         if len(row) < width:
             if row and any(cell.strip() for cell in row):
                 problems.add(line, 1, f"expected at least {width} columns, found {len(row)}")
@@ -228,8 +295,4 @@ def _load_pair_table(data: bytes, path: Path) -> PairTable:
         known = pairs.get(pair)
         pairs[pair] = period if known is None else known + b";" + period
         count += 1
-    problems.raise_if_any()
-    periods = {text: parse_periods(text) for text in set(pairs.values())}
-    valid = {text: value for text, value in periods.items() if value is not None}
-    assert len(valid) == len(periods), "every period was checked row by row"
-    return PairTable(str(path), layout, count, DictPairs(pairs, valid, b","))
+    return count

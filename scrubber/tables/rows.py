@@ -1,118 +1,143 @@
-"""What every table reader shares: reading the bytes, streaming CSV rows, finding the header
-among notice lines, and collecting line-numbered problems (at most ten, then a count)."""
+"""What every table reader shares: the rows of a part with the line each starts on, and the
+header found among the notice lines CMS puts above it.
+
+CMS files are not tidy CSV. The practitioner MUE file opens with the AMA notice as one quoted
+cell spanning several lines, and its header's first cell holds a line break (``"HCPCS/`` newline
+``CPT Code"``); the PTP text files put notice lines above a tab-separated header. So rows are
+read by a real CSV reader, numbered by the physical line they start on, and header cells are
+compared with every space and line break removed, case ignored.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
 
-import attrs
-
-from scrubber.files import FileRefused, read_regular
+from scrubber.tables.problems import Problems, TableError, TableProblem
+from scrubber.tables.sources import Part
 
 __all__ = [
     "HEAD_LINES",
-    "MAX_PROBLEMS",
-    "Problems",
-    "TableError",
-    "TableProblem",
+    "Header",
     "column_of",
     "delimiter_of",
-    "find_header",
-    "norm",
-    "open_rows",
-    "read_bytes",
+    "header_key",
+    "numbered_rows",
+    "parts_of_one_layout",
+    "rows_after_header",
 ]
 
-MAX_PROBLEMS = 10
-#: how far down a file its header may be (CMS files put notices above it)
+#: how far down a part its header may be, in rows (CMS files put notices above it)
 HEAD_LINES = 20
+#: how many physical lines are looked at to tell commas from tabs (a notice spans several)
+_SNIFF_LINES = 200
+
+#: a layout's name, how its header row looks, and within how many rows it must be found
+Header = tuple[str, Callable[[list[str]], bool], int]
 
 
-@attrs.frozen
-class TableProblem:
-    line: int
-    column: int
-    message: str
+def header_key(cell: str) -> str:
+    """A header cell as compared: no white space at all (line breaks included), case ignored;
+    ``HCPCS/CPT Code`` is ``"HCPCS/`` newline ``CPT Code"``."""
+    return "".join(cell.split()).casefold()
 
 
-class TableError(Exception):
-    """A table that cannot be used; ``problems`` hold line-numbered reasons (at most ten)."""
-
-    def __init__(self, problems: list[TableProblem], more: int = 0) -> None:
-        self.problems = tuple(problems)
-        self.more = more
-        super().__init__("; ".join(f"line {p.line}: {p.message}" for p in problems))
-
-
-#: the largest table read (the official PTP files are a few hundred MB)
-MAX_TABLE_BYTES = 2 << 30
-
-
-def read_bytes(path: Path, inside: Path | None = None) -> bytes:
-    """A table's bytes: a regular file, within ``inside`` when given, of at most
-    ``MAX_TABLE_BYTES``."""
-    try:
-        return read_regular(path, MAX_TABLE_BYTES, inside)
-    except FileRefused as exc:
-        raise TableError([TableProblem(1, 1, f"the table is not read: {exc}")]) from None
-    except OSError as exc:
-        reason = f"cannot read the table ({exc.strerror or exc})"
-        raise TableError([TableProblem(1, 1, reason)]) from None
-
-
-def delimiter_of(head: list[str], is_header: Callable[[list[str]], bool]) -> str:
-    """Comma or tab: whichever makes a header of one of the first lines (CMS files come both
+def delimiter_of(head: Sequence[str], is_header: Callable[[list[str]], bool]) -> str:
+    """Comma or tab: whichever makes a header of one of the first rows (CMS files come both
     ways, some with notice lines above the header)."""
     for delimiter in (",", "\t"):
-        if any(is_header(row) for row in csv.reader(head, delimiter=delimiter) if row):
-            return delimiter
+        try:
+            if any(is_header(row) for row in csv.reader(head, delimiter=delimiter) if row):
+                return delimiter
+        except csv.Error:
+            continue
     return ","
 
 
-def open_rows(data: bytes, is_header: Callable[[list[str]], bool]) -> Iterator[list[str]]:
-    """The table's rows, streamed: a PTP file is too large to hold as lists of cells."""
+def numbered_rows(
+    part: Part, is_header: Callable[[list[str]], bool]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line the row starts on, cells) of a part: a worksheet's rows, or a text part read as
+    CSV (comma or tab) with quoted cells that may span lines."""
+    if part.sheet is not None:
+        yield from part.sheet()
+        return
     try:
-        text = data.decode("utf-8-sig")
+        text = part.data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise TableError([TableProblem(line, 1, "not UTF-8 text")]) from None
-    delimiter = delimiter_of(text.split("\n", HEAD_LINES)[:HEAD_LINES], is_header)
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        line = part.data.count(b"\n", 0, exc.start) + 1
+        raise TableError([TableProblem(line, 1, "not UTF-8 text", part.label)]) from None
+    delimiter = delimiter_of(text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES], is_header)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problem = TableProblem(start, 1, f"not readable as CSV: {exc}", part.label)
+        raise TableError([problem]) from None
 
 
-def norm(cell: str) -> str:
-    return " ".join(cell.strip().lower().split())
+def rows_after_header(
+    part: Part, headers: Sequence[Header], problems: Problems, expected: str
+) -> tuple[str, int, Iterator[tuple[int, list[str]]]] | None:
+    """The layout of ``part``, the line of its header and its rows after the header; None (with
+    a problem added) when no header is found. ``expected`` says what a header looks like."""
+    problems.within(part.label, part.line_text)
+    rows = numbered_rows(part, lambda row: any(looks(row) for _, looks, _ in headers))
+    head: list[tuple[int, list[str]]] = []
+    for numbered in rows:
+        head.append(numbered)
+        if len(head) == HEAD_LINES:
+            break
+    for name, looks, within in headers:
+        for index, (line, row) in enumerate(head[:within]):
+            if row and looks(row):
+                return name, line, _chain(head[index + 1 :], rows)
+    if not any(any(cell.strip() for cell in row) for _, row in head):
+        problems.add(1, 1, "the part is empty" if part.label else "the table is empty")
+    else:
+        problems.add(head[0][0] if head else 1, 1, expected)
+    return None
 
 
-class Problems:
-    def __init__(self) -> None:
-        self.items: list[TableProblem] = []
-        self.more = 0
+def parts_of_one_layout(
+    parts: Sequence[Part],
+    headers: Sequence[Header],
+    layouts: dict[str, str],
+    problems: Problems,
+    expected: str,
+) -> Iterator[tuple[str, str, Iterator[tuple[int, list[str]]]]]:
+    """(label, layout, rows after the header) of each part whose header is found and whose
+    layout is the first part's: the parts of one table share one layout (``layouts`` names
+    each in words for the problem)."""
+    first: str | None = None
+    for part in parts:
+        found = rows_after_header(part, headers, problems, expected)
+        if found is None:
+            continue
+        layout, header_line, rows = found
+        if first is not None and layout != first:
+            problems.add(
+                header_line, 1,
+                f"this part is laid out as {layouts[layout]} but the parts before it as "
+                f"{layouts[first]}: the parts of one table share one layout",
+            )  # fmt: skip
+            continue
+        first = layout
+        yield part.label, layout, rows
 
-    def add(self, line: int, column: int, message: str) -> None:
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(TableProblem(line, column, message))
-        else:
-            self.more += 1
 
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise TableError(self.items, self.more)
+def _chain(
+    first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    yield from first
+    yield from rest
 
 
 def column_of(row: list[str], index: int) -> int:
     """1-based character column where cell ``index`` starts (for carets); cells rarely contain
     quotes in these files, so the plain join is exact enough to point at the right cell."""
     return sum(len(cell) + 1 for cell in row[:index]) + 1
-
-
-def find_header(
-    rows: list[list[str]], looks_right: Callable[[list[str]], bool], within: int
-) -> int | None:
-    for index, row in enumerate(rows[:within]):
-        if row and looks_right(row):
-            return index
-    return None

@@ -1,27 +1,21 @@
 """Unit-cap tables (MUE): ``code,units`` as a billing specialist writes it, or the CMS
-practitioner MUE file as CMS publishes it, so that the official file can be dropped in."""
+practitioner MUE file exactly as CMS publishes it (the AMA notice above the header, a header
+cell with a line break), as a file, in a ZIP archive, in a folder or in a workbook."""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 
-from scrubber.tables.rows import (
-    HEAD_LINES,
-    Problems,
-    TableError,
-    TableProblem,
-    column_of,
-    find_header,
-    norm,
-    open_rows,
-    read_bytes,
-)
+from scrubber.tables.problems import Problems
+from scrubber.tables.rows import HEAD_LINES, Header, column_of, header_key, parts_of_one_layout
+from scrubber.tables.sources import Part, Source, open_source
 
-__all__ = ["CapScope", "UnitCap", "UnitTable", "load_unit_table"]
+__all__ = ["CapScope", "UnitCap", "UnitTable", "load_unit_table", "unit_table"]
 
 _CODE = re.compile(r"[A-Z0-9]{5}")
 
@@ -36,6 +30,8 @@ class UnitCap:
     units: int
     #: from the CMS adjudication indicator (1 -> line, 2 and 3 -> day); None for simple tables
     scope: CapScope | None = None
+    #: the adjudication indicator as written (1, 2 or 3; what ``tables inspect`` counts)
+    indicator: str | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
@@ -43,40 +39,59 @@ class UnitTable:
     path: str
     layout: str
     caps: dict[str, UnitCap] = attrs.field(eq=False, repr=False)
+    #: the labels of the parts read (one empty label for a plain file)
+    parts: tuple[str, ...] = ("",)
 
     def __len__(self) -> int:
         return len(self.caps)
 
 
 def _simple_units(row: list[str]) -> bool:
-    return [norm(c) for c in row[:2]] == ["code", "units"]
+    return [header_key(c) for c in row[:2]] == ["code", "units"]
 
 
 def _cms_units(row: list[str]) -> bool:
-    return norm(row[0]).startswith("hcpcs/cpt code") and len(row) >= 3
+    return header_key(row[0]).startswith("hcpcs/cptcode") and len(row) >= 3
 
 
-def load_unit_table(path: Path) -> UnitTable:
-    """Load a unit-cap table: ``code,units`` or the CMS practitioner MUE layout."""
-    rows = list(open_rows(read_bytes(path), lambda r: _simple_units(r) or _cms_units(r)))
+HEADERS: tuple[Header, ...] = (("simple", _simple_units, 1), ("cms", _cms_units, HEAD_LINES))
+#: each layout in words
+LAYOUTS = {"simple": "code,units", "cms": "the CMS practitioner MUE layout"}
+EXPECTED = (
+    'expected a header "code,units" or the CMS MUE header "HCPCS/CPT Code,Practitioner Services '
+    'MUE Values,MUE Adjudication Indicator,MUE Rationale"'
+)
+
+
+def load_unit_table(path: Path, inside: Path | None = None) -> UnitTable:
+    """Load a unit-cap table from a file, archive or folder (within ``inside`` when given)."""
+    return unit_table(open_source(path, inside))
+
+
+def unit_table(source: Source, parts: tuple[Part, ...] | None = None) -> UnitTable:
+    """Every part of ``source`` (its ``parts``, when already unpacked) read as one table;
+    parts of different layouts are an error."""
     problems = Problems()
-    simple = find_header(rows, _simple_units, 1)
-    cms = find_header(rows, _cms_units, HEAD_LINES)
-    if simple is None and cms is None:
-        raise TableError([TableProblem(
-            1, 1, 'expected a header "code,units" or the CMS MUE header "HCPCS/CPT Code,'
-            'Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale"',
-        )])  # fmt: skip
-    header = simple if simple is not None else cms
-    assert header is not None
     caps: dict[str, UnitCap] = {}
-    for index in range(header + 1, len(rows)):
-        row = rows[index]
-        line = index + 1
-        if not row or not any(cell.strip() for cell in row):
+    layout: str | None = None
+    labels: list[str] = []
+    chosen = source.parts() if parts is None else parts
+    for label, layout, rows in parts_of_one_layout(chosen, HEADERS, LAYOUTS, problems, EXPECTED):
+        labels.append(label)
+        _read_caps(rows, layout, caps, problems)
+    problems.raise_if_any()
+    assert layout is not None, "a table without a header is a problem"
+    return UnitTable(str(source.path), layout, caps, tuple(labels))
+
+
+def _read_caps(
+    rows: Iterator[tuple[int, list[str]]], layout: str, caps: dict[str, UnitCap], problems: Problems
+) -> None:
+    wanted = 2 if layout == "simple" else 3
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
             continue
-        if len(row) < (2 if simple is not None else 3):
-            wanted = 2 if simple is not None else 3
+        if len(row) < wanted:
             problems.add(line, 1, f"expected {wanted} columns, found {len(row)}")
             continue
         code, units_text = row[0], row[1]
@@ -86,21 +101,19 @@ def load_unit_table(path: Path) -> UnitTable:
         if not units_text.isdigit():
             problems.add(line, column_of(row, 1), f'"{units_text}" is not a whole number of units')
             continue
-        scope = None
-        if cms is not None:
-            kind = row[2].strip()[:1]
-            if kind not in ("1", "2", "3"):
+        scope = indicator = None
+        if layout == "cms":
+            indicator = row[2].strip()[:1]
+            if indicator not in ("1", "2", "3"):
                 problems.add(
                     line, column_of(row, 2),
                     f'"{row[2]}" is not an MUE adjudication indicator (it must start with 1, 2 or 3)',
                 )  # fmt: skip
                 continue
-            scope = CapScope.LINE if kind == "1" else CapScope.DAY
-        cap = UnitCap(int(units_text), scope)
+            scope = CapScope.LINE if indicator == "1" else CapScope.DAY
+        cap = UnitCap(int(units_text), scope, indicator)
         previous = caps.get(code)
         if previous is not None and previous != cap:
             problems.add(line, 1, f"{code} appears twice with different caps")
             continue
         caps[code] = cap
-    problems.raise_if_any()
-    return UnitTable(str(path), "cms" if simple is None else "simple", caps)
