@@ -12,6 +12,7 @@ true for it.
 
 from __future__ import annotations
 
+import enum
 import operator
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -105,6 +106,18 @@ def shown(path: str, value: Any) -> str:
     if isinstance(value, str | bool | Decimal | date):
         return render_value(value)
     return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A value as a result document holds it: money as text (its digits kept), a date as
+    YYYY-MM-DD, a choice as its word; text, numbers, lists and missing as they are."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _recorded(path: str, value: Any) -> Any:
@@ -316,16 +329,23 @@ class Condition:
     """A compiled ``when``/``unless`` condition (or a payer's). ``test`` is the predicate the
     scrub calls; ``trace`` evaluates the same tests and says what it read and why."""
 
-    __slots__ = ("_root", "negated", "paths", "test", "text")
+    __slots__ = ("_readers", "_root", "negated", "paths", "test", "text")
 
     def __init__(self, expr: ast.Expr, negated: bool = False) -> None:
         self._root = _node(expr)
         #: every field path the condition may read
         self.paths = frozenset(_paths(expr))
+        written = list(dict.fromkeys(_paths(expr)))
+        self._readers = [(path, _reader(FIELDS[path])) for path in written]
         self.negated = negated
         self.text = self._root.text
         test = self._root.predicate()
         self.test: Predicate = (lambda ctx: not test(ctx)) if negated else test
+
+    def values(self, ctx: Reader) -> tuple[tuple[str, Any], ...]:
+        """Every path the condition reads, with its value on ``ctx`` (an SSN masked), in the
+        order written: what a held visit's reason shows so that it can be fixed."""
+        return tuple((path, _plain(_recorded(path, read(ctx)))) for path, read in self._readers)
 
     def trace(self, ctx: Reader) -> ConditionTrace:
         reads: list[Read] = []

@@ -47,14 +47,24 @@ def audit_record(entry: AuditEntry) -> dict[str, Any]:
     return dict(zip(AUDIT_COLUMNS, entry, strict=True))
 
 
+def reason_record(reason: HoldReason) -> dict[str, Any]:
+    """A hold's reason as written: ``values`` maps each path the condition read to its value
+    (text exactly as received, money as text, dates as YYYY-MM-DD, lists as lists)."""
+    return {
+        "rule": reason.rule, "source": reason.source, "message": reason.message,
+        "description": reason.description,
+        "values": {
+            path: list(value) if isinstance(value, tuple) else value for path, value in reason.values
+        },
+    }  # fmt: skip
+
+
 def held_record(held: HeldVisit) -> dict[str, Any]:
     return {
         "visit_id": held.visit_id,
         "patient_id": held.patient_id,
         "date_of_service": held.date_of_service.isoformat(),
-        "reasons": [
-            {"rule": r.rule, "source": r.source, "message": r.message} for r in held.reasons
-        ],
+        "reasons": [reason_record(reason) for reason in held.reasons],
         "charges": converter.unstructure(held.charges, tuple[Charge, ...]),
     }
 
@@ -190,6 +200,9 @@ class _Reason:
     rule: str
     source: str
     message: str
+    # written since reasons say how to fix the visit; a result written before reads as empty
+    description: str = ""
+    values: dict[str, Any] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -273,6 +286,14 @@ def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
     return AuditEntry(**values)
 
 
+def _hold_reason(reason: _Reason) -> HoldReason:
+    values = tuple(
+        (path, tuple(value) if isinstance(value, list) else value)
+        for path, value in reason.values.items()
+    )
+    return HoldReason(reason.rule, reason.source, reason.message, reason.description, values)
+
+
 def read_result(source: str | Path | IO[str]) -> ScrubResult:
     """Read a scrub result written by ``scrubber scrub`` back into a ``ScrubResult``.
 
@@ -307,6 +328,13 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
             problems.append(
                 f"result.exceptions[{index}].reasons: a held visit has a reason at least"
             )
+        for number, reason in enumerate(visit.reasons):
+            for path, value in reason.values.items():
+                if not _plain(value):
+                    problems.append(
+                        f"result.exceptions[{index}].reasons[{number}].values.{path}: expected "
+                        f"text, a number, a list of text or null, got {shown(value)}"
+                    )
     rejected = typed(document["rejected"], _RejectedRecord, "result.rejected")
     audit = [
         _audit_entry(raw, f"result.audit[{index}]", problems)
@@ -318,7 +346,7 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         raise ExportReadError(name, f"not a scrub result: {shown_problems}{more}")
     exceptions = tuple(
         HeldVisit(h.visit_id, h.patient_id, h.date_of_service,
-                  tuple(HoldReason(r.rule, r.source, r.message) for r in h.reasons), h.charges)
+                  tuple(_hold_reason(r) for r in h.reasons), h.charges)
         for h in held
     )  # fmt: skip
     return ScrubResult(

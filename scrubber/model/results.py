@@ -65,9 +65,15 @@ class AuditEntry(NamedTuple):
 
 @attrs.frozen
 class HoldReason:
+    """Why a visit is held: the rule, where it is written, its message, and what a specialist
+    needs to fix the visit: the rule's description, and the values its condition read (path,
+    value as read: text exactly as in the export, an SSN masked)."""
+
     rule: str
     source: str
     message: str
+    description: str = ""
+    values: tuple[tuple[str, Any], ...] = ()
 
 
 @attrs.frozen

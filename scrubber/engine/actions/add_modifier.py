@@ -56,7 +56,10 @@ class AddModifierKind(ActionKind[AddModifier]):
                 if len(before) >= MAX_MODIFIERS:
                     message = (f"Too many modifiers: {modifier} cannot be added to {line.charge.cpt}, "
                                f"which already has {len(before)} ({' '.join(before)})")  # fmt: skip
-                    line.state.holds.append(HoldReason(rule.name, rule.source, message))
+                    values = (("charge.cpt", line.charge.cpt), ("charge.modifiers", before))
+                    line.state.holds.append(
+                        HoldReason(rule.name, rule.source, message, rule.description or "", values)
+                    )
                     rule.emit(recorder, line.state, line, action="hold", field="visit", before=None,
                               after=None, message=message)  # fmt: skip
                     continue

@@ -69,7 +69,11 @@ class HoldKind(ActionKind[Hold]):
                         continue
                 elif rule.condition is not None and not rule.condition(visit):
                     continue
-                visit.holds.append(HoldReason(rule.name, rule.source, message))
+                tree = rule.condition_tree
+                values = tree.values(line or visit) if tree is not None else ()
+                visit.holds.append(
+                    HoldReason(rule.name, rule.source, message, rule.description or "", values)
+                )
                 rule.emit(
                     recorder, visit, line, action="hold", field="visit", before=None, after=None,
                     message=f"visit {visit.visit.id} held: {message} ({rule.label})",
