@@ -9,6 +9,8 @@ SSNs it makes are in the 9xx range, which is never issued, so no real number can
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,8 +35,9 @@ from scrubber.model.records import (
     RelatedCause,
     Visit,
 )
+from scrubber.model.results import ScrubResult
 
-__all__ = ["FIRST_DAY", "sample_batch", "sample_document"]
+__all__ = ["FIRST_DAY", "sample_batch", "sample_billing", "sample_document"]
 
 FIRST_DAY = date(2026, 3, 2)  # a Monday
 LOCATIONS = ("Main St", "Mesa", "Scottsdale")
@@ -437,3 +440,55 @@ def sample_document(
         else:
             record[field] = value
     return document
+
+
+def sample_billing(batch: Batch, result: ScrubResult, seed: int = 0) -> str:
+    """What a billing system's charge report of this scrub might look like, as CSV: every billed
+    visit imported on the day the EMR finalized it, with what billing systems really do mixed
+    in, so that ``scrubber reconcile`` has something to find:
+
+    - a visit finalized on a Friday and imported the next Monday (a late import that crosses a
+      week boundary: daily totals drift, weekly totals too, and the report says why);
+    - visits imported a day late within the week (daily totals drift, weekly agree);
+    - one held visit fixed and imported (a released hold);
+    - three mistakes: a billed visit lost, a unit keyed twice, a code added by hand.
+    """
+    rng = random.Random(f"billing-{seed}")
+    visits = {visit.id: visit for visit in batch.visits}
+    billed = [visit for visit in result.billed if visit.charges]
+    lost, doubled, added = (
+        (billed[i].id for i in rng.sample(range(len(billed)), 3))
+        if len(billed) >= 3
+        else ("", "", "")
+    )
+    fridays = [
+        v.id for v in billed if (visits[v.id].finalized_on or v.date_of_service).weekday() == 4
+    ]
+    crossing = fridays[0] if fridays else ""
+    rows: list[tuple[str, str, str, str, str, int]] = []
+    for visit in billed:
+        if visit.id == lost:
+            continue
+        finalized = visits[visit.id].finalized_on or visit.date_of_service
+        created = finalized + timedelta(
+            days=3 if visit.id == crossing else (1 if rng.random() < 0.08 else 0)
+        )
+        for n, charge in enumerate(visit.charges):
+            units = charge.units + (1 if visit.id == doubled and n == 0 else 0)
+            rows.append((visit.id, visit.date_of_service.isoformat(), created.isoformat(),
+                         visit.location, charge.cpt, units))  # fmt: skip
+        if visit.id == added:
+            rows.append((visit.id, visit.date_of_service.isoformat(), created.isoformat(),
+                         visit.location, "97140", 1))  # fmt: skip
+    if result.exceptions:
+        held = result.exceptions[0]
+        visit = visits[held.visit_id]
+        created = (visit.finalized_on or visit.date_of_service) + timedelta(days=2)
+        rows += [(held.visit_id, held.date_of_service.isoformat(), created.isoformat(),
+                  visit.location, charge.cpt, charge.units) for charge in held.charges]  # fmt: skip
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("visit_id", "date_of_service", "created_on", "location", "cpt", "units"))
+    rows.sort(key=lambda row: (row[2], row[0], row[4], row[5]))
+    writer.writerows(rows)
+    return out.getvalue()

@@ -61,7 +61,7 @@ from scrubber.reports.explain import explain_visit
 from scrubber.reports.render import render_csv, render_json, render_table
 from scrubber.reports.ruletest import run_tests
 from scrubber.resources import bundled_rules_dir
-from scrubber.sample import sample_document
+from scrubber.sample import sample_billing, sample_document
 from scrubber.tables.inspect import inspect_table
 from scrubber.tables.loader import TableLoader
 from scrubber.tables.pairs import load_pair_table
@@ -151,6 +151,11 @@ def sample_batch() -> Batch:
 @cache
 def sample_result_text() -> str:
     return dumps_result(bundled_rules().scrub(sample_batch()))
+
+
+@cache
+def sample_billing_text() -> str:
+    return sample_billing(sample_batch(), bundled_rules().scrub(sample_batch()))
 
 
 # ---- rule texts ---------------------------------------------------------------------------------
@@ -551,7 +556,9 @@ class Command:
 def commands(draw: st.DrawFn) -> Command:
     folder = workdir()
     out = str(folder / "out")
-    which = draw(st.sampled_from(("scrub", "check", "fmt", "test", "balance", "explain")))
+    which = draw(st.sampled_from(
+        ("scrub", "check", "fmt", "test", "balance", "explain", "reconcile", "worklist")
+    ))  # fmt: skip
     if which in ("check", "fmt", "test"):
         name, text = draw(rule_files())
         data = text.encode("utf-8", "surrogatepass")
@@ -573,6 +580,15 @@ def commands(draw: st.DrawFn) -> Command:
              "--fail-on", draw(st.sampled_from(("none", "held", "rejected")))),
             tuple(files), ssns,
         )  # fmt: skip
+    if which in ("reconcile", "worklist"):
+        files.append(("cli/result.json", sample_result_text().encode()))
+        argv = (which, exported, str(folder / "cli/result.json"))
+        if which == "reconcile":
+            billing = draw(_damaged_bytes(sample_billing_text().encode()))
+            files.append(("cli/billing.csv", billing))
+            argv = (*argv, str(folder / "cli/billing.csv"))
+        view = draw(st.sampled_from(("table", "csv", "json", "html")))
+        return Command((*argv, "--format", view), tuple(files), ssns)
     if which == "explain":
         visit = draw(st.sampled_from(["V1", "V4", "V20", "nope", "", "\u2028"]))
         return Command(("explain", exported, "--visit", visit), tuple(files), ssns)

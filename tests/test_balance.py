@@ -19,7 +19,9 @@ from scrubber.formats.results import dumps_result, read_result
 from scrubber.load import load_rules
 from scrubber.model.records import Batch
 from scrubber.reports.balance import balance
-from scrubber.reports.render import render_csv, render_html, render_json, render_table
+from scrubber.reports.pages import balance_page
+from scrubber.reports.render import render_csv, render_json, render_table
+from scrubber.reports.worklist import worklist
 
 GOLDEN = Path(__file__).parent / "golden" / "balance"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
@@ -97,16 +99,27 @@ def test_week_rows_start_on_monday(golden):
 
 def test_html_is_one_self_contained_page(golden):
     batch, result = golden
-    page = render_html(balance(batch, result), result.exceptions)
+    page = balance_page(balance(batch, result), worklist(batch, result))
     assert page.startswith("<!DOCTYPE html>")
-    assert "<script" not in page and "http://" not in page.replace(
-        'xmlns="http://www.w3.org/2000/svg"', ""
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+    assert "<img" not in page and "@import" not in page and "url(" not in page
+    assert "Pending Authorization" in page and 'class="legend"' in page
+
+
+def test_held_units_are_shown_apart_from_units_removed(golden):
+    batch, result = golden
+    report = balance(batch, result)
+    page = balance_page(report, worklist(batch, result))
+    held = sum(c.units for c in report.totals.causes if c.cause == "held")
+    removed = report.totals.difference_units - held
+    assert (
+        f'<b class="">{sum(c.visits for c in report.totals.causes if c.cause == "held")} / {held}</b>held visits / units'
+        in page
     )
-    assert "https://" not in page and "<link" not in page
-    assert "Pending Authorization" in page and "<svg" in page
+    assert f'<b class="">{removed}</b>units removed by rules' in page
 
 
-def test_cli_balance_formats_and_exit_codes(tmp_path, capsys):
+def test_cli_balance_formats_and_exit_codes(tmp_path, capsys, monkeypatch):
     export = GOLDEN / "export.json"
     result_path = tmp_path / "result.json"
     assert (
@@ -128,15 +141,22 @@ def test_cli_balance_formats_and_exit_codes(tmp_path, capsys):
             == 0
         )
     assert json.loads((tmp_path / "json").read_text())["totals"]["unexplained_units"] == 0
-    # A result with an audit entry removed cannot be balanced: exit 1, said loudly.
+    # A result with an audit entry removed is not the scrub of this export: refused (exit 2),
+    # never reported as a bug in scrubber.
     document = json.loads(result_path.read_text())
     document["audit"] = [e for e in document["audit"] if not e["units_delta"]] + [
         e for e in document["audit"] if e["units_delta"]][1:]  # fmt: skip
     tampered = tmp_path / "tampered.json"
     tampered.write_text(json.dumps(document))
     capsys.readouterr()
-    assert main(["balance", str(export), str(tampered)]) == 1
-    assert "unexplained" in capsys.readouterr().err
+    assert main(["balance", str(export), str(tampered)]) == 2
+    err = capsys.readouterr().err
+    assert "do not add up" in err and "bug" not in err
+    # Should balancing itself ever leave a difference unexplained, that is a bug: exit 1.
+    with monkeypatch.context() as patched:
+        patched.setattr("scrubber.reports.belongs.check_result_of", lambda *args: None)
+        assert main(["balance", str(export), str(tampered)]) == 1
+    assert "This is a bug in scrubber" in capsys.readouterr().err
     # The result of another export is refused.
     other = tmp_path / "other.json"
     main(["sample", "--visits", "5", "--seed", "99", "-o", str(other)])

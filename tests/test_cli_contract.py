@@ -412,3 +412,23 @@ def test_orjson_is_installed_by_default():
     from scrubber.formats import jsoncodec
 
     assert jsoncodec.HAVE_ORJSON
+
+
+def test_outputs_get_the_mode_a_file_written_in_place_would_have(tmp_path):
+    """Written through a private temporary file, an output still ends up readable as the umask
+    allows (another user's import job reads it), and a file it replaces keeps its own mode."""
+    export = tmp_path / "e.json"
+    export.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    kept = tmp_path / "kept.json"
+    kept.write_text("{}", encoding="utf-8")
+    kept.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        assert (
+            main(["scrub", str(export), "-o", str(tmp_path / "new.json"), "--fail-on", "none"]) == 0
+        )
+        assert main(["scrub", str(export), "-o", str(kept), "--fail-on", "none"]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o644
+    assert kept.stat().st_mode & 0o777 == 0o600

@@ -66,6 +66,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     example = ROOT / "docs" / "examples" / "emr_export.json"
     (folder / "docs" / "examples").mkdir(parents=True)
     shutil.copy(example, folder / "docs" / "examples" / "emr_export.json")
+    billing = ROOT / "docs" / "examples" / "billing_charges.csv"
+    shutil.copy(billing, folder / "docs" / "examples" / "billing_charges.csv")
     for name in ("export.json", "big.json", "day.json"):
         shutil.copy(example, folder / name)
     shutil.copytree(ROOT / "payer_rules", folder / "payer_rules")

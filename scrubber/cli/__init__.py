@@ -13,14 +13,25 @@ from collections.abc import Sequence
 
 from scrubber._version import __version__
 from scrubber.bulk import paused_gc
-from scrubber.cli import balance, check, explain, fmt, sample, scrub, tables, test
+from scrubber.cli import (
+    balance,
+    check,
+    explain,
+    fmt,
+    reconcile,
+    sample,
+    scrub,
+    tables,
+    test,
+    worklist,
+)
 from scrubber.cli.common import EXIT_OK, EXIT_USAGE, Parser
 from scrubber.errors import ScrubberError
 
 __all__ = ["main"]
 
 #: the commands, in the order ``--help`` lists them
-COMMANDS = (scrub, check, test, explain, fmt, balance, tables, sample)
+COMMANDS = (scrub, check, test, explain, fmt, balance, reconcile, worklist, tables, sample)
 
 
 def _parser() -> Parser:

@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK
+from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, add_report_options, export_and_result
 from scrubber.cli.outputs import Outputs
-from scrubber.errors import UsageError
 
 __all__ = ["add"]
 
@@ -25,35 +24,26 @@ def add(commands: Any) -> None:
         "--period", choices=("day", "week"), default="day",
         help="one row per day (default) or per week starting on Monday",
     )  # fmt: skip
-    balance.add_argument("--format", choices=("table", "csv", "json", "html"), default="table")
-    balance.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    add_report_options(balance)
     balance.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrubber.formats.emr import read_export
-    from scrubber.formats.results import read_result
     from scrubber.reports.balance import balance
-    from scrubber.reports.render import render_csv, render_html, render_json, render_table
+    from scrubber.reports.pages import balance_page
+    from scrubber.reports.render import render_csv, render_json, render_table
+    from scrubber.reports.worklist import worklist
 
     outputs = Outputs("balance", inputs=(args.export, args.result))
     outputs.add(args.output, "the report")
-    batch = read_export(args.export)
-    result = read_result(args.result)
-    known = {v.id for v in batch.visits}
-    strangers = sorted({v.id for v in result.billed} - known)
-    if strangers:
-        raise UsageError(
-            f"{args.result}: billed visits {', '.join(strangers[:5])} are not in {args.export}: "
-            "is this the result of that export?"
-        )
+    batch, result, descriptions = export_and_result(args.export, args.result, args.rules)
     report = balance(batch, result, by=args.by, period=args.period)
     if args.format == "json":
         text = render_json(report)
     elif args.format == "csv":
         text = render_csv(report)
     elif args.format == "html":
-        text = render_html(report, result.exceptions)
+        text = balance_page(report, worklist(batch, result, descriptions), descriptions)
     else:
         text = render_table(report)
     with outputs:
@@ -63,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         totals = report.totals
         print(
             f"error: {totals.unexplained_visits} visits and {totals.unexplained_units} units are "
-            "unexplained. This is a bug in scrubber: please report it with the export and result.",
+            "unexplained, though the result is the scrub of this export. This is a bug in "
+            "scrubber: please report it with the export and result.",
             file=sys.stderr,
         )
         return EXIT_FINDINGS

@@ -15,6 +15,8 @@ from scrubber.errors import UsageError
 if TYPE_CHECKING:
     from scrubber.cli.config import Config
     from scrubber.history.store import HistoryStore
+    from scrubber.model.records import Batch
+    from scrubber.model.results import ScrubResult
     from scrubber.tables.cache import TableCache
 
 __all__ = [
@@ -24,8 +26,10 @@ __all__ = [
     "Parser",
     "add_cache_options",
     "add_history_options",
+    "add_report_options",
     "add_rules_option",
     "cache_of",
+    "export_and_result",
     "open_history",
     "plural",
     "progress_bar",
@@ -112,6 +116,31 @@ def rule_paths(given: list[str] | None, config: Config | None = None) -> list[st
     if given:
         return list(given)
     return list(config.rules) if config is not None else []
+
+
+def add_report_options(command: argparse.ArgumentParser) -> None:
+    """What the reports over an export and its result share: the rules their descriptions come
+    from, the format and the output."""
+    add_rules_option(command)
+    command.add_argument("--format", choices=("table", "csv", "json", "html"), default="table")
+    command.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+
+
+def export_and_result(
+    export: str, result: str, rules: list[str] | None
+) -> tuple[Batch, ScrubResult, dict[str, str]]:
+    """The export, its scrub result (refused when it is not that export's: a report over it
+    would show differences that are nobody's) and the rules' descriptions."""
+    from scrubber.cli.config import load_config
+    from scrubber.formats.emr import read_export
+    from scrubber.formats.results import read_result
+    from scrubber.lang.load import rule_descriptions
+    from scrubber.reports.belongs import check_result_of
+
+    batch = read_export(export)
+    scrubbed = read_result(result)
+    check_result_of(batch, scrubbed, export, result)
+    return batch, scrubbed, rule_descriptions(rule_paths(rules, load_config()))
 
 
 def progress_bar() -> Callable[[int, int], None] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -29,6 +30,15 @@ def _same(a: Path, b: Path) -> bool:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
     return a.resolve() == b.resolve()
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        mask = os.umask(0)  # read the umask: the command line is one process of its own
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 class Outputs:
@@ -113,6 +123,9 @@ class Outputs:
                     os.fsync(handle.fileno())
                     handle.close()
             for target, temporary in self._temps.items():
+                # A temporary file is private (0600); the output gets the mode a file written
+                # in place would have: the one it replaces, else what the umask allows.
+                os.chmod(temporary, _mode_for(Path(target)))
                 os.replace(temporary, target)
                 self._committed.append(Path(target))
         except OSError as exc:

@@ -6,8 +6,6 @@ visits and charges, so a result read back from JSON equals the one the engine pr
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 import tempfile
@@ -23,6 +21,7 @@ from scrubber.errors import ExportReadError
 from scrubber.formats.convert import converter, shown, structure
 from scrubber.formats.emr import read_source_text
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
+from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Charge, Rejected, Visit
 from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult
 
@@ -154,15 +153,14 @@ def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", 
         )
     if format == "json":
         return json.dumps(records, ensure_ascii=False, indent=2, default=json_default) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({
-            k: " ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
-            for k, v in record.items()
-        })  # fmt: skip
-    return buffer.getvalue()
+    rows = (
+        [
+            " ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
+            for v in r.values()
+        ]
+        for r in records
+    )
+    return csv_text(AUDIT_COLUMNS, rows)
 
 
 class AuditWriter:

@@ -111,6 +111,23 @@ def text_source(text: str, shown: str = "<stdin>", folder: Path | None = None) -
     return SourceFile(parsed, tuple(printable(text).split("\n")), folder / shown, folder)
 
 
+def rule_descriptions(paths: Sequence[str | Path] = ()) -> dict[str, str]:
+    """Rule name (``medicare/zip9``) -> its description, for reports that name rules the way
+    people read them. Parsing only: a rule folder with problems still gives what it can, and a
+    folder that cannot be read gives nothing (a report never fails for want of a label)."""
+    try:
+        sources = rule_sources(paths)
+    except UsageError:
+        return {}
+    return {
+        f"{source.parsed.file.stem}/{rule.id}": rule.description
+        for source in sources
+        for block in source.parsed.file.blocks
+        for rule in block.rules
+        if rule.description
+    }
+
+
 def check_paths(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckReport:
     """Parse and check rule files or folders (default: the bundled rules); never raises for
     problems in the rules, only ``UsageError`` for paths that do not exist."""

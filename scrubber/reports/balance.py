@@ -16,14 +16,23 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 import attrs
 
 from scrubber.model.records import Batch, Rejected, Visit
 from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, cause_of
+from scrubber.reports.periods import Period, period_of
 
-__all__ = ["NEW_PATIENT_CODES", "BalanceReport", "BalanceRow", "Cause", "CodeUnits", "balance"]
+__all__ = [
+    "NEW_PATIENT_CODES",
+    "BalanceReport",
+    "BalanceRow",
+    "Cause",
+    "CauseLine",
+    "CodeUnits",
+    "balance",
+]
 
 #: evaluation codes counted as new-patient visits (their units summed, modifiers included)
 NEW_PATIENT_CODES = frozenset({"97161", "97162", "97163"})
@@ -34,21 +43,31 @@ class By(enum.StrEnum):
     FINALIZED_ON = "finalized_on"
 
 
-class Period(enum.StrEnum):
-    DAY = "day"
-    WEEK = "week"
+@attrs.frozen
+class CauseLine:
+    """One visit's part in a cause: the drill-down of a report (which visits, which lines)."""
+
+    visit_id: str
+    date_of_service: date
+    location: str
+    #: the line's code, or empty for the visit as a whole (a hold, no billable charge)
+    cpt: str
+    units: int
+    message: str
 
 
 @attrs.frozen(order=True)
 class Cause:
     """One reason for a difference: ``rule`` (a rule took units), ``never_flows`` (dropped, as
-    NORCM), ``denied``, ``held`` (on Billing Exceptions, by reason) or ``no_billable_charge``."""
+    NORCM), ``denied``, ``held`` (on Billing Exceptions, by reason) or ``no_billable_charge``.
+    ``lines`` are the visits and lines behind it (not part of its value)."""
 
     cause: str
     rule: str | None = None
     reason: str | None = None
     visits: int = 0
     units: int = 0
+    lines: tuple[CauseLine, ...] = attrs.field(default=(), eq=False, order=False, repr=False)
 
 
 @attrs.frozen
@@ -120,6 +139,14 @@ class _Tally:
         self.causes: Counter[tuple[str, str | None, str | None]] = Counter()
         self.cause_visits: Counter[tuple[str, str | None, str | None]] = Counter()
         self.codes: dict[str, Counter[str]] = {}
+        self.lines: dict[tuple[str, str | None, str | None], list[CauseLine]] = {}
+
+    def cause(
+        self, key: tuple[str, str | None, str | None], visits: int, units: int, line: CauseLine
+    ) -> None:
+        self.cause_visits[key] += visits
+        self.causes[key] += units
+        self.lines.setdefault(key, []).append(line)
 
     def code(self, cpt: str, field: str, units: int) -> None:
         self.codes.setdefault(cpt, Counter())[field] += units
@@ -130,6 +157,8 @@ class _Tally:
         self.cause_visits.update(other.cause_visits)
         for cpt, counter in other.codes.items():
             self.codes.setdefault(cpt, Counter()).update(counter)
+        for key, lines in other.lines.items():
+            self.lines.setdefault(key, []).extend(lines)
 
     def row(self, period: date | None, location: str | None) -> BalanceRow:
         keys = sorted(
@@ -142,6 +171,7 @@ class _Tally:
                 reason,
                 self.cause_visits[(kind, rule, reason)],
                 self.causes[(kind, rule, reason)],
+                tuple(self.lines.get((kind, rule, reason), ())),
             )
             for kind, rule, reason in keys
         )
@@ -153,10 +183,6 @@ class _Tally:
             period, location, c["emr_visits"], c["emr_units"], c["billed_visits"], c["billed_units"],
             causes, c["new_emr"], c["new_billed"], codes,
         )  # fmt: skip
-
-
-def _period_of(day: date, period: Period) -> date:
-    return day - timedelta(days=day.weekday()) if period is Period.WEEK else day
 
 
 def balance(
@@ -181,7 +207,7 @@ def balance(
             if by is By.FINALIZED_ON and visit.finalized_on
             else visit.date_of_service
         )
-        tally = tallies.setdefault((_period_of(day, period), visit.location), _Tally())
+        tally = tallies.setdefault((period_of(day, period), visit.location), _Tally())
         _count_visit(
             tally, visit, billed.get(visit.id), held.get(visit.id), entries.get(visit.id, ())
         )
@@ -215,20 +241,24 @@ def _count_visit(
             tally.code(c.cpt, "billed", c.units)
     elif held is not None:
         # A visit held for several reasons counts once, under its first reason.
-        key = ("held", None, held.reasons[0].message)
+        first = held.reasons[0]
         units = sum(c.units for c in held.charges)
-        tally.cause_visits[key] += 1
-        tally.causes[key] += units
+        message = "; ".join(reason.message for reason in held.reasons)
+        line = CauseLine(visit.id, visit.date_of_service, visit.location, "", units, message)
+        tally.cause(("held", first.rule, first.message), 1, units, line)
         for c in held.charges:
             tally.code(c.cpt, "held", c.units)
     else:
-        tally.cause_visits[("no_billable_charge", None, None)] += 1
-        tally.causes[("no_billable_charge", None, None)] += 0
+        message = "no charge at all" if not visit.charges else "every line scrubbed away"
+        line = CauseLine(visit.id, visit.date_of_service, visit.location, "", 0, message)
+        tally.cause(("no_billable_charge", None, None), 1, 0, line)
     for entry in entries:
         action, delta = entry.action, entry.units_delta
         if action == "replace":
             tally.code(str(entry.before), "moved_out", entry.units or 0)
             tally.code(str(entry.after), "moved_in", entry.units or 0)
         elif delta:
-            tally.causes[(cause_of(action), entry.rule, None)] += -delta
+            line = CauseLine(visit.id, visit.date_of_service, visit.location, entry.cpt or "",
+                             -delta, entry.message)  # fmt: skip
+            tally.cause((cause_of(action), entry.rule, None), 0, -delta, line)
             tally.code(entry.cpt or "", "scrubbed", -delta)

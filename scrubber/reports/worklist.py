@@ -1,0 +1,203 @@
+"""The exceptions as a billing specialist works them: every held visit and rejected record, with
+what is needed to fix it without opening another system.
+
+For a held visit: the patient's name, the payer, location, provider and date, the rule that held
+it (its description is the fix: "Medicare needs a 9-digit ZIP"), its message, and the values its
+condition read, shown so that what is wrong is visible (a trailing space in ``"A123 "``). A
+visit held for two reasons is two items. A rejected record is one item per problem, with the
+path of the bad value; its patient is not known (the record could not be read).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import attrs
+
+from scrubber.formats.sheets import csv_text
+from scrubber.model.records import Batch, Visit
+from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
+
+__all__ = [
+    "CSV_COLUMNS",
+    "WorkItem",
+    "shown_value",
+    "worklist",
+    "worklist_csv",
+    "worklist_document",
+    "worklist_json",
+    "worklist_table",
+]
+
+
+@attrs.frozen
+class WorkItem:
+    """One thing to fix: ``kind`` is ``held`` or ``rejected``."""
+
+    kind: str
+    visit_id: str
+    patient: str
+    payer: str
+    location: str
+    provider: str
+    date_of_service: date | None
+    rule: str
+    #: where the rule is written (held), or the path of the record (rejected)
+    source: str
+    message: str
+    #: (path, value) the hold's condition read
+    values: tuple[tuple[str, Any], ...]
+    #: what to do: the rule's description, or for a rejected record what the problem says
+    fix: str
+    #: units the visit holds back (held visits)
+    units: int = 0
+
+
+def shown_value(value: Any) -> str:
+    """A value as a specialist must see it: text in quotes so that spaces show, lists as words,
+    missing as missing."""
+    if value is None or value in ((), []):
+        return "missing"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return " ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _patient_name(batch: Batch, visit: Visit) -> str:
+    patient = batch.patient_of(visit)
+    return " ".join(part for part in (patient.first_name, patient.last_name) if part)
+
+
+def worklist(
+    batch: Batch, result: ScrubResult, descriptions: Mapping[str, str] | None = None
+) -> tuple[WorkItem, ...]:
+    """The held visits (one item per reason, in result order), then the rejected records (one
+    item per problem). ``descriptions`` (rule name -> description) fill in a reason written
+    without one (a result from an older scrubber)."""
+    visits = {visit.id: visit for visit in batch.visits}
+    items: list[WorkItem] = []
+    for held in result.exceptions:
+        visit = visits.get(held.visit_id)
+        units = sum(charge.units for charge in held.charges)
+        for reason in held.reasons:
+            items.append(
+                _held(batch, visit, held, reason, units=units, descriptions=descriptions or {})
+            )
+    for record in result.rejected:
+        for error in record.errors:
+            path, _, problem = error.partition(": ")
+            items.append(WorkItem(
+                "rejected", record.id or "", "", "", "", "", None, "", record.path,
+                error, (), f"fix {path} in the EMR: {problem or error}",
+            ))  # fmt: skip
+    return tuple(items)
+
+
+def _held(
+    batch: Batch,
+    visit: Visit | None,
+    held: HeldVisit,
+    reason: HoldReason,
+    *,
+    units: int,
+    descriptions: Mapping[str, str],
+) -> WorkItem:
+    fix = reason.description or descriptions.get(reason.rule, "") or reason.message
+    if visit is None:  # a result read without its export
+        return WorkItem("held", held.visit_id, "", "", "", "", held.date_of_service, reason.rule,
+                        reason.source, reason.message, reason.values, fix, units)  # fmt: skip
+    case = batch.case_of(visit)
+    payer = f"{case.insurance.payer_id} ({case.insurance.class_.value})"
+    provider = f"{visit.provider.id} ({visit.provider.role.value})"
+    return WorkItem(
+        "held", visit.id, _patient_name(batch, visit), payer, visit.location, provider,
+        visit.date_of_service, reason.rule, reason.source, reason.message, reason.values, fix,
+        units,
+    )  # fmt: skip
+
+
+def _values_text(item: WorkItem) -> str:
+    return "; ".join(f"{path} = {shown_value(value)}" for path, value in item.values)
+
+
+def worklist_document(items: tuple[WorkItem, ...]) -> dict[str, Any]:
+    def one(item: WorkItem) -> dict[str, Any]:
+        return {
+            "kind": item.kind, "visit_id": item.visit_id, "patient": item.patient,
+            "payer": item.payer, "location": item.location, "provider": item.provider,
+            "date_of_service": item.date_of_service.isoformat() if item.date_of_service else None,
+            "rule": item.rule, "source": item.source, "message": item.message,
+            "values": {path: list(v) if isinstance(v, tuple) else v for path, v in item.values},
+            "fix": item.fix, "units": item.units,
+        }  # fmt: skip
+
+    held = [item for item in items if item.kind == "held"]
+    return {
+        "held_visits": len({item.visit_id for item in held}),
+        "held_units": sum({item.visit_id: item.units for item in held}.values()),
+        "rejected_records": len({item.source for item in items if item.kind == "rejected"}),
+        "items": [one(item) for item in items],
+    }
+
+
+def worklist_json(items: tuple[WorkItem, ...]) -> str:
+    return json.dumps(worklist_document(items), ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_COLUMNS = (
+    "kind", "visit_id", "patient", "payer", "location", "provider", "date_of_service", "rule",
+    "source", "message", "values", "fix", "units",
+)  # fmt: skip
+
+
+def worklist_csv(items: tuple[WorkItem, ...]) -> str:
+    """One line per item (a visit held for two reasons is two lines; ``units`` is the visit's
+    on each: count visits, not lines, when summing)."""
+    return csv_text(CSV_COLUMNS, (
+        (item.kind, item.visit_id, item.patient, item.payer, item.location, item.provider,
+         item.date_of_service.isoformat() if item.date_of_service else "", item.rule,
+         item.source, item.message, _values_text(item), item.fix, item.units)
+        for item in items
+    ))  # fmt: skip
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def worklist_table(items: tuple[WorkItem, ...]) -> str:
+    held = [item for item in items if item.kind == "held"]
+    rejected = [item for item in items if item.kind == "rejected"]
+    lines = [
+        f"Worklist: {len({i.visit_id for i in held})} held visits ({len(held)} reasons), "
+        f"{len({i.source for i in rejected})} rejected records",
+    ]
+    previous = None
+    for item in held:
+        if item.visit_id != previous:
+            lines += [
+                "",
+                f"{_cut(item.visit_id, 30)}  {item.date_of_service}  {_cut(item.patient, 40)}  "
+                f"({item.units} unit{'' if item.units == 1 else 's'} held)",
+                f"  payer {_cut(item.payer, 40)}, {_cut(item.location, 40)}, "
+                f"provider {_cut(item.provider, 30)}",
+            ]
+            previous = item.visit_id
+        lines.append(f"  - held by {item.rule} ({item.source}): {_cut(item.message, 120)}")
+        if item.values:
+            lines.append(f"    read: {_cut(_values_text(item), 160)}")
+        lines.append(f"    fix: {_cut(item.fix, 160)}")
+    if rejected:
+        lines += ["", "rejected records (not scrubbed, fix them in the EMR and export again):"]
+        for item in rejected:
+            lines.append(
+                f"  {_cut(item.source, 30)} ({_cut(item.visit_id or 'no id', 30)}): {_cut(item.message, 160)}"
+            )
+    return "\n".join(lines) + "\n"
