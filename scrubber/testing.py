@@ -180,6 +180,7 @@ def charges(
         diagnosis_codes=st.lists(
             st.sampled_from(["M54.50", "M25.561", "S83.511A"]), max_size=3
         ).map(tuple),
+        amount=st.none() | amounts,
     )
 
 

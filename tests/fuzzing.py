@@ -1,6 +1,6 @@
 """scrubber's own fuzz harness: what is fed in, and what must hold whatever it is.
 
-Four targets, each a hypothesis strategy of inputs and a probe that raises when a promise breaks:
+The targets, each a hypothesis strategy of inputs and a probe that raises when a promise breaks:
 
 - **rule texts**: strings drawn from the lark grammar itself (``from_lark``, both raw and with
   words spaced so that more of them parse), and the bundled rule and test files with a few
@@ -13,8 +13,15 @@ Four targets, each a hypothesis strategy of inputs and a probe that raises when 
   units, write a result that reads back, balance and explain; no full SSN in anything shown.
 - **results**: a scrub result damaged the same ways. ``read_result`` must refuse with one
   ``ExportReadError`` or give a result that balances.
-- **command line**: ``scrub``, ``check``, ``fmt``, ``test``, ``balance``, ``explain`` run in
-  process on such files: the exit code is 0, 1 or 2 and nothing escapes ``main``.
+- **command line**: ``scrub`` (of exports and of 837P interchanges), ``check``, ``fmt``,
+  ``test``, ``balance``, ``explain``, ``reconcile``, ``worklist`` run in process on such files:
+  the exit code is 0, 1 or 2 and nothing escapes ``main``.
+- **tables**: the CMS files as published, in archives and workbooks, damaged.
+- **interchanges**: the golden 837P interchanges (and one holding an SSN) damaged at the level
+  of segments (dropped, doubled, moved, an element changed) or of bytes. Reading must refuse
+  with ``X12Error`` or read; what is read must scrub conserving units, and the billed
+  interchange written from it must read back with exactly the billed units; no full SSN in any
+  message.
 
 Every probe runs under a time limit, so a hang is a finding too. The test suite runs each target
 with a small budget (``tests/test_fuzz.py``); ``bench/fuzz.py`` runs a long one and prints what
@@ -32,6 +39,7 @@ import shutil
 import signal
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -50,6 +58,7 @@ from scrubber.engine import RuleSet
 from scrubber.errors import ExportReadError, RuleSetError
 from scrubber.formats.emr import dumps_export, read_export
 from scrubber.formats.results import dumps_result, read_result
+from scrubber.formats.x12 import X12Error, read_x12, write_scrubbed
 from scrubber.lang.check import SourceFile, check
 from scrubber.lang.fmt import format_rules
 from scrubber.lang.load import rule_sources, text_source
@@ -540,6 +549,102 @@ def probe_table(drawn: tuple[str, bytes]) -> str:
     return f"{name}: unit {outcomes[0]}, pair {outcomes[1]}, inspect {outcomes[2]}"
 
 
+# ---- interchanges: 837P claims, damaged ---------------------------------------------------------
+
+_X12 = Path(__file__).resolve().parent / "golden" / "x12"
+#: an SSN that only REF*SY holds (added to the dependent's interchange)
+X12_SSN = "912345678"
+
+
+@cache
+def _interchanges() -> dict[str, str]:
+    found = {p.parent.name: p.read_bytes().decode() for p in sorted(_X12.glob("*/input.x12"))}
+    found["ssn"] = (
+        found["dependent_patient"]
+        .replace("DMG*D8*20120304*F~\n", f"DMG*D8*20120304*F~\nREF*SY*{X12_SSN}~\n")
+        .replace("SE*36*", "SE*37*")
+    )
+    return found
+
+
+@cache
+def claims_rules() -> RuleSet:
+    return load_rules(_X12 / "rules")
+
+
+_ELEMENT_VALUES = ("", "0", "-1", "2.5", "1e999", "NaN", "99999999", "HC", "HC:", "UN", "MJ",
+                   "D8", "RD8", "20260231", "20260302-20260309", "18", "ZZ", "ABK:", "1:9",
+                   "\u2028", "\x00", "*", ":", "~", "^")  # fmt: skip
+
+
+@st.composite
+def _damaged_segments(draw: st.DrawFn, text: str) -> str:
+    segments = text.split("~\n")
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(segments) - 1))
+        edit = draw(st.sampled_from(("drop", "double", "move", "element")))
+        if edit == "drop" and len(segments) > 1:
+            del segments[at]
+        elif edit == "double":
+            segments.insert(at, segments[at])
+        elif edit == "move":
+            segments.insert(draw(st.integers(0, len(segments) - 1)), segments.pop(at))
+        else:
+            elements = segments[at].split("*")
+            index = draw(st.integers(0, len(elements)))
+            value = draw(st.sampled_from(_ELEMENT_VALUES) | st.text(max_size=6))
+            elements[index : index + 1] = [value]
+            segments[at] = "*".join(elements)
+    if draw(st.booleans()):  # recount SE01, so that the damage reaches the claims
+        start = None
+        for at, segment in enumerate(segments):
+            if segment.startswith("ST*"):
+                start = at
+            elif segment.startswith("SE*") and start is not None:
+                elements = segment.split("*")
+                segments[at] = "*".join([elements[0], str(at - start + 1), *elements[2:]])
+    return "~\n".join(segments)
+
+
+@st.composite
+def interchanges(draw: st.DrawFn) -> str:
+    """A golden interchange damaged in its segments or its bytes (decoded leniently, as a file
+    is read)."""
+    text = _interchanges()[draw(st.sampled_from(sorted(_interchanges())))]
+    if draw(st.booleans()):
+        return draw(_damaged_segments(text))
+    return draw(_damaged_bytes(text.encode())).decode("utf-8", "replace")
+
+
+def _units(visits: Any) -> Counter[tuple[str, Any, str]]:
+    units: Counter[tuple[str, Any, str]] = Counter()
+    for visit in visits:
+        for charge in visit.charges:
+            units[(visit.case_id, visit.date_of_service, charge.cpt)] += charge.units
+    return +units
+
+
+def probe_interchange(text: str) -> str:
+    """Read the damaged interchange; what is read must scrub and be written as an interchange
+    that reads back with the billed units and nothing rejected."""
+    try:
+        batch, interchange = read_x12(text)
+    except X12Error as exc:
+        assert "\n" not in str(exc), "an interchange's problem is one line"
+        no_ssn(frozenset({X12_SSN}), str(exc))
+        return "refused as a whole"
+    errors = [e for r in batch.rejected for e in r.errors]
+    assert not any("\n" in e for e in errors), "a rejected claim's problem is one line"
+    no_ssn(frozenset({X12_SSN}), *errors)
+    result = claims_rules().scrub(batch)
+    check_conservation(batch, result)
+    billed = write_scrubbed(interchange, result)
+    again, _ = read_x12(billed)
+    assert again.rejected == (), f"the billed interchange has rejected claims: {again.rejected}"
+    assert _units(again.visits) == _units(result.billed), "the billed interchange lost units"
+    return "read with rejected claims" if batch.rejected else "read whole"
+
+
 # ---- the command line ---------------------------------------------------------------------------
 
 
@@ -557,8 +662,17 @@ def commands(draw: st.DrawFn) -> Command:
     folder = workdir()
     out = str(folder / "out")
     which = draw(st.sampled_from(
-        ("scrub", "check", "fmt", "test", "balance", "explain", "reconcile", "worklist")
+        ("scrub", "scrub x12", "check", "fmt", "test", "balance", "explain", "reconcile",
+         "worklist")
     ))  # fmt: skip
+    if which == "scrub x12":
+        data = draw(interchanges()).encode("utf-8", "surrogatepass")
+        claims = str(folder / "cli/claims.x12")
+        return Command(
+            ("scrub", claims, "--rules", str(_X12 / "rules"), "-o", f"{out}.x12", "--result",
+             f"{out}.result.json", "--audit", f"{out}.audit.csv"),
+            (("cli/claims.x12", data),), frozenset({X12_SSN}),
+        )  # fmt: skip
     if which in ("check", "fmt", "test"):
         name, text = draw(rule_files())
         data = text.encode("utf-8", "surrogatepass")
@@ -621,7 +735,13 @@ def probe_command(command: Command) -> str:
     assert "Traceback" not in out.getvalue() + err.getvalue()
     if code == 2:
         assert err.getvalue().strip(), "exit 2 says why"
-    written = [p.read_text("utf-8", "replace") for p in folder.glob("out*") if p.is_file()]
+    # The billed 837P is the claim itself, SSN (REF*SY) included, as received: the only output
+    # that may hold one.
+    written = [
+        p.read_text("utf-8", "replace")
+        for p in folder.glob("out*")
+        if p.is_file() and p.suffix != ".x12"
+    ]
     no_ssn(command.ssns, out.getvalue(), err.getvalue(), *written)
     return f"{command.argv[0]}: exit {code}"
 
@@ -643,4 +763,5 @@ TARGETS = (
     Target("results", results, probe_result),
     Target("command line", commands, probe_command),
     Target("tables", tables, probe_table),
+    Target("interchanges", interchanges, probe_interchange),
 )

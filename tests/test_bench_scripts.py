@@ -20,6 +20,7 @@ TINY = {
     "history_bench.py": ["--per-day", "10", "--days", "4", "--runs", "1", "--others", "500"],
     "fuzz.py": ["--examples", "5"],
     "cms_tables_bench.py": ["--ptp-rows", "2000", "--xlsx-rows", "200"],
+    "x12_bench.py": ["--lines", "300", "--runs", "1"],
 }
 
 

@@ -71,6 +71,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("export.json", "big.json", "day.json"):
         shutil.copy(example, folder / name)
     shutil.copytree(ROOT / "payer_rules", folder / "payer_rules")
+    # docs/x12.md: an 837P and rules for claims (those of the X12 tests)
+    x12 = ROOT / "tests" / "golden" / "x12"
+    shutil.copy(x12 / "commercial_prior_auth" / "input.x12", folder / "claims.x12")
+    shutil.copytree(x12 / "rules", folder / "claims_rules")
     (folder / "my.rules").write_text(
         'payer mine "Mine" when insurance.payer_id = "BCBS-AZ"\n'
         "rules mine {\n    rule cap:\n        limit 97110 to 2 units per day\n}\n",

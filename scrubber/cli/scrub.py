@@ -12,7 +12,7 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from typing import Any
 
 import attrs
@@ -39,10 +39,15 @@ __all__ = ["Summary", "add"]
 
 def add(commands: Any) -> None:
     scrub = commands.add_parser("scrub", help="apply payer rules to an EMR export")
-    scrub.add_argument("export", help="the EMR export (JSON or JSON Lines; - for stdin)")
+    scrub.add_argument(
+        "export", help="the EMR export (JSON or JSON Lines; an X12 837P; - for stdin)"
+    )
     add_rules_option(scrub)
     scrub.add_argument(
-        "-o", "--output", default="-", help="where the result goes (default: stdout)"
+        "-o",
+        "--output",
+        default="-",
+        help="where the result goes (default: stdout); with X12 input, the billed 837P",
     )
     scrub.add_argument(
         "--audit", metavar="FILE",
@@ -58,8 +63,13 @@ def add(commands: Any) -> None:
         help="the summary on stderr: text (default), json (one object, for scripts), none",
     )  # fmt: skip
     scrub.add_argument(
-        "--input-format", choices=("json", "jsonl"),
-        help="the export's format (default: from the file name, else its first line)",
+        "--input-format", choices=("json", "jsonl", "x12"),
+        help="the export's format (default: X12 when it starts with ISA, else from the file "
+        "name, else its first line)",
+    )  # fmt: skip
+    scrub.add_argument(
+        "--result", metavar="FILE",
+        help="also write the JSON scrub result here (with X12 input, -o writes the billed 837P)",
     )  # fmt: skip
     add_history_options(scrub)
     add_cache_options(scrub)
@@ -82,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
         outputs.add(args.output, "the result")
         if args.audit:
             outputs.add(args.audit, "the audit")
+        if args.result:
+            outputs.add(args.result, "the result")
         report = check_paths(rule_paths(args.rules, config), cache_of(args, config))
         if report.rules is None:
             # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
@@ -107,13 +119,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
-    from scrubber.formats.emr import read_export
+    from scrubber.formats.emr import guess_format, read_export, read_x12_export
     from scrubber.formats.results import dumps_audit, dumps_result
+    from scrubber.formats.x12.writer import write_scrubbed
 
-    batch = read_export(args.export, format=args.input_format)
+    x12 = (args.input_format or guess_format(args.export)) == "x12"
+    interchange = None
+    if x12:
+        batch, interchange = read_x12_export(args.export)
+    else:
+        batch = read_export(args.export, format=args.input_format)
     progress = progress_bar() if len(batch.visits) >= 2000 else None
     result = rules.scrub(batch, progress, history=history)
-    outputs.write(args.output, dumps_result(result))
+    document = dumps_result(result)
+    if interchange is not None:
+        outputs.write(args.output, write_scrubbed(interchange, result))
+    else:
+        outputs.write(args.output, document)
+    if args.result:
+        outputs.write(args.result, document)
     if args.audit:
         outputs.write(args.audit, dumps_audit(result.audit, _audit_format(args.audit)))
     summary = Summary()
@@ -127,15 +151,23 @@ def _stream(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs
 
     summary = Summary()
     audit = AuditWriter(outputs.open(args.audit), _audit_format(args.audit)) if args.audit else None
-    with ResultWriter(outputs.open(args.output)) as writer, read_lines(args.export) as lines:
+    with ExitStack() as stack:
+        writers = [
+            stack.enter_context(ResultWriter(outputs.open(target)))
+            for target in (args.output, args.result)
+            if target
+        ]
+        lines = stack.enter_context(read_lines(args.export))
         records = _counted(iter_jsonl(lines), summary)
         for day in rules.scrub_stream(records, history=history):
             result = ScrubResult(day.billed, day.exceptions, day.rejected, day.audit)
             summary.add((), result)
-            writer.add(result)
+            for writer in writers:
+                writer.add(result)
             if audit is not None:
                 audit.add(day.audit)
-        writer.close()
+        for writer in writers:
+            writer.close()
     if audit is not None:
         audit.close()
     return summary

@@ -244,6 +244,8 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
 
     def record_unhook(cls: type[Any]) -> Callable[[Any], Any]:
         renames = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
+        if cls is Charge:
+            renames["amount"] = override(omit_if_default=True)  # only X12 input has one
         return make_dict_unstructure_fn(cls, conv, **renames)  # type: ignore[arg-type]
 
     conv.register_structure_hook_factory(attrs.has, record_hook)

@@ -32,6 +32,9 @@ from scrubber.formats.ledger import (
     claims_of_line,
     claims_of_visit,
 )
+from scrubber.formats.x12.compose import compose_837p
+from scrubber.formats.x12.reader import Interchange, read_x12
+from scrubber.formats.x12.segments import X12Error, looks_like_x12
 from scrubber.model.records import (
     Batch,
     Case,
@@ -53,10 +56,11 @@ __all__ = [
     "read_export",
     "read_lines",
     "read_source_text",
+    "read_x12_export",
     "write_export",
 ]
 
-ExportFormat = Literal["json", "jsonl"]
+ExportFormat = Literal["json", "jsonl", "x12"]
 _T = TypeVar("_T")
 
 
@@ -249,13 +253,10 @@ def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
 
 
 def guess_format(source: str | Path) -> ExportFormat:
-    """JSON or JSON Lines, from the name (``.jsonl``, ``.ndjson``, ``.json``), else from the
-    first line, read without reading the rest; ``-`` is standard input."""
+    """X12 when the text starts with ``ISA`` (whatever the name); else JSON or JSON Lines, from
+    the name (``.jsonl``, ``.ndjson``, ``.json``), else from the first line. Only the start of
+    the file is read; ``-`` is standard input."""
     name = str(source)
-    if name.endswith((".jsonl", ".ndjson")):
-        return "jsonl"
-    if name.endswith(".json"):
-        return "json"
     if name == "-":
         stdin: Any = sys.stdin.buffer  # a BufferedReader: peek looks without consuming
         first = stdin.peek(1 << 16).split(b"\n", 1)[0]
@@ -265,7 +266,7 @@ def guess_format(source: str | Path) -> ExportFormat:
                 first = handle.readline(1 << 20)
         except OSError as exc:
             raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
-    return _guess_format(first.decode("utf-8-sig", "replace"), "")
+    return _guess_format(first.decode("utf-8-sig", "replace"), name)
 
 
 @contextmanager
@@ -296,6 +297,8 @@ def _decoded(handle: IO[str], name: str) -> Iterator[str]:
 
 
 def _guess_format(text: str, name: str) -> ExportFormat:
+    if looks_like_x12(text[:4096]):
+        return "x12"
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
     if name.endswith(".json"):
@@ -311,15 +314,30 @@ def _guess_format(text: str, name: str) -> ExportFormat:
 def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = None) -> Batch:
     """Read an EMR export from a path, ``"-"`` (standard input) or an open text stream.
 
-    The format is JSON unless ``format`` says otherwise, the name ends in ``.jsonl``/``.ndjson``,
-    or the first line is a complete JSON Lines record.
+    The format is X12 837P when the text starts with ``ISA``; else JSON unless ``format`` says
+    otherwise, the name ends in ``.jsonl``/``.ndjson``, or the first line is a complete JSON
+    Lines record.
     """
     text, name = read_source_text(source)
     return _read_text_export(text, name, format)
 
 
+def read_x12_export(source: str | Path | IO[str]) -> tuple[Batch, Interchange]:
+    """An 837P interchange: its records, and where each claim is (to write the billed one)."""
+    text, name = read_source_text(source)
+    try:
+        return read_x12(text)
+    except X12Error as exc:
+        raise ExportReadError(name, f"not a readable X12 interchange: {exc}") from None
+
+
 def _read_text_export(text: str, name: str, format: ExportFormat | None) -> Batch:
     chosen = format or _guess_format(text, name)
+    if chosen == "x12":
+        try:
+            return read_x12(text)[0]
+        except X12Error as exc:
+            raise ExportReadError(name, f"not a readable X12 interchange: {exc}") from None
     if chosen == "jsonl":
         # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
         # Only "\n" ends a record: str.splitlines() would also split on U+2028 and U+0085,
@@ -347,7 +365,10 @@ def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:
 
 
 def dumps_export(batch: Batch, format: ExportFormat = "json", *, indent: int | None = 2) -> str:
-    """The export as text. JSON Lines are sorted by date of service, as streaming requires."""
+    """The export as text. JSON Lines are sorted by date of service, as streaming requires; X12
+    is an 837P of one claim per visit (``scrubber.formats.x12.compose``)."""
+    if format == "x12":
+        return compose_837p(batch)
     if format == "jsonl":
         return "".join(
             json.dumps(line, ensure_ascii=False, default=json_default) + "\n"

@@ -227,6 +227,9 @@ class Charge:
     minutes: int | None = None
     modifiers: tuple[str, ...] = ()
     diagnosis_codes: tuple[str, ...] = ()
+    #: the line's charge as received (an 837P's SV102), for the billed interchange; the engine
+    #: never reads it. Left out of written JSON when there is none.
+    amount: Decimal | None = None
 
 
 @attrs.frozen

@@ -1,0 +1,512 @@
+"""X12 837P in and out (DESIGN §9): golden interchanges read, scrubbed and written, accepted by
+pyx12's 837P 5010 validator before and after; the round trip; conservation on the X12 path; and
+damaged interchanges. Regenerate the goldens after a deliberate change with
+SCRUBBER_UPDATE_GOLDEN=1 and read the diff."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from engine_helpers import check_conservation
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from x12_validator import x12_problems
+
+from scrubber.cli import main
+from scrubber.formats.emr import dumps_export
+from scrubber.formats.results import dumps_result
+from scrubber.formats.x12 import X12Error, compose_837p, read_x12, write_scrubbed
+from scrubber.load import load_rules
+from scrubber.model.records import (
+    Address,
+    Batch,
+    Case,
+    Charge,
+    Insurance,
+    InsuranceClass,
+    NoteType,
+    Patient,
+    Provider,
+    ProviderRole,
+    RelatedCause,
+    Visit,
+)
+from scrubber.model.results import ScrubResult
+
+GOLDEN = Path(__file__).parent / "golden" / "x12"
+CASES = sorted(p for p in GOLDEN.iterdir() if (p / "input.x12").is_file())
+RULES = load_rules(GOLDEN / "rules")
+
+
+def _golden(path: Path, text: str) -> None:
+    if os.environ.get("SCRUBBER_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8", newline="")
+    assert text == path.read_bytes().decode("utf-8")
+
+
+def _scrub(case: Path) -> tuple[Batch, ScrubResult, str]:
+    text = (case / "input.x12").read_bytes().decode("utf-8")
+    batch, interchange = read_x12(text)
+    result = RULES.scrub(batch)
+    return batch, result, write_scrubbed(interchange, result)
+
+
+def test_the_goldens_cover_the_acceptance_cases():
+    assert {p.name for p in CASES} >= {
+        "medicare_pta_kx",
+        "commercial_prior_auth",
+        "workers_comp",
+        "multi_date",
+        "dependent_patient",
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_golden_interchange_read_scrubbed_and_written(case):
+    batch, result, billed = _scrub(case)
+    check_conservation(batch, result)
+    _golden(case / "expected_records.json", dumps_export(batch))
+    _golden(case / "expected_result.json", dumps_result(result))
+    _golden(case / "expected.x12", billed)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_pyx12_accepts_the_golden_input_and_the_scrubbed_output(case, tmp_path):
+    assert x12_problems(case / "input.x12") == []
+    _, _, billed = _scrub(case)
+    written = tmp_path / "billed.x12"
+    written.write_text(billed, encoding="utf-8", newline="")
+    assert x12_problems(written) == []
+
+
+def _read(case: str) -> Batch:
+    return read_x12((GOLDEN / case / "input.x12").read_text(encoding="utf-8"))[0]
+
+
+def test_medicare_claim_with_pta_lines_and_kx():
+    batch = _read("medicare_pta_kx")
+    (patient,) = batch.patients
+    assert patient == Patient(
+        "1EG4TE5MK73", "ANA", "RUIZ", date(1950, 2, 3), middle_initial="M",
+        addresses=(Address("home", "1 MAIN ST", "PHOENIX", "AZ", "850041234", True),),
+    )  # fmt: skip
+    (case,) = batch.cases
+    assert case.id == "RUIZ-0302"
+    assert case.insurance == Insurance("03402", InsuranceClass.MEDICARE, "1EG4TE5MK73")
+    (visit,) = batch.visits
+    assert (visit.id, visit.case_id, visit.date_of_service) == ("RUIZ-0302", "RUIZ-0302",
+                                                                date(2026, 3, 2))  # fmt: skip
+    assert visit.location == "MESA CLINIC"
+    assert visit.provider == Provider("1987654328", ProviderRole.PTA)
+    assert visit.note_type is NoteType.DAILY
+    assert visit.charges[0] == Charge(
+        "RUIZ-0302/LX1", "97110", 6, None, ("GP", "KX"), ("M5450", "M6281"), Decimal("240.00")
+    )
+    assert visit.charges[1].modifiers == ("GP", "CQ", "KX")
+    assert visit.charges[2].modifiers == ()
+    assert visit.charges[3].diagnosis_codes == ("M6281",)  # pointer order, as written in HI
+
+
+def test_medicare_scrub_names_the_claim_and_the_line_and_rescales_the_charge():
+    _, result, billed = _scrub(GOLDEN / "medicare_pta_kx")
+    lines = {(e.charge_id, e.rule) for e in result.audit}
+    assert ("RUIZ-0302/LX1", "claims/mue") in lines  # 6 units of 97110 cut to 4
+    assert ("RUIZ-0302/LX1", "claims/cq") in lines  # a PTA's timed line gets CQ
+    assert ("RUIZ-0302/LX2", "claims/ptp") in lines  # 97140 with 97530, no 59 or XU
+    assert ("RUIZ-0302/LX3", "claims/estim") in lines  # 97014 billed as G0283
+    assert "SV1*HC:97110:GP:KX:CQ*160.00*UN*4***1:2~" in billed  # 240.00 x 4 / 6
+    assert "SV1*HC:97140" not in billed
+    assert "LX*2~\nSV1*HC:G0283:GP*40.00*UN*1***1~" in billed  # renumbered
+    assert "CLM*RUIZ-0302*320.00***11:B:1*Y*A*Y*Y~" in billed  # 160 + 40 + 120
+
+
+def test_commercial_claim_without_authorization_is_held_and_left_out():
+    batch = _read("commercial_prior_auth")
+    cases = {c.id: c for c in batch.cases}
+    assert cases["NGUYEN-0303"].authorization_number == "PA55501"
+    assert cases["OKAFOR-0303"].authorization_number is None
+    assert cases["NGUYEN-0303"].insurance.class_ is InsuranceClass.COMMERCIAL
+    # 2251X0800X, an orthopedic PT: a specialty of the PT's prefix
+    assert {v.provider.role for v in batch.visits} == {ProviderRole.PT}
+    _, result, billed = _scrub(GOLDEN / "commercial_prior_auth")
+    assert [h.visit_id for h in result.exceptions] == ["OKAFOR-0303"]
+    assert result.exceptions[0].reasons[0].message == "Pending Authorization"
+    assert "OKAFOR" not in billed and "HL*3*" not in billed  # the subscriber loop is dropped
+    assert "SV1*HC:97110*70.00*UN*2***1~" in billed  # 105.00 x 2 / 3
+    assert "CLM*NGUYEN-0303*140.00*" in billed
+
+
+def test_workers_comp_claim_reads_the_patient_loop_and_the_claim_number():
+    batch = _read("workers_comp")
+    (patient,) = batch.patients
+    assert patient.id == "WCPOL44021/GARCIA,LUIS/1990-01-07"
+    (case,) = batch.cases
+    assert case.insurance == Insurance(
+        "WC001", InsuranceClass.WORKERS_COMP, "WCPOL44021", claim_number="WC2026-00871",
+        insured_is_patient=False,
+    )  # fmt: skip
+    assert (case.related_cause, case.injury_date) == (RelatedCause.EMPLOYMENT, date(2026, 2, 15))
+    assert batch.visits[0].provider.role is ProviderRole.OT
+    _, result, billed = _scrub(GOLDEN / "workers_comp")
+    assert "SV1*HC:97140:GO*95.00*UN*2***1~" in billed
+    assert [e.charge_id for e in result.audit] == ["GARCIA-0304/LX2"]
+
+
+def test_claim_spanning_several_dates_is_a_visit_per_date():
+    batch = _read("multi_date")
+    assert [(v.id, v.date_of_service, len(v.charges)) for v in batch.visits] == [
+        ("BROWN-WEEK10/2026-03-09", date(2026, 3, 9), 2),
+        ("BROWN-WEEK10/2026-03-11", date(2026, 3, 11), 2),
+        ("BROWN-WEEK10/2026-03-13", date(2026, 3, 13), 1),
+    ]
+    assert {v.case_id for v in batch.visits} == {"BROWN-WEEK10"}
+    _, result, billed = _scrub(GOLDEN / "multi_date")
+    denied = [e for e in result.audit if e.rule == "claims/ptp"]
+    assert [e.charge_id for e in denied] == ["BROWN-WEEK10/LX3"]
+    # the denied line is gone; the lines after it are renumbered; CLM02 re-totalled
+    assert billed.count("LX*") == 4 and "LX*5" not in billed
+    assert "CLM*BROWN-WEEK10*455.00*" in billed
+    assert "SV1*HC:97110:GP*65.00*UN*1***1~\nDTP*472*D8*20260313~" in billed
+
+
+def test_dependent_patient_comes_from_the_patient_loop():
+    batch = _read("dependent_patient")
+    (patient,) = batch.patients
+    assert (patient.id, patient.first_name, patient.birth_date) == (
+        "AET445566778/WILSON,EMMA/2012-03-04", "EMMA", date(2012, 3, 4),
+    )  # fmt: skip
+    (case,) = batch.cases
+    assert case.insurance.subscriber_id == "AET445566778"
+    assert not case.insurance.insured_is_patient
+    assert batch.visits[0].provider.role is ProviderRole.SLP
+    # Nothing to change: the interchange goes out byte for byte.
+    _, result, billed = _scrub(GOLDEN / "dependent_patient")
+    assert result.audit == ()
+    assert billed == (GOLDEN / "dependent_patient" / "input.x12").read_text(encoding="utf-8")
+
+
+# -- the round trip ------------------------------------------------------------------------------
+
+_ids = st.text(st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), min_size=2, max_size=12)
+_names = (
+    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ -'"), min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool)
+)
+#: every class an 837P names (self-pay has no claim filing indicator: it is read back as other)
+_x12_classes = st.sampled_from([c for c in InsuranceClass if c is not InsuranceClass.SELF_PAY])
+#: the roles with a taxonomy code (students and aides do not bill)
+_x12_roles = st.sampled_from(
+    [ProviderRole.PT, ProviderRole.PTA, ProviderRole.OT, ProviderRole.COTA, ProviderRole.SLP]
+)
+_addresses = st.builds(
+    Address, type=st.just("home"), line1=_names.filter(lambda n: len(n) > 1),
+    city=_names.filter(lambda n: len(n) > 1), state=st.sampled_from(["AZ", "CA"]),
+    postal_code=st.sampled_from(["85004", "850041234", "90210"]), primary=st.just(True),
+    line2=st.none() | _names,
+)  # fmt: skip
+
+
+@st.composite
+def x12_batches(draw: st.DrawFn) -> Batch:
+    """Batches holding only what an 837P carries: one claim (case) per visit, ids as the reader
+    makes them, text without separators."""
+    patients: dict[str, Patient] = {}
+    cases, visits = [], []
+    for n in range(draw(st.integers(1, 4))):
+        member = draw(_ids)
+        is_patient = draw(st.booleans())
+        last, first = draw(_names), draw(_names)
+        birth = draw(st.dates(date(1920, 1, 1), date(2025, 12, 31)))
+        patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"
+        patient = patients.setdefault(patient_id, Patient(
+            patient_id, first, last, birth, middle_initial=draw(st.none() | st.sampled_from("AM")),
+            ssn=draw(st.none() | st.just("123456789")),
+            addresses=(draw(_addresses),),
+        ))  # fmt: skip
+        cause = draw(st.sampled_from(RelatedCause))
+        case_id = f"CLAIM{n}"
+        cases.append(Case(
+            case_id, patient.id,
+            Insurance(draw(_ids), draw(_x12_classes), member,
+                      claim_number=draw(st.none() | _ids), insured_is_patient=is_patient),
+            related_cause=cause,
+            injury_date=draw(st.none() | st.dates(date(2020, 1, 1), date(2026, 12, 31))),
+            accident_state=draw(st.none() | st.sampled_from(["AZ", "CA"]))
+            if cause is RelatedCause.AUTO_ACCIDENT else None,
+            authorization_number=draw(st.none() | _ids),
+        ))  # fmt: skip
+        days = draw(st.lists(st.dates(date(2024, 1, 1), date(2026, 12, 31)), min_size=1,
+                             max_size=3, unique=True))  # fmt: skip
+        location, provider = draw(_names), Provider(draw(_ids), draw(_x12_roles))
+        line = 0
+        for day in days:
+            charges = []
+            for _ in range(draw(st.integers(1, 3))):
+                line += 1
+                charges.append(Charge(
+                    f"{case_id}/LX{line}",
+                    draw(st.sampled_from(["97110", "97140", "97530", "G0283"])),
+                    draw(st.integers(0, 12)), None,
+                    tuple(draw(st.lists(st.sampled_from(["GP", "GO", "KX", "59", "CQ"]),
+                                        max_size=4, unique=True))),
+                    tuple(draw(st.lists(st.sampled_from(["M5450", "M25561", "S83511A"]),
+                                        min_size=1, max_size=4, unique=True))),
+                    draw(st.decimals(min_value=0, max_value=99999, places=2)),
+                ))  # fmt: skip
+            if draw(st.booleans()):  # another therapist that day (a line-level provider)
+                provider = Provider(draw(_ids), draw(_x12_roles))
+            visit_id = case_id if len(days) == 1 else f"{case_id}/{day.isoformat()}"
+            visits.append(Visit(visit_id, case_id, day, location, provider, NoteType.DAILY,
+                                tuple(charges)))  # fmt: skip
+    return Batch(tuple(patients.values()), tuple(cases), tuple(visits))
+
+
+@settings(max_examples=60, deadline=None)
+@given(x12_batches())
+def test_records_written_as_837p_and_read_back_are_equal(batch):
+    again, _ = read_x12(compose_837p(batch))
+    assert again.rejected == ()
+    assert again == batch
+
+
+@settings(max_examples=5, deadline=None)
+@given(batch=x12_batches())
+def test_composed_interchanges_are_valid_837p(batch, tmp_path_factory):
+    path = tmp_path_factory.mktemp("x12") / "composed.x12"
+    path.write_text(compose_837p(batch), encoding="utf-8")
+    assert x12_problems(path) == []
+
+
+def _units(visits: tuple[Visit, ...]) -> Counter[tuple[str, date, str]]:
+    """Units by claim, date and code (a claim that keeps one of its dates is read back as a
+    claim of one date, whose visit is named ``CLM01``)."""
+    units: Counter[tuple[str, date, str]] = Counter()
+    for visit in visits:
+        for charge in visit.charges:
+            units[(visit.case_id, visit.date_of_service, charge.cpt)] += charge.units
+    return +units
+
+
+@settings(max_examples=60, deadline=None)
+@given(x12_batches())
+def test_conservation_holds_on_the_x12_path(batch):
+    """Any export an 837P carries, composed, read, scrubbed and written: the invariant holds,
+    the billed interchange read back holds exactly the billed units, and each claim's CLM02 is
+    the sum of its lines."""
+    batch, interchange = read_x12(compose_837p(batch))
+    result = RULES.scrub(batch)
+    check_conservation(batch, result)
+    out = write_scrubbed(interchange, result)
+    again, _ = read_x12(out)
+    assert again.rejected == ()
+    assert _units(again.visits) == _units(result.billed)
+    for claim in out.split("~\nCLM*")[1:]:
+        total = Decimal(claim.split("*")[1])
+        lines = [Decimal(sv1.split("*")[2]) for sv1 in claim.split("~\n") if sv1.startswith("SV1*")]
+        assert total == sum(lines)
+
+
+# -- damaged interchanges ------------------------------------------------------------------------
+
+MEDICARE = (GOLDEN / "medicare_pta_kx" / "input.x12").read_bytes().decode("utf-8")
+LINE_1_DATE = "DTP*472*D8*20260302~\nLX*2"
+
+
+def test_separators_come_from_the_isa():
+    """The same interchange with other separators (element |, component >, terminator ')
+    reads into the same records, and is written back with its own separators."""
+    other = MEDICARE.replace("*", "|").replace(":", ">").replace("~\n", "'")
+    batch, interchange = read_x12(other)
+    assert batch == read_x12(MEDICARE)[0]
+    billed = write_scrubbed(interchange, RULES.scrub(batch))
+    assert "SV1|HC>97110>GP>KX>CQ|160.00|UN|4|||1>2'" in billed
+    assert "*" not in billed and "~" not in billed
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda t: t.replace("ISA*", "ISA|", 1),
+         "the ISA segment splits into 1 elements at the separator '|'"),
+        (lambda t: t[:60], "the ISA segment is 60 characters; it is always 106 (truncated?)"),
+        (lambda t: t[: len(t) // 2],
+         "the text after segment 16 does not end with the segment terminator '~' (truncated?)"),
+        (lambda t: t[: t.index("GE*")], "the interchange ends with 'SE', not IEA (truncated?)"),
+        (lambda t: t.replace("GE*1*201~\n", ""),
+         "the functional group that starts at segment 2 has no GE"),
+        (lambda t: t.replace("SE*38*", "SE*37*"),
+         "SE01 of the transaction set '0001' says '37' segments; it has 38 from ST to SE"),
+        (lambda t: t.replace("SE*38*0001", "SE*38*0002"),
+         "SE02 '0002' is not the ST02 control number '0001'"),
+        (lambda t: t.replace("GE*1*201", "GE*2*201"),
+         "GE01 '2' and GE02 '201' do not close the group GS06 '201' of 1 transaction sets"),
+        (lambda t: t.replace("IEA*1*000000201", "IEA*1*000000999"),
+         "IEA02 '000000999' is not the ISA13 control number '000000201'"),
+        (lambda t: "ISA" + "x" * 200, "the ISA segment's element separator 'x' is not a separator"),
+    ],
+)  # fmt: skip
+def test_a_broken_envelope_is_one_clear_error(damage, message, tmp_path, capsys):
+    with pytest.raises(X12Error, match="^" + re.escape(message)):
+        read_x12(damage(MEDICARE))
+    path = tmp_path / "claims.x12"
+    path.write_text(damage(MEDICARE), encoding="utf-8")
+    assert main(["scrub", str(path), "--rules", str(GOLDEN / "rules")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {path}: not a readable X12 interchange: {message}" + err[err.index(
+        message) + len(message):]  # fmt: skip
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("damage", "error"),
+    [
+        (lambda t: t.replace("PRV*PE*PXC*225200000X", "PRV*PE*PXC*207Q00000X"),
+         "ST 0001 segment 27 (SV1): the rendering provider's taxonomy '207Q00000X' is not a "
+         "therapist's (2251 PT, 2252 PTA, 225X OT, 224Z COTA, 235Z SLP)"),
+        (lambda t: t.replace("*UN*6*", "*UN*six*"),
+         "ST 0001 segment 27 (SV1): SV104 'six' is not a whole number of units from 0 to 999"),
+        (lambda t: t.replace("*UN*6*", "*UN*2.5*"),
+         "ST 0001 segment 27 (SV1): SV104 '2.5' is not a whole number of units from 0 to 999"),
+        (lambda t: t.replace("*UN*6*", "*MJ*60*"),
+         "ST 0001 segment 27 (SV1): SV103 is 'MJ': therapy units are counted in units (UN); "
+         "minutes or other measures are not read"),
+        (lambda t: t.replace("*240.00*", "*24O.00*"),
+         "ST 0001 segment 27 (SV1): SV102 '24O.00' is not an amount"),
+        (lambda t: t.replace("SV1*HC:97110:GP:KX", "SV1*97110"),
+         "ST 0001 segment 27 (SV1): SV101 '97110' is not a procedure code (HC:CODE)"),
+        (lambda t: t.replace(LINE_1_DATE, "DTP*472*RD8*20260302-20260306~\nLX*2"),
+         "ST 0001 segment 28 (DTP): DTP*472 RD8 '20260302-20260306' is a range of several "
+         "days: therapy lines are billed per date (one line per date of service)"),
+        (lambda t: t.replace(LINE_1_DATE, "DTP*472*D8*20260231~\nLX*2"),
+         "ST 0001 segment 28 (DTP): service line 1's date of service is not a date "
+         "(DTP*472*D8*CCYYMMDD)"),
+        (lambda t: t.replace(LINE_1_DATE, "LX*2").replace("SE*38", "SE*37"),
+         "ST 0001 segment 26 (LX): service line 1 has no date of service (DTP*472*D8)"),
+        (lambda t: t.replace("***1:2~", "***1:5~"),
+         "ST 0001 segment 27 (SV1): SV107 points to diagnosis '5'; the claim's HI has 2"),
+        (lambda t: t.replace("DMG*D8*19500203*F~\n", "").replace("SE*38", "SE*37"),
+         "ST 0001 segment 14 (NM1): the patient has no birth date (no DMG*D8*CCYYMMDD after it)"),
+        (lambda t: t.replace("SBR*P*18*******MB~\n", "").replace("SE*38", "SE*37"),
+         "ST 0001 segment 18 (CLM): the claim has no subscriber (loop 2000B: SBR and NM1*IL)"),
+    ],
+)  # fmt: skip
+def test_a_claim_that_cannot_be_mapped_is_rejected_with_its_segment(damage, error):
+    batch, _ = read_x12(damage(MEDICARE))
+    assert batch.visits == ()
+    (rejected,) = batch.rejected
+    assert rejected.id == "RUIZ-0302"
+    assert rejected.errors == (error,)
+
+
+def test_the_rest_of_the_interchange_is_read_and_billed():
+    """One claim of two rejected (a duplicate CLM01): the other is read, scrubbed and written;
+    the rejected one is left out of the billed interchange."""
+    text = (GOLDEN / "commercial_prior_auth" / "input.x12").read_bytes().decode("utf-8")
+    text = text.replace("CLM*OKAFOR-0303*", "CLM*NGUYEN-0303*")
+    batch, interchange = read_x12(text)
+    assert [c.id for c in batch.cases] == ["NGUYEN-0303"]
+    (rejected,) = batch.rejected
+    assert rejected.path == "ST 0001 segment 40"
+    assert "CLM01 'NGUYEN-0303' is used by another claim" in rejected.errors[0]
+    billed = write_scrubbed(interchange, RULES.scrub(batch))
+    assert billed.count("CLM*") == 1 and "OKAFOR" not in billed
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_scrub_writes_the_billed_interchange_and_the_json_result(tmp_path, capsys):
+    case = GOLDEN / "multi_date"
+    out, result = tmp_path / "billed.x12", tmp_path / "result.json"
+    code = main(["scrub", str(case / "input.x12"), "--rules", str(GOLDEN / "rules"),
+                 "-o", str(out), "--result", str(result)])  # fmt: skip
+    assert code == 0
+    assert out.read_bytes() == (case / "expected.x12").read_bytes()
+    assert result.read_bytes() == (case / "expected_result.json").read_bytes()
+    assert "units read from the EMR" in capsys.readouterr().err
+
+
+def test_x12_is_detected_by_its_isa_whatever_the_name(tmp_path):
+    named = tmp_path / "claims.json"
+    named.write_bytes((GOLDEN / "workers_comp" / "input.x12").read_bytes())
+    out = tmp_path / "billed.x12"
+    assert main(["scrub", str(named), "--rules", str(GOLDEN / "rules"), "-o", str(out)]) == 0
+    assert out.read_bytes() == (GOLDEN / "workers_comp" / "expected.x12").read_bytes()
+    # forced, the result without -o: the JSON result goes to --result only
+    forced = tmp_path / "result.json"
+    assert main(["scrub", str(named), "--input-format", "x12", "--rules", str(GOLDEN / "rules"),
+                 "--result", str(forced), "-o", str(out), "--summary", "none"]) == 0  # fmt: skip
+    assert forced.read_bytes() == (GOLDEN / "workers_comp" / "expected_result.json").read_bytes()
+
+
+def test_balance_explain_and_worklist_read_x12(tmp_path, capsys):
+    case = GOLDEN / "commercial_prior_auth"
+    result = tmp_path / "result.json"
+    rules = ["--rules", str(GOLDEN / "rules")]
+    main(["scrub", str(case / "input.x12"), *rules, "-o", str(tmp_path / "b.x12"),
+          "--result", str(result), "--summary", "none"])  # fmt: skip
+    capsys.readouterr()
+    assert main(["balance", str(case / "input.x12"), str(result), *rules, "--format", "json"]) == 0
+    balance = json.loads(capsys.readouterr().out)
+    totals = balance["totals"]
+    assert balance["balanced"] and totals["unexplained_units"] == 0
+    assert (totals["emr_units"], totals["billed_units"]) == (8, 4)
+    assert {c["rule"]: c["units"] for c in totals["causes"]} == {
+        "claims/prior-auth": 2, "claims/two-a-day": 2,
+    }  # fmt: skip
+    assert main(["explain", str(case / "input.x12"), "--visit", "NGUYEN-0303", *rules]) == 0
+    explained = capsys.readouterr().out
+    assert "claims/two-a-day" in explained and "97110 limited from 3 to 2 units" in explained
+    assert main(["worklist", str(case / "input.x12"), str(result), *rules]) == 0
+    assert "OKAFOR-0303" in capsys.readouterr().out
+
+
+def test_line_breaks_after_terminators_are_kept_as_received():
+    crlf = (GOLDEN / "dependent_patient" / "input.x12").read_bytes().decode().replace("\n", "\r\n")
+    batch, interchange = read_x12(crlf)
+    assert write_scrubbed(interchange, RULES.scrub(batch)) == crlf  # nothing changed
+    one_line = MEDICARE.replace("~\n", "~")
+    batch, interchange = read_x12(one_line)
+    billed = write_scrubbed(interchange, RULES.scrub(batch))
+    assert "\n" not in billed and "~SV1*HC:97110:GP:KX:CQ*160.00*UN*4***1:2~" in billed
+
+
+def test_an_interchange_on_standard_input(tmp_path):
+    case = GOLDEN / "workers_comp"
+    run = subprocess.run(
+        [sys.executable, "-m", "scrubber", "scrub", "-", "--rules", str(GOLDEN / "rules"),
+         "--summary", "none"],
+        input=(case / "input.x12").read_bytes(), capture_output=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (case / "expected.x12").read_bytes()
+
+
+def test_an_ssn_stays_in_the_claim_and_out_of_everything_else(tmp_path, capsys):
+    """REF*SY is part of the claim and goes out with it; the result, the audit and the
+    messages never show it whole."""
+    text = (GOLDEN / "dependent_patient" / "input.x12").read_bytes().decode()
+    text = text.replace("DMG*D8*20120304*F~\n", "DMG*D8*20120304*F~\nREF*SY*912345678~\n")
+    text = text.replace("SE*36*", "SE*37*").replace("*UN*1***1~", "*UN*1***9~")  # rejected
+    claims = tmp_path / "claims.x12"
+    claims.write_text(text.replace("*UN*1***9~", "*UN*1***1~"), encoding="utf-8")
+    out, result, audit = tmp_path / "b.x12", tmp_path / "r.json", tmp_path / "a.csv"
+    argv = ["scrub", str(claims), "--rules", str(GOLDEN / "rules"), "-o", str(out),
+            "--result", str(result), "--audit", str(audit)]  # fmt: skip
+    assert main(argv) == 0
+    assert "REF*SY*912345678~" in out.read_text(encoding="utf-8")
+    assert read_x12(text)[0].rejected  # the damaged claim is rejected...
+    claims.write_text(text, encoding="utf-8")
+    assert main(argv) == 1
+    shown = capsys.readouterr().err + result.read_text() + audit.read_text()
+    assert "912345678" not in shown and "912-34-5678" not in shown  # ...without its SSN
