@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         write_export,
     )
     from scrubber.formats.results import dumps_audit, dumps_result, read_result
+    from scrubber.formats.x12 import Interchange, X12Error, compose_837p, read_x12, write_scrubbed
     from scrubber.load import load_rules
     from scrubber.model.records import (
         Address,
@@ -84,6 +85,10 @@ _HOMES: dict[str, str] = {
         "scrubber.formats.emr",
     ),
     **dict.fromkeys(("dumps_audit", "dumps_result", "read_result"), "scrubber.formats.results"),
+    **dict.fromkeys(
+        ("Interchange", "X12Error", "compose_837p", "read_x12", "write_scrubbed"),
+        "scrubber.formats.x12",
+    ),
     **dict.fromkeys(("RuleSet", "StreamedDay"), "scrubber.engine.ruleset"),
     **dict.fromkeys(("EventKind", "TraceEvent", "Tracer"), "scrubber.engine.trace"),
     "GroupOutcome": "scrubber.engine.day",
@@ -107,6 +112,7 @@ __all__ = [
     "HoldReason",
     "Insurance",
     "InsuranceClass",
+    "Interchange",
     "LineRecord",
     "NoteType",
     "Patient",
@@ -126,6 +132,8 @@ __all__ = [
     "Tracer",
     "UsageError",
     "Visit",
+    "X12Error",
+    "compose_837p",
     "dumps_audit",
     "dumps_export",
     "dumps_result",
@@ -136,7 +144,9 @@ __all__ = [
     "paused_gc",
     "read_export",
     "read_result",
+    "read_x12",
     "write_export",
+    "write_scrubbed",
 ]
 
 

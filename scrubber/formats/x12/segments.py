@@ -14,6 +14,8 @@ from typing import NamedTuple
 
 import attrs
 
+from scrubber.errors import ScrubberError
+
 __all__ = [
     "Delimiters",
     "Segment",
@@ -26,8 +28,9 @@ __all__ = [
 ISA_LENGTH = 106
 
 
-class X12Error(ValueError):
-    """An interchange that cannot be read as a whole (its envelope is broken)."""
+class X12Error(ScrubberError, ValueError):
+    """An interchange that cannot be read as a whole (its envelope is broken). Under the one
+    root of scrubber's errors; a ``ValueError`` too, as the text is what is wrong."""
 
 
 @attrs.frozen
