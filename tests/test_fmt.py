@@ -77,3 +77,16 @@ def test_a_long_code_list_is_wrapped_and_keeps_its_meaning():
         + "\n}\n"
     )
     assert '"A message with words that must stay on one line"' in format_rules(held, "h.rules")
+
+
+def test_formatting_in_threads_keeps_each_files_comments():
+    """Comments are collected per call, not in a list shared by every caller: files formatted
+    at once in several threads each keep their own comments."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = Path(__file__).resolve().parent.parent / "payer_rules"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rules"))]
+    expected = [format_rules(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(5):
+            assert list(pool.map(format_rules, texts * 4)) == expected * 4

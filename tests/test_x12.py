@@ -510,3 +510,16 @@ def test_an_ssn_stays_in_the_claim_and_out_of_everything_else(tmp_path, capsys):
     assert main(argv) == 1
     shown = capsys.readouterr().err + result.read_text() + audit.read_text()
     assert "912345678" not in shown and "912-34-5678" not in shown  # ...without its SSN
+
+
+def test_nothing_billed_is_an_empty_interchange_a_validator_accepts(tmp_path):
+    text = (GOLDEN / "commercial_prior_auth" / "input.x12").read_bytes().decode()
+    text = text.replace("REF*G1*PA55501~\n", "").replace("SE*50*", "SE*49*")  # both held
+    batch, interchange = read_x12(text)
+    result = RULES.scrub(batch)
+    assert result.billed == () and len(result.exceptions) == 2
+    billed = write_scrubbed(interchange, result)
+    assert billed == text.splitlines(keepends=True)[0] + "IEA*0*000000202~\n"
+    path = tmp_path / "empty.x12"
+    path.write_text(billed, encoding="utf-8")
+    assert x12_problems(path) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -28,21 +29,31 @@ INDENT = "    "
 WIDTH = 100
 #: the words of an action, a text in quotes as one word (a line break may not stand inside it)
 _WORDS = re.compile(r'"[^"]*"|\S+')
-_comments: list[Token] = []
+#: the comments of the text being formatted in this thread or task (the lexer's callback is
+#: fixed when the parser is built, so each call hands it its own list through a context variable)
+_collected: ContextVar[list[Token] | None] = ContextVar("scrubber_fmt_comments", default=None)
+
+
+def _keep_comment(token: Token) -> None:
+    found = _collected.get()
+    if found is not None:
+        found.append(token)
 
 
 @cache
 def _comment_lexer() -> Lark:
     # A second parser whose lexer hands over the comments it skips.
-    return Lark(grammar_text(), parser="lalr", lexer_callbacks={"COMMENT": _comments.append})
+    return Lark(grammar_text(), parser="lalr", lexer_callbacks={"COMMENT": _keep_comment})
 
 
 def _collect_comments(text: str) -> list[tuple[int, str]]:
-    _comments.clear()
-    _comment_lexer().parse(text)
-    found = [(token.line or 0, str(token).rstrip()) for token in _comments]
-    _comments.clear()
-    return found
+    found: list[Token] = []
+    token = _collected.set(found)
+    try:
+        _comment_lexer().parse(text)
+    finally:
+        _collected.reset(token)
+    return [(comment.line or 0, str(comment).rstrip()) for comment in found]
 
 
 # ---- layout ---------------------------------------------------------------------------------
