@@ -396,6 +396,9 @@ def test_a_broken_envelope_is_one_clear_error(damage, message, tmp_path, capsys)
          "ST 0001 segment 27 (SV1): SV107 points to diagnosis '5'; the claim's HI has 2"),
         (lambda t: t.replace("DMG*D8*19500203*F~\n", "").replace("SE*38", "SE*37"),
          "ST 0001 segment 14 (NM1): the patient has no birth date (no DMG*D8*CCYYMMDD after it)"),
+        (lambda t: t.replace("*MI*1EG4TE5MK73~", "~"),
+         "ST 0001 segment 14 (NM1): the subscriber has no member id (NM109): the patient is "
+         "named by it"),
         (lambda t: t.replace("SBR*P*18*******MB~\n", "").replace("SE*38", "SE*37"),
          "ST 0001 segment 18 (CLM): the claim has no subscriber (loop 2000B: SBR and NM1*IL)"),
     ],
@@ -523,3 +526,55 @@ def test_nothing_billed_is_an_empty_interchange_a_validator_accepts(tmp_path):
     path = tmp_path / "empty.x12"
     path.write_text(billed, encoding="utf-8")
     assert x12_problems(path) == []
+
+
+def _transaction_set(case: str, control: str) -> str:
+    text = (GOLDEN / case / "input.x12").read_bytes().decode()
+    body = text[text.index("ST*837*") : text.index("GE*")]
+    return body.replace("*0001*005010X222A1~", f"*{control}*005010X222A1~").replace(
+        "*0001~", f"*{control}~"
+    )
+
+
+def test_groups_and_transaction_sets_left_without_claims_are_dropped_and_recounted(tmp_path):
+    """Two groups: the first with two transaction sets (one of them all held), the second with
+    one all held. The billed interchange keeps one group of one set, GE01 and IEA01 recounted."""
+    held_commercial = (
+        _transaction_set("commercial_prior_auth", "0002")
+        .replace("REF*G1*PA55501~\n", "")
+        .replace("SE*50*", "SE*49*")
+    )
+    held_wc = _transaction_set("workers_comp", "0003").replace("REF*Y4*WC2026-00871~\n", "")
+    held_wc = held_wc.replace("SE*37*", "SE*36*")
+    isa = MEDICARE.splitlines(keepends=True)[0]
+    text = (
+        isa
+        + "GS*HC*DESERTPT*CLEARINGHOUSE*20260302*0930*201*X*005010X222A1~\n"
+        + _transaction_set("medicare_pta_kx", "0001") + held_commercial + "GE*2*201~\n"
+        + "GS*HC*DESERTPT*CLEARINGHOUSE*20260302*0930*202*X*005010X222A1~\n"
+        + held_wc + "GE*1*202~\n"
+        + "IEA*2*000000201~\n"
+    )  # fmt: skip
+    source = tmp_path / "three.x12"
+    source.write_text(text, encoding="utf-8")
+    assert x12_problems(source) == []
+    batch, interchange = read_x12(text)
+    result = RULES.scrub(batch)
+    assert sorted(h.visit_id for h in result.exceptions) == [
+        "GARCIA-0304", "NGUYEN-0303", "OKAFOR-0303",
+    ]  # fmt: skip
+    billed = write_scrubbed(interchange, result)
+    assert billed.count("ST*837*") == 1 and billed.count("GS*HC*") == 1
+    assert "GE*1*201~\n" in billed and billed.endswith("IEA*1*000000201~\n")
+    assert billed == (GOLDEN / "medicare_pta_kx" / "expected.x12").read_bytes().decode()
+    written = tmp_path / "billed.x12"
+    written.write_text(billed, encoding="utf-8")
+    assert x12_problems(written) == []
+
+
+def test_a_claim_without_an_id_is_rejected():
+    batch, _ = read_x12(MEDICARE.replace("CLM*RUIZ-0302*", "CLM**"))
+    (rejected,) = batch.rejected
+    assert (rejected.path, rejected.id) == ("ST 0001 segment 19", None)
+    assert rejected.errors == ("ST 0001 segment 19 (CLM): the claim has no id (CLM01): its "
+                               "visits and lines are named by it",)  # fmt: skip

@@ -304,7 +304,7 @@ def read_x12(text: str) -> tuple[Batch, Interchange]:
         for claim, context in reader.claims():
             clm01 = claim.clm.get(1)
             try:
-                if clm01 in seen:
+                if clm01 and clm01 in seen:
                     raise _Problem(claim.at + 1, "CLM", f"CLM01 {clm01!r} is used by another claim "
                                    "of the interchange: a claim's id must be unique")  # fmt: skip
                 built = _build(claim, context, reader)
@@ -339,6 +339,9 @@ def _address(party: _Party | None) -> tuple[Address, ...]:
 def _build(claim: _Claim, context: _Context, reader: _TransactionReader) -> _Built:
     clm = claim.clm
     at = claim.at + 1
+    if not clm.get(1):
+        raise _Problem(at, "CLM", "the claim has no id (CLM01): its visits and lines are named "
+                       "by it")  # fmt: skip
     subscriber, sbr, payer = context.subscriber, context.sbr, context.payer
     if subscriber is None or sbr is None:
         raise _Problem(at, "CLM", "the claim has no subscriber (loop 2000B: SBR and NM1*IL)")
@@ -350,6 +353,9 @@ def _build(claim: _Claim, context: _Context, reader: _TransactionReader) -> _Bui
         raise _Problem(at, "CLM", "SBR02 says the subscriber is not the patient, but there is no "
                        "patient loop (2000C: HL*23 and NM1*QC)")  # fmt: skip
     member = subscriber.nm1.get(9)
+    if not member:
+        raise _Problem(subscriber.position, "NM1", "the subscriber has no member id (NM109): "
+                       "the patient is named by it")  # fmt: skip
     last, first, middle = _name(patient_party)
     dmg = patient_party.dmg
     birth = _d8(dmg.get(2)) if dmg is not None and dmg.get(1) == "D8" else None
