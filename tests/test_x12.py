@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections import Counter
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -301,8 +301,8 @@ def _units(visits: tuple[Visit, ...]) -> Counter[tuple[str, date, str]]:
 @given(x12_batches())
 def test_conservation_holds_on_the_x12_path(batch):
     """Any export an 837P carries, composed, read, scrubbed and written: the invariant holds,
-    the billed interchange read back holds exactly the billed units, and each claim's CLM02 is
-    the sum of its lines."""
+    the billed interchange read back holds exactly the billed lines (code, units, modifiers,
+    each charge scaled to its units), and each claim's CLM02 is the sum of its lines."""
     batch, interchange = read_x12(compose_837p(batch))
     result = RULES.scrub(batch)
     check_conservation(batch, result)
@@ -310,6 +310,21 @@ def test_conservation_holds_on_the_x12_path(batch):
     again, _ = read_x12(out)
     assert again.rejected == ()
     assert _units(again.visits) == _units(result.billed)
+    received = {c.id: c for visit in batch.visits for c in visit.charges}
+    for case in {visit.case_id for visit in result.billed}:
+        billed = sorted(
+            (c for v in result.billed if v.case_id == case for c in v.charges),
+            key=lambda c: int(c.id.rsplit("LX", 1)[1]),
+        )
+        read_back = [c for v in again.visits if v.case_id == case for c in v.charges]
+        assert len(read_back) == len(billed)
+        for line, charge in zip(read_back, billed, strict=True):
+            before = received[charge.id]
+            assert (line.cpt, line.units, line.modifiers) == (charge.cpt, charge.units,
+                                                              charge.modifiers)  # fmt: skip
+            assert before.amount is not None
+            scaled = before.amount * charge.units / before.units if before.units else before.amount
+            assert line.amount == scaled.quantize(Decimal("0.01"), ROUND_HALF_UP)
     for claim in out.split("~\nCLM*")[1:]:
         total = Decimal(claim.split("*")[1])
         lines = [Decimal(sv1.split("*")[2]) for sv1 in claim.split("~\n") if sv1.startswith("SV1*")]
