@@ -166,11 +166,10 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
         sets, at = 0, at + 1
         while at < len(segments) - 1 and segments[at].id == "ST":
             st = segments[at]
-            end = next(
-                (n for n in range(at + 1, len(segments)) if segments[n].id in ("SE", "ST", "GE")),
-                None,
-            )
-            if end is None or segments[end].id != "SE":
+            end = _index(ids, "SE", at + 1)
+            if end is None or any(
+                _index(ids, sid, at + 1, end) is not None for sid in ("ST", "GE")
+            ):
                 raise X12Error(f"the transaction set that starts at segment {st.number} has no SE")
             se = segments[end]
             counted = end - at + 1
@@ -181,7 +180,7 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
                 )
             if se.get(2) != st.get(2):
                 raise X12Error(f"SE02 {se.get(2)!r} is not the ST02 control number {st.get(2)!r}")
-            _check_hierarchy(segments[at : end + 1])
+            _check_hierarchy([segments[n] for n in range(at, end) if ids[n] == "HL"])
             transactions.append(Transaction(st.get(2), tuple(segments[at : end + 1])))
             sets += 1
             at = end + 1
@@ -199,13 +198,20 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
     return transactions
 
 
-def _check_hierarchy(segments: list[Segment]) -> None:
+def _index(ids: list[str], sid: str, start: int, stop: int | None = None) -> int | None:
+    """Where the first ``sid`` is in ``ids[start:stop]`` (a search in C: a transaction set
+    can hold a million segments), or None."""
+    try:
+        return ids.index(sid, start, len(ids) if stop is None else stop)
+    except ValueError:
+        return None
+
+
+def _check_hierarchy(hls: list[Segment]) -> None:
     """Each HL has its own id (HL01) and names, in HL02, a parent that came before it (or
     none): the tree the claims hang from, which the billed interchange renumbers."""
     seen: set[str] = set()
-    for segment in segments:
-        if segment.id != "HL":
-            continue
+    for segment in hls:
         own, parent = segment.get(1), segment.get(2)
         if not own or own in seen:
             raise X12Error(f"the HL at segment {segment.number} has HL01 {own!r}, which is not a "
