@@ -17,7 +17,8 @@ The targets, each a hypothesis strategy of inputs and a probe that raises when a
   ``test``, ``balance``, ``explain``, ``reconcile``, ``worklist`` run in process on such files:
   the exit code is 0, 1 or 2 and nothing escapes ``main``.
 - **tables**: the CMS files as published, in archives and workbooks, damaged.
-- **interchanges**: the golden 837P interchanges (and one holding an SSN) damaged at the level
+- **interchanges**: the golden 837P interchanges (and one holding an SSN), and interchanges
+  composed of generated claims (``scrubber.testing.interchanges``), damaged at the level
   of segments (dropped, doubled, moved, an element changed) or of bytes. Reading must refuse
   with ``X12Error`` or read; what is read must scrub conserving units, and the billed
   interchange written from it must read back with exactly the billed units; no full SSN in any
@@ -76,6 +77,7 @@ from scrubber.tables.loader import TableLoader
 from scrubber.tables.pairs import load_pair_table
 from scrubber.tables.problems import TableError
 from scrubber.tables.units import load_unit_table
+from scrubber.testing import interchanges as composed_interchanges
 
 __all__ = [
     "TARGETS",
@@ -608,9 +610,12 @@ def _damaged_segments(draw: st.DrawFn, text: str) -> str:
 
 @st.composite
 def interchanges(draw: st.DrawFn) -> str:
-    """A golden interchange damaged in its segments or its bytes (decoded leniently, as a file
-    is read)."""
-    text = _interchanges()[draw(st.sampled_from(sorted(_interchanges())))]
+    """A golden interchange, or one composed of generated claims, damaged in its segments or
+    its bytes (decoded leniently, as a file is read)."""
+    if draw(st.booleans()):
+        text = _interchanges()[draw(st.sampled_from(sorted(_interchanges())))]
+    else:
+        text = draw(composed_interchanges())
     if draw(st.booleans()):
         return draw(_damaged_segments(text))
     return draw(_damaged_bytes(text.encode())).decode("utf-8", "replace")

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from engine_helpers import check_conservation
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from x12_validator import x12_problems
 
 from scrubber.cli import main
@@ -29,7 +28,6 @@ from scrubber.load import load_rules
 from scrubber.model.records import (
     Address,
     Batch,
-    Case,
     Charge,
     Insurance,
     InsuranceClass,
@@ -41,6 +39,7 @@ from scrubber.model.records import (
     Visit,
 )
 from scrubber.model.results import ScrubResult
+from scrubber.testing import claim_batches
 
 GOLDEN = Path(__file__).parent / "golden" / "x12"
 CASES = sorted(p for p in GOLDEN.iterdir() if (p / "input.x12").is_file())
@@ -196,83 +195,9 @@ def test_dependent_patient_comes_from_the_patient_loop():
 
 # -- the round trip ------------------------------------------------------------------------------
 
-_ids = st.text(st.sampled_from("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), min_size=2, max_size=12)
-_names = (
-    st.text(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ -'"), min_size=1, max_size=20)
-    .map(str.strip)
-    .filter(bool)
-)
-#: every class an 837P names (self-pay has no claim filing indicator: it is read back as other)
-_x12_classes = st.sampled_from([c for c in InsuranceClass if c is not InsuranceClass.SELF_PAY])
-#: the roles with a taxonomy code (students and aides do not bill)
-_x12_roles = st.sampled_from(
-    [ProviderRole.PT, ProviderRole.PTA, ProviderRole.OT, ProviderRole.COTA, ProviderRole.SLP]
-)
-_addresses = st.builds(
-    Address, type=st.just("home"), line1=_names.filter(lambda n: len(n) > 1),
-    city=_names.filter(lambda n: len(n) > 1), state=st.sampled_from(["AZ", "CA"]),
-    postal_code=st.sampled_from(["85004", "850041234", "90210"]), primary=st.just(True),
-    line2=st.none() | _names,
-)  # fmt: skip
-
-
-@st.composite
-def x12_batches(draw: st.DrawFn) -> Batch:
-    """Batches holding only what an 837P carries: one claim (case) per visit, ids as the reader
-    makes them, text without separators."""
-    patients: dict[str, Patient] = {}
-    cases, visits = [], []
-    for n in range(draw(st.integers(1, 4))):
-        member = draw(_ids)
-        is_patient = draw(st.booleans())
-        last, first = draw(_names), draw(_names)
-        birth = draw(st.dates(date(1920, 1, 1), date(2025, 12, 31)))
-        patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"
-        patient = patients.setdefault(patient_id, Patient(
-            patient_id, first, last, birth, middle_initial=draw(st.none() | st.sampled_from("AM")),
-            ssn=draw(st.none() | st.just("123456789")),
-            addresses=(draw(_addresses),),
-        ))  # fmt: skip
-        cause = draw(st.sampled_from(RelatedCause))
-        case_id = f"CLAIM{n}"
-        cases.append(Case(
-            case_id, patient.id,
-            Insurance(draw(_ids), draw(_x12_classes), member,
-                      claim_number=draw(st.none() | _ids), insured_is_patient=is_patient),
-            related_cause=cause,
-            injury_date=draw(st.none() | st.dates(date(2020, 1, 1), date(2026, 12, 31))),
-            accident_state=draw(st.none() | st.sampled_from(["AZ", "CA"]))
-            if cause is RelatedCause.AUTO_ACCIDENT else None,
-            authorization_number=draw(st.none() | _ids),
-        ))  # fmt: skip
-        days = draw(st.lists(st.dates(date(2024, 1, 1), date(2026, 12, 31)), min_size=1,
-                             max_size=3, unique=True))  # fmt: skip
-        location, provider = draw(_names), Provider(draw(_ids), draw(_x12_roles))
-        line = 0
-        for day in days:
-            charges = []
-            for _ in range(draw(st.integers(1, 3))):
-                line += 1
-                charges.append(Charge(
-                    f"{case_id}/LX{line}",
-                    draw(st.sampled_from(["97110", "97140", "97530", "G0283"])),
-                    draw(st.integers(0, 12)), None,
-                    tuple(draw(st.lists(st.sampled_from(["GP", "GO", "KX", "59", "CQ"]),
-                                        max_size=4, unique=True))),
-                    tuple(draw(st.lists(st.sampled_from(["M5450", "M25561", "S83511A"]),
-                                        min_size=1, max_size=4, unique=True))),
-                    draw(st.decimals(min_value=0, max_value=99999, places=2)),
-                ))  # fmt: skip
-            if draw(st.booleans()):  # another therapist that day (a line-level provider)
-                provider = Provider(draw(_ids), draw(_x12_roles))
-            visit_id = case_id if len(days) == 1 else f"{case_id}/{day.isoformat()}"
-            visits.append(Visit(visit_id, case_id, day, location, provider, NoteType.DAILY,
-                                tuple(charges)))  # fmt: skip
-    return Batch(tuple(patients.values()), tuple(cases), tuple(visits))
-
 
 @settings(max_examples=60, deadline=None)
-@given(x12_batches())
+@given(claim_batches())
 def test_records_written_as_837p_and_read_back_are_equal(batch):
     again, _ = read_x12(compose_837p(batch))
     assert again.rejected == ()
@@ -280,7 +205,7 @@ def test_records_written_as_837p_and_read_back_are_equal(batch):
 
 
 @settings(max_examples=5, deadline=None)
-@given(batch=x12_batches())
+@given(batch=claim_batches())
 def test_a_valid_interchange_stays_valid_after_the_scrub(batch, tmp_path_factory):
     """DESIGN §9: what pyx12's validator accepts, it accepts after the scrub (composed
     interchanges, so that the claims, holds and cuts vary; pyx12 takes about half a second a
@@ -307,7 +232,7 @@ def _units(visits: tuple[Visit, ...]) -> Counter[tuple[str, date, str]]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(x12_batches())
+@given(claim_batches())
 def test_conservation_holds_on_the_x12_path(batch):
     """Any export an 837P carries, composed, read, scrubbed and written: the invariant holds,
     the billed interchange read back holds exactly the billed lines (code, units, modifiers,
@@ -377,6 +302,13 @@ def test_separators_come_from_the_isa():
         (lambda t: t.replace("IEA*1*000000201", "IEA*1*000000999"),
          "IEA02 '000000999' is not the ISA13 control number '000000201'"),
         (lambda t: "ISA" + "x" * 200, "the ISA segment's element separator 'x' is not a separator"),
+        (lambda t: t.replace("HL*2*1*22*0", "HL*2*9*22*0"),
+         "the HL at segment 14 names the parent HL02 '9'; its parent is the HL '1' above it"),
+        (lambda t: t.replace("HL*2*1*22*0", "HL*2*1*23*0"),
+         "the HL at segment 14 (level 23) has no HL of level 22 above it"),
+        (lambda t: t.replace("HL*2*1*22*0", "HL*2*1*99*0"),
+         "the HL at segment 14 has the level HL03 '99'; an 837P has 20 (billing provider), 22 "
+         "(subscriber) and 23 (patient)"),
     ],
 )  # fmt: skip
 def test_a_broken_envelope_is_one_clear_error(damage, message, tmp_path, capsys):
@@ -602,3 +534,14 @@ def test_a_claim_without_an_id_is_rejected():
     assert (rejected.path, rejected.id) == ("ST 0001 segment 19", None)
     assert rejected.errors == ("ST 0001 segment 19 (CLM): the claim has no id (CLM01): its "
                                "visits and lines are named by it",)  # fmt: skip
+
+
+def test_a_secondary_claim_is_billed_to_its_own_payer():
+    """Medicare billed as the secondary payer: loops 2320 and 2330 name the primary payer
+    (commercial, SBR09 CI) and its rendering provider; the claim's class, payer and provider
+    are still those of 2000B, 2010BB and 2310B."""
+    batch = _read("medicare_secondary")
+    assert batch.rejected == ()
+    (case,) = batch.cases
+    assert case.insurance == Insurance("03402", InsuranceClass.MEDICARE, "1EG4TE5MK73")
+    assert {v.provider for v in batch.visits} == {Provider("1987654328", ProviderRole.PTA)}

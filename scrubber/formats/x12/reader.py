@@ -140,6 +140,9 @@ class _Claim:
     facility: _Party | None = None
     lines: list[_Line] = attrs.Factory(list)
     end: int = 0
+    #: past an SBR inside the claim: the other subscribers and payers of a coordination of
+    #: benefits (loops 2320 and 2330), whose parties are not this claim's
+    other_payers: bool = False
 
 
 def _d8(text: str) -> date | None:
@@ -179,6 +182,33 @@ class _TransactionReader:
         self.sbr: Segment | None = None
         self.payer: _Party | None = None
         self.patient: _Party | None = None
+        #: the context as the current billing provider's and subscriber's own segments left it
+        self._billing_end: tuple[_Party | None, str | None] | None = None
+        self._subscriber_end: tuple[_Party | None, _Party | None, Segment | None] | None = None
+
+    def _enter(self, level: str) -> None:
+        """At an HL: the context a claim sees is what its ancestors' own segments set (the
+        envelope check has made the HL tree follow the segments' order). A billing provider
+        starts afresh; a subscriber sees its billing provider as that HL's own segments left
+        it; a patient, its subscriber as that HL's own segments left it. What a sibling's
+        segments set is forgotten, as the billed interchange may leave that sibling out."""
+        if level == "20":
+            self.billing, self.billing_taxonomy = None, None
+            self.subscriber, self.payer, self.sbr, self.patient = None, None, None, None
+            self._billing_end = None
+            self._subscriber_end = None
+        elif level == "22":
+            if self._billing_end is None:
+                self._billing_end = (self.billing, self.billing_taxonomy)
+            self.billing, self.billing_taxonomy = self._billing_end
+            self.subscriber, self.payer, self.sbr, self.patient = None, None, None, None
+            self._subscriber_end = None
+        else:
+            if self._subscriber_end is None:
+                self._subscriber_end = (self.subscriber, self.payer, self.sbr)
+            self.billing, self.billing_taxonomy = self._billing_end or (None, None)
+            self.subscriber, self.payer, self.sbr = self._subscriber_end
+            self.patient = None
 
     def where(self, position: int) -> str:
         """A place in the interchange, as a 999 acknowledgment names it."""
@@ -189,7 +219,6 @@ class _TransactionReader:
         party: _Party | None = None
         claim: _Claim | None = None
         line: _Line | None = None
-        level = ""
         for at, segment in enumerate(self.segments):
             position = at + 1
             sid = segment.id
@@ -199,12 +228,8 @@ class _TransactionReader:
                     claim, line = None, None
                 if sid == "SE":
                     return
-                level = segment.get(3)
                 party = None
-                if level == "22":
-                    self.subscriber, self.payer, self.patient, self.sbr = None, None, None, None
-                elif level == "23":
-                    self.patient = None
+                self._enter(segment.get(3))
                 continue
             if sid == "CLM":
                 if claim is not None:
@@ -219,7 +244,10 @@ class _TransactionReader:
                 party = None
                 continue
             if sid == "SBR":
-                self.sbr = segment
+                if claim is None:
+                    self.sbr = segment
+                else:  # loop 2320: another payer of this claim, never the one billed
+                    claim.other_payers = True
             elif sid == "NM1":
                 party = _Party(segment, position)
                 who = segment.get(1)
@@ -235,6 +263,8 @@ class _TransactionReader:
                 elif line is not None:
                     if who == "82":
                         line.rendering = party
+                elif claim.other_payers:
+                    pass  # 2330A-G: the other payer's subscriber, payer and providers
                 elif who == "82":
                     claim.rendering = party
                 elif who == "77":

@@ -207,16 +207,36 @@ def _index(ids: list[str], sid: str, start: int, stop: int | None = None) -> int
         return None
 
 
+#: the levels of an 837P's hierarchy (HL03) and the level of each one's parent
+_PARENT_LEVEL = {"20": "", "22": "20", "23": "22"}
+
+
 def _check_hierarchy(hls: list[Segment]) -> None:
-    """Each HL has its own id (HL01) and names, in HL02, a parent that came before it (or
-    none): the tree the claims hang from, which the billed interchange renumbers."""
+    """The HL tree the claims hang from, as an 837P lays it out: billing provider (HL03 20),
+    subscriber (22) under it, patient (23) under a subscriber; each HL01 new, each HL02 the
+    HL01 of the nearest HL above it at its parent's level (a child follows its parent's own
+    segments or its siblings). What the reader takes from a claim's loops above it is then
+    exactly what the billed interchange keeps with the claim."""
     seen: set[str] = set()
+    open_at: dict[str, str] = {}  # level -> HL01 of the HL of that level open here
     for segment in hls:
-        own, parent = segment.get(1), segment.get(2)
+        own, parent, level = segment.get(1), segment.get(2), segment.get(3)
         if not own or own in seen:
             raise X12Error(f"the HL at segment {segment.number} has HL01 {own!r}, which is not a "
                            "new id in its transaction set")  # fmt: skip
-        if parent and parent not in seen:
-            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {parent!r}, "
-                           "which no HL before it has")  # fmt: skip
+        if level not in _PARENT_LEVEL:
+            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {level!r}; an "
+                           "837P has 20 (billing provider), 22 (subscriber) and 23 (patient)")  # fmt: skip
+        above = _PARENT_LEVEL[level]
+        expected = open_at.get(above, "") if above else ""
+        if above and not expected:
+            raise X12Error(f"the HL at segment {segment.number} (level {level}) has no HL of level "
+                           f"{above} above it")  # fmt: skip
+        if parent != expected:
+            named = f"is the HL {expected!r} above it" if expected else "is none (level 20)"
+            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {parent!r}; "
+                           f"its parent {named}")  # fmt: skip
         seen.add(own)
+        open_at[level] = own
+        for below in [lv for lv, up in _PARENT_LEVEL.items() if up == level]:
+            open_at.pop(below, None)
