@@ -302,6 +302,9 @@ def test_separators_come_from_the_isa():
         (lambda t: t.replace("IEA*1*000000201", "IEA*1*000000999"),
          "IEA02 '000000999' is not the ISA13 control number '000000201'"),
         (lambda t: "ISA" + "x" * 200, "the ISA segment's element separator 'x' is not a separator"),
+        (lambda t: t + t,
+         "segment 43 starts a second interchange (ISA): one interchange a file is read; split "
+         "the file at each ISA"),
         (lambda t: t.replace("HL*2*1*22*0", "HL*2*9*22*0"),
          "the HL at segment 14 names the parent HL02 '9'; its parent is the HL '1' above it"),
         (lambda t: t.replace("HL*2*1*22*0", "HL*2*1*23*0"),

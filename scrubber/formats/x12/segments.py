@@ -150,6 +150,10 @@ def parse_interchange(text: str) -> tuple[Delimiters, list[Segment], list[Transa
 
 def _envelopes(segments: list[Segment]) -> list[Transaction]:
     ids = [segment.id for segment in segments]
+    second = _index(ids, "ISA", 1)
+    if second is not None:
+        raise X12Error(f"segment {second + 1} starts a second interchange (ISA): one interchange "
+                       "a file is read; split the file at each ISA")  # fmt: skip
     if ids[-1] != "IEA":
         raise X12Error(f"the interchange ends with {ids[-1]!r}, not IEA (truncated?)")
     isa, iea = segments[0], segments[-1]
