@@ -261,9 +261,9 @@ _claim_names = (
     .filter(bool)
 )
 #: every class an 837P names (self-pay has no claim filing indicator: it is read back as other)
-_x12_classes = st.sampled_from([c for c in InsuranceClass if c is not InsuranceClass.SELF_PAY])
+_claim_classes = st.sampled_from([c for c in InsuranceClass if c is not InsuranceClass.SELF_PAY])
 #: the roles with a taxonomy code (students and aides do not bill)
-_x12_roles = st.sampled_from(
+_claim_roles = st.sampled_from(
     [ProviderRole.PT, ProviderRole.PTA, ProviderRole.OT, ProviderRole.COTA, ProviderRole.SLP]
 )
 _claim_addresses = st.builds(
@@ -299,7 +299,7 @@ def claim_batches(draw: st.DrawFn) -> Batch:
         case_id = f"CLAIM{n}"
         cases.append(Case(
             case_id, patient.id,
-            Insurance(draw(_claim_ids), draw(_x12_classes), member,
+            Insurance(draw(_claim_ids), draw(_claim_classes), member,
                       claim_number=draw(st.none() | _claim_ids), insured_is_patient=is_patient),
             related_cause=cause,
             injury_date=draw(st.none() | st.dates(date(2020, 1, 1), date(2026, 12, 31))),
@@ -309,7 +309,7 @@ def claim_batches(draw: st.DrawFn) -> Batch:
         ))  # fmt: skip
         days = draw(st.lists(st.dates(date(2024, 1, 1), date(2026, 12, 31)), min_size=1,
                              max_size=3, unique=True))  # fmt: skip
-        location, provider = draw(_claim_names), Provider(draw(_claim_ids), draw(_x12_roles))
+        location, provider = draw(_claim_names), Provider(draw(_claim_ids), draw(_claim_roles))
         line = 0
         for day in days:
             charges = []
@@ -326,7 +326,7 @@ def claim_batches(draw: st.DrawFn) -> Batch:
                     draw(st.decimals(min_value=0, max_value=99999, places=2)),
                 ))  # fmt: skip
             if draw(st.booleans()):  # another therapist that day (a line-level provider)
-                provider = Provider(draw(_claim_ids), draw(_x12_roles))
+                provider = Provider(draw(_claim_ids), draw(_claim_roles))
             visit_id = case_id if len(days) == 1 else f"{case_id}/{day.isoformat()}"
             visits.append(Visit(visit_id, case_id, day, location, provider, NoteType.DAILY,
                                 tuple(charges)))  # fmt: skip

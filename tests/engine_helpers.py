@@ -118,3 +118,13 @@ def check_conservation(batch: Batch, result: ScrubResult) -> None:
 
 
 DAY = date(2026, 3, 2)
+
+
+def units_by_claim(visits: Any) -> Counter[tuple[str, date, str]]:
+    """Units by case, date and code: how an 837P path is compared (a claim that keeps one of
+    its dates is read back as a claim of one date, whose visit is named ``CLM01``)."""
+    units: Counter[tuple[str, date, str]] = Counter()
+    for visit in visits:
+        for charge in visit.charges:
+            units[(visit.case_id, visit.date_of_service, charge.cpt)] += charge.units
+    return +units

@@ -40,7 +40,6 @@ import shutil
 import signal
 import tempfile
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -49,7 +48,7 @@ from typing import Any
 
 import attrs
 import openpyxl
-from engine_helpers import check_conservation
+from engine_helpers import check_conservation, units_by_claim
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr, TerminalDef
@@ -621,14 +620,6 @@ def interchanges(draw: st.DrawFn) -> str:
     return draw(_damaged_bytes(text.encode())).decode("utf-8", "replace")
 
 
-def _units(visits: Any) -> Counter[tuple[str, Any, str]]:
-    units: Counter[tuple[str, Any, str]] = Counter()
-    for visit in visits:
-        for charge in visit.charges:
-            units[(visit.case_id, visit.date_of_service, charge.cpt)] += charge.units
-    return +units
-
-
 def probe_interchange(text: str) -> str:
     """Read the damaged interchange; what is read must scrub and be written as an interchange
     that reads back with the billed units and nothing rejected."""
@@ -646,7 +637,7 @@ def probe_interchange(text: str) -> str:
     billed = write_scrubbed(interchange, result)
     again, _ = read_x12(billed)
     assert again.rejected == (), f"the billed interchange has rejected claims: {again.rejected}"
-    assert _units(again.visits) == _units(result.billed), "the billed interchange lost units"
+    assert units_by_claim(again.visits) == units_by_claim(result.billed), "units lost"
     return "read with rejected claims" if batch.rejected else "read whole"
 
 

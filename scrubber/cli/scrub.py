@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         with open_history(args) as history:
             session = history.session() if history is not None else nullcontext()
             with session:
-                if _is_jsonl(args):
+                args.input_format = _input_format(args)
+                if args.input_format == "jsonl":
                     summary = _stream(args, rules, history, outputs)
                 else:
                     summary = _batch(args, rules, history, outputs)
@@ -119,13 +120,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
-    from scrubber.formats.emr import guess_format, read_export, read_x12_export
+    from scrubber.formats.emr import read_export, read_x12_export
     from scrubber.formats.results import dumps_audit, dumps_result
     from scrubber.formats.x12.writer import write_scrubbed
 
-    x12 = (args.input_format or guess_format(args.export)) == "x12"
     interchange = None
-    if x12:
+    if args.input_format == "x12":
         batch, interchange = read_x12_export(args.export)
     else:
         batch = read_export(args.export, format=args.input_format)
@@ -182,12 +182,11 @@ def _counted(
         yield record
 
 
-def _is_jsonl(args: argparse.Namespace) -> bool:
+def _input_format(args: argparse.Namespace) -> Any:
+    """The export's format, guessed once (from its first bytes or its name) unless given."""
     from scrubber.formats.emr import guess_format
 
-    if args.input_format is not None:
-        return bool(args.input_format == "jsonl")
-    return guess_format(args.export) == "jsonl"
+    return args.input_format or guess_format(args.export)
 
 
 def _audit_format(path: str) -> Any:

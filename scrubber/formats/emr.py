@@ -324,7 +324,10 @@ def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = N
 
 def read_x12_export(source: str | Path | IO[str]) -> tuple[Batch, Interchange]:
     """An 837P interchange: its records, and where each claim is (to write the billed one)."""
-    text, name = read_source_text(source)
+    return _read_x12_text(*read_source_text(source))
+
+
+def _read_x12_text(text: str, name: str) -> tuple[Batch, Interchange]:
     try:
         return read_x12(text)
     except X12Error as exc:
@@ -334,10 +337,7 @@ def read_x12_export(source: str | Path | IO[str]) -> tuple[Batch, Interchange]:
 def _read_text_export(text: str, name: str, format: ExportFormat | None) -> Batch:
     chosen = format or _guess_format(text, name)
     if chosen == "x12":
-        try:
-            return read_x12(text)[0]
-        except X12Error as exc:
-            raise ExportReadError(name, f"not a readable X12 interchange: {exc}") from None
+        return _read_x12_text(text, name)[0]
     if chosen == "jsonl":
         # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
         # Only "\n" ends a record: str.splitlines() would also split on U+2028 and U+0085,

@@ -66,7 +66,6 @@ class ClaimPlace:
     clm: int
     end: int
     lines: tuple[LinePlace, ...]
-    visit_ids: tuple[str, ...]
     rejected: bool
 
 
@@ -342,7 +341,7 @@ def read_x12(text: str) -> tuple[Batch, Interchange]:
                 where = reader.where(problem.position)
                 rejected.append(Rejected(reader.where(claim.at + 1), clm01 or None,
                                          (f"{where} ({problem.segment}): {problem.message}",)))  # fmt: skip
-                places.append(ClaimPlace(clm01, index, claim.at, claim.end, (), (), True))
+                places.append(ClaimPlace(clm01, index, claim.at, claim.end, (), True))
                 seen.add(clm01)
                 continue
             seen.add(clm01)
@@ -421,8 +420,7 @@ def _build(claim: _Claim, context: _Context, reader: _TransactionReader) -> _Bui
     )  # fmt: skip
     location = _location(claim, context.billing)
     visits, line_places = _lines(claim, context, reader, location)
-    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places),
-                       tuple(v.id for v in visits), False)  # fmt: skip
+    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False)
     return _Built(patient, case, visits, place)
 
 

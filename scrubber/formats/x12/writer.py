@@ -4,7 +4,8 @@ Held and rejected claims are left out (they are in the result's exceptions and r
 a claim spanning several dates keeps the dates that are billed; scrubbed-away lines are
 removed; each remaining line carries its code, units and modifiers as billed, and when its
 units changed, its charge scaled to them (original charge x billed units / original units,
-rounded half-up to cents); ``CLM02`` is the sum of its lines. A subscriber or patient loop left
+rounded half-up to cents); ``CLM02`` is the sum of its lines (rewritten only when it is not
+already, in value). A subscriber or patient loop left
 without claims is dropped, and the LX, HL, SE, GE and IEA numbers and counts are made
 consistent. Every other segment is written byte for byte as it was received.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import itemgetter
 
 from scrubber.formats.x12.reader import ClaimPlace, Interchange
@@ -74,10 +75,18 @@ def _claim(
         out.extend(segments[line.sv1 + 1 : line.end])
         total += amount
     out.extend(segments[place.lines[-1].end : place.end])
-    if changed:
-        clm = out[0]
+    clm = out[0]
+    if changed or _amount(clm.get(2)) != total:  # CLM02 is the sum of the lines as billed
         out[0] = _rewritten(clm, [*clm.elements[:2], _money(total), *clm.elements[3:]], d)
     return out
+
+
+def _amount(text: str) -> Decimal | None:
+    """An amount as written (``480`` and ``480.00`` are the same), None when it is none."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
 
 
 def _hierarchy(out: list[Segment], ids: list[str], d: Delimiters) -> list[Segment]:
