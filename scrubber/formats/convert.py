@@ -53,6 +53,9 @@ _T = TypeVar("_T")
 
 # JSON names that differ from attribute names (``class`` is a Python keyword).
 _RENAMES: dict[type, dict[str, str]] = {Insurance: {"class_": "class"}}
+#: fields left out of written JSON when missing, so that documents written before they existed
+#: stay byte for byte the same (a charge's amount: only an 837P carries one)
+_OMITTED_WHEN_MISSING: dict[type, tuple[str, ...]] = {Charge: ("amount",)}
 _JSON_NAMES = {attr: name for renames in _RENAMES.values() for attr, name in renames.items()}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -243,10 +246,10 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
         return structure
 
     def record_unhook(cls: type[Any]) -> Callable[[Any], Any]:
-        renames = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
-        if cls is Charge:
-            renames["amount"] = override(omit_if_default=True)  # only X12 input has one
-        return make_dict_unstructure_fn(cls, conv, **renames)  # type: ignore[arg-type]
+        overrides = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
+        for name in _OMITTED_WHEN_MISSING.get(cls, ()):
+            overrides[name] = override(omit_if_default=True)
+        return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
     conv.register_structure_hook_factory(attrs.has, record_hook)
     conv.register_unstructure_hook_factory(attrs.has, record_unhook)
