@@ -16,7 +16,7 @@ from pathlib import Path
 
 from common import machine, run_child
 
-from scrubber.lang.load import check_paths
+from scrubber.actions import LANGUAGE
 
 ACTIONS = (
     "limit {code} to {n} units per day",
@@ -91,7 +91,7 @@ def main() -> None:
         rules = Path(folder) / "big.rules"
         rules.write_text(rule_file(args.rules, rng), encoding="utf-8")
         start = time.perf_counter()
-        report = check_paths([rules])
+        report = LANGUAGE.check_paths([rules])
         elapsed = time.perf_counter() - start
         errors, count = report.errors, report.counts()["rules"]
         print(

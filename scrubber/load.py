@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from scrubber.actions import LANGUAGE
 from scrubber.engine.ruleset import RuleSet
-from scrubber.lang.load import load_checked
 from scrubber.tables.cache import TableCache
 
 __all__ = ["load_rules"]
@@ -25,4 +25,4 @@ def load_rules(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    return RuleSet.compile(load_checked(paths, cache))
+    return RuleSet.compile(LANGUAGE.load_checked(paths, cache))

@@ -21,18 +21,18 @@ from pygments.token import (
     Whitespace,
 )
 
-from scrubber.engine.actions import KINDS
+from scrubber.actions import KINDS
 
 __all__ = ["RulesLexer"]
 
 #: words of statements, blocks, conditions' lead-ins and rule tests; each action kind adds its
-#: own (``scrubber.engine.actions``), so a new kind is highlighted without touching this file
+#: own (``scrubber.actions``), so a new kind is highlighted without touching this file
 STATEMENT_KEYWORDS = (
     "codeset", "payer", "rules", "rule", "effective", "through", "when", "unless", "any",
     "test", "without", "next", "visit", "charge", "expect", "held", "billed", "lacks", "on",
     "modifiers", "units", "minutes", "with", "for", "modifier",
 )  # fmt: skip
-KEYWORDS = tuple(dict.fromkeys((*STATEMENT_KEYWORDS, *(w for k in KINDS for w in k.keywords))))
+KEYWORDS = tuple(dict.fromkeys((*STATEMENT_KEYWORDS, *KINDS.keywords())))
 OPERATORS = ("and", "or", "not", "in", "matches", "is", "missing", "present", "has")
 
 

@@ -545,8 +545,8 @@ def rule_lines(draw: st.DrawFn, idempotent: bool = False) -> str:
 
     ``idempotent`` keeps to the kinds whose rules give the same result scrubbed again over
     billed output, with conditions that do not read what rules change."""
-    from scrubber.engine.actions import KINDS
-    from scrubber.engine.actions.base import ActionKind
+    from scrubber.actions import KINDS
+    from scrubber.actions.base import ActionKind
 
     kinds = [kind for kind in KINDS if kind.idempotent or not idempotent]
     kind: ActionKind[Any] = draw(st.sampled_from(kinds))

@@ -11,9 +11,9 @@ from typing import Any
 
 from hypothesis import assume
 
+from scrubber.actions import LANGUAGE
 from scrubber.engine import RuleSet
 from scrubber.formats.emr import parse_export
-from scrubber.lang.load import check_paths
 from scrubber.load import load_rules
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
@@ -38,7 +38,7 @@ def compile_files(files: dict[str, str]) -> RuleSet:
         for name, text in files.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(text, encoding="utf-8")
-        report = check_paths([root])
+        report = LANGUAGE.check_paths([root])
         assume(report.rules is not None)
         assert report.rules is not None
         return RuleSet.compile(report.rules)

@@ -53,15 +53,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr, TerminalDef
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
 from scrubber.engine import RuleSet
 from scrubber.errors import ExportReadError, RuleSetError
 from scrubber.formats.emr import dumps_export, read_export
 from scrubber.formats.results import dumps_result, read_result
 from scrubber.formats.x12 import X12Error, read_x12, write_scrubbed
-from scrubber.lang.check import SourceFile, check
-from scrubber.lang.fmt import format_rules
-from scrubber.lang.load import rule_sources, text_source
+from scrubber.lang.check import SourceFile
 from scrubber.lang.parse import parser
 from scrubber.load import load_rules
 from scrubber.model.records import Batch
@@ -134,7 +133,7 @@ def bundled_texts() -> dict[str, str]:
 
 @cache
 def bundled_sources() -> dict[str, SourceFile]:
-    return {source.path.name: source for source in rule_sources([workdir() / "rules"])}
+    return {source.path.name: source for source in LANGUAGE.sources([workdir() / "rules"])}
 
 
 @cache
@@ -255,8 +254,8 @@ def probe_rules(name: str, text: str) -> str:
     file of that name); what checks clean must scrub, test and format. Returns what happened."""
     folder = workdir() / "rules"
     others = [source for file, source in bundled_sources().items() if file != name]
-    mutated = text_source(text, name, folder)
-    report = check([*others, mutated], table_loader())
+    mutated = LANGUAGE.text_source(text, name, folder)
+    report = LANGUAGE.check([*others, mutated], table_loader())
     for error in report.errors:
         shown = str(error)
         assert shown.startswith(f"{error.file}:{error.line}:"), shown
@@ -268,10 +267,10 @@ def probe_rules(name: str, text: str) -> str:
     check_conservation(batch, rules.scrub(batch))
     run_tests(report.rules, rules)
     try:
-        formatted = format_rules(text, name)
+        formatted = LANGUAGE.format(text, name)
     except RuleSetError:
         return "checked clean, scrubbed, tested (not formatted: an error in another file)"
-    assert format_rules(formatted, name) == formatted, "fmt is not at a fixed point"
+    assert LANGUAGE.format(formatted, name) == formatted, "fmt is not at a fixed point"
     return "checked clean, scrubbed, tested, formatted"
 
 

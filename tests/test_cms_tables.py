@@ -18,10 +18,10 @@ import openpyxl
 import pytest
 from engine_helpers import batch_of, charge, check_conservation, units_by_code
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
 from scrubber.errors import RuleSetError
 from scrubber.formats.emr import write_export
-from scrubber.lang.load import check_paths
 from scrubber.load import load_rules
 from scrubber.tables import sources
 from scrubber.tables.cache import TableCache
@@ -132,7 +132,7 @@ def test_a_bad_mue_row_below_the_multi_line_notice_is_reported_at_its_physical_l
     folder = _rules(tmp_path, mue="mue.csv")
     data = MUE.read_bytes() + b'97140,lots,"3 Date of Service Edit: Clinical","x"\r\n'
     (folder / "tables" / "mue.csv").write_bytes(data)
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     lines = data.split(b"\r\n")
     assert error.code == "E041" and error.line == len(lines) - 1
     assert error.source_line == lines[-2].decode() and '"lots"' in error.message
@@ -211,7 +211,7 @@ def test_a_bad_cell_in_a_workbook_is_reported_at_its_sheet_and_row(tmp_path):
     _workbook(folder / "tables" / "mue.xlsx", {"Q1": [
         ["code", "units"], ["97110", 6], ["97140", "many"],
     ]})  # fmt: skip
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert error.file.endswith("/tables/mue.xlsx:Q1")
     assert (error.line, error.column) == (3, 7) and error.source_line == "97140\tmany"
 
@@ -226,7 +226,7 @@ def _broken(tmp_path: Path, members: dict[str, bytes] | bytes) -> list[str]:
         target.write_bytes(members)
     else:
         _zip(target, members)
-    return [str(error) for error in check_paths([folder]).errors]
+    return [str(error) for error in LANGUAGE.check_paths([folder]).errors]
 
 
 def test_a_corrupt_zip_is_one_error(tmp_path):
@@ -398,5 +398,5 @@ def test_without_the_xlsx_extra_a_workbook_is_one_error_naming_it(tmp_path, monk
     folder = _rules(tmp_path, mue="mue.xlsx")
     _workbook(folder / "tables" / "mue.xlsx", {"Q1": [["code", "units"], ["97110", 6]]})
     monkeypatch.setattr(builtins, "__import__", no_calamine)
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert error.code == "E041" and "pip install 'scrubber[xlsx]'" in error.message

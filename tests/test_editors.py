@@ -50,7 +50,7 @@ def _tagged_blocks(text: str) -> list[str]:
 
 
 def test_rule_examples_in_the_docs_are_highlighted_and_parse():
-    from scrubber.lang.parse import parse_rules
+    from scrubber.actions import LANGUAGE
 
     found = 0
     for path in [
@@ -64,12 +64,12 @@ def test_rule_examples_in_the_docs_are_highlighted_and_parse():
             text = (
                 block if not block.lstrip().startswith("rule ") else "rules any {\n" + block + "}\n"
             )
-            assert parse_rules(text, str(path)).errors == (), (path, block)
+            assert LANGUAGE.parse(text, str(path)).errors == (), (path, block)
     assert found >= 5
 
 
 def test_every_word_of_every_action_kind_is_highlighted_by_both_grammars():
-    from scrubber.engine.actions import KINDS
+    from scrubber.actions import KINDS
 
     grammar = json.loads(
         (ROOT / "editors" / "scrubber-rules.tmLanguage.json").read_text(encoding="utf-8")

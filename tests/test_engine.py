@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from engine_helpers import batch_of, charge, check_conservation, rules_from, units_by_code
 
-from scrubber.engine.actions.limit_minutes import cms_8_minute, substantial_portion
+from scrubber.actions.limit_minutes import cms_8_minute, substantial_portion
 from scrubber.formats.results import dumps_result
 
 MEDICARE = 'payer medicare "Medicare Part B" when insurance.class = "medicare"\n'

@@ -7,9 +7,9 @@ from pathlib import Path
 import attrs
 from engine_helpers import batch_of, charge, rules_from
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
 from scrubber.formats.emr import read_export
-from scrubber.lang.load import load_checked
 from scrubber.load import load_rules
 from scrubber.model.records import Rejected
 from scrubber.reports.explain import explain_visit
@@ -65,7 +65,7 @@ def test_each_kind_of_reason(tmp_path):
 def test_explain_on_the_sample_names_every_rule_with_all(capsys):
     assert main(["explain", str(EXAMPLE), "--visit", "V23", "--all"]) == 0
     out = capsys.readouterr().out.splitlines()
-    checked = load_checked()
+    checked = LANGUAGE.load_checked()
     rules = [f"{f.stem}/{r.id}" for f in checked.files for b in f.blocks for r in b.rules]
     numbered = [line for line in out[1:] if re.match(r"\s*\d+\. ", line)]
     assert len(numbered) == len(rules)

@@ -5,31 +5,30 @@ from pathlib import Path
 from fuzzing import grammar_texts
 from hypothesis import HealthCheck, assume, given, settings
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
-from scrubber.lang.fmt import format_rules
-from scrubber.lang.parse import parse_rules
 
 BUNDLED = Path(__file__).resolve().parent.parent / "payer_rules"
 RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None)
 
 
 def _same_meaning(text: str) -> None:
-    formatted = format_rules(text)
-    assert parse_rules(formatted).file == parse_rules(text).file
-    assert format_rules(formatted) == formatted
+    formatted = LANGUAGE.format(text)
+    assert LANGUAGE.parse(formatted).file == LANGUAGE.parse(text).file
+    assert LANGUAGE.format(formatted) == formatted
 
 
 @RELAXED
 @given(text=grammar_texts(spaced=True))
 def test_fmt_keeps_the_meaning_and_is_idempotent(text):
-    assume(not parse_rules(text).errors)
+    assume(not LANGUAGE.parse(text).errors)
     _same_meaning(text)
 
 
 def test_the_bundled_files_are_formatted():
     for path in [*BUNDLED.glob("*.rules"), *BUNDLED.glob("*.test")]:
         text = path.read_text(encoding="utf-8")
-        assert format_rules(text, str(path)) == text, f"run: scrubber fmt {path}"
+        assert LANGUAGE.format(text, str(path)) == text, f"run: scrubber fmt {path}"
 
 
 def test_comments_and_descriptions_are_kept():
@@ -37,7 +36,7 @@ def test_comments_and_descriptions_are_kept():
         "# header\n\n# about the codes\ncodeset a = 97110   # trailing\n"
         'rules any {\n  # inside\n  rule x "Keep me": drop 97110\n  # last\n}\n# end\n'
     )
-    formatted = format_rules(text)
+    formatted = LANGUAGE.format(text)
     for comment in ("# header", "# about the codes", "# trailing", "# inside", "# last", "# end"):
         assert comment in formatted
     assert 'rule x "Keep me":' in formatted
@@ -67,16 +66,16 @@ def test_fmt_cli_check_diff_and_write(tmp_path, capsys):
 def test_a_long_code_list_is_wrapped_and_keeps_its_meaning():
     codes = " ".join(f"9{7000 + n}" for n in range(30))
     text = f'rules any {{\n rule a "A long list": drop {codes} when provider.role = "PTA"\n}}\n'
-    formatted = format_rules(text, "long.rules")
+    formatted = LANGUAGE.format(text, "long.rules")
     assert max(len(line) for line in formatted.splitlines()) <= 100
-    assert parse_rules(formatted, "long.rules").file == parse_rules(text, "long.rules").file
-    assert format_rules(formatted, "long.rules") == formatted
+    assert LANGUAGE.parse(formatted, "long.rules").file == LANGUAGE.parse(text, "long.rules").file
+    assert LANGUAGE.format(formatted, "long.rules") == formatted
     held = (
         'rules any {\n rule h: hold "A message with words that must stay on one line" for '
         + codes
         + "\n}\n"
     )
-    assert '"A message with words that must stay on one line"' in format_rules(held, "h.rules")
+    assert '"A message with words that must stay on one line"' in LANGUAGE.format(held, "h.rules")
 
 
 def test_formatting_in_threads_keeps_each_files_comments():
@@ -86,7 +85,7 @@ def test_formatting_in_threads_keeps_each_files_comments():
 
     folder = Path(__file__).resolve().parent.parent / "payer_rules"
     texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rules"))]
-    expected = [format_rules(text) for text in texts]
+    expected = [LANGUAGE.format(text) for text in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(5):
-            assert list(pool.map(format_rules, texts * 4)) == expected * 4
+            assert list(pool.map(LANGUAGE.format, texts * 4)) == expected * 4

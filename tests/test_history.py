@@ -32,12 +32,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import history_batches, rule_texts
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
 from scrubber.engine import EventKind, RuleSet
 from scrubber.formats.emr import dumps_export, iter_jsonl, read_export
 from scrubber.formats.results import dumps_result, read_result
 from scrubber.history import HistoryError, HistoryStore
-from scrubber.lang.load import check_paths
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
 from scrubber.reports.explain import explain_visit
@@ -200,7 +200,7 @@ def test_comparisons_are_type_checked(tmp_path, condition, message):
     folder = tmp_path / "rules"
     folder.mkdir()
     (folder / "t.rules").write_text(f'rules any {{\n rule x: hold "x" when {condition}\n}}\n')
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert message in error.message
 
 
@@ -210,7 +210,7 @@ def test_a_count_is_not_a_test_setting(tmp_path):
     (folder / "t.test").write_text(
         'test "x":\n    with visit.treatment_day = 3\n    charge 97110 units 1\n'
     )
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert error.code == "E013" and "next visit on DATE" in error.message
 
 

@@ -12,12 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scrubber.actions import KINDS, LANGUAGE
 from scrubber.cli import main
-from scrubber.engine.actions import KINDS, kind_of
 from scrubber.errors import RuleError, RuleSetError
-from scrubber.lang.load import check_paths, load_checked
 from scrubber.lang.mistakes import KNOWN_MISTAKES
-from scrubber.lang.parse import MAX_LINE_LENGTH, MAX_NESTING, parse_rules
+from scrubber.lang.parse import MAX_LINE_LENGTH, MAX_NESTING
 
 DESIGN_CODESETS = """\
 codeset timed = 97110 97112 97116 97140 97530 97535 97032 97033 97035 97113 97124 97542 97760 97761 97763
@@ -82,10 +81,10 @@ def _write(folder: Path, files: dict[str, str]) -> Path:
 
 def test_every_design_example_checks_clean_in_one_file(tmp_path):
     text = DESIGN_CODESETS + DESIGN_PAYER + DESIGN_BLOCK + OTHER_ACTIONS
-    checked = load_checked([_write(tmp_path, {"medicare.rules": text})])
+    checked = LANGUAGE.load_checked([_write(tmp_path, {"medicare.rules": text})])
     rules = [r for f in checked.files for b in f.blocks for r in b.rules]
     assert len(rules) == 20
-    assert {kind_of(r.action) for r in rules} == set(KINDS)
+    assert {KINDS.kind_of(r.action) for r in rules} == set(KINDS)
     assert "G0283" in checked.codesets["therapy"] and "97028" in checked.codesets["therapy"]
     assert len(checked.codesets["therapy"]) == 15 + 4 + 19 + 1
 
@@ -97,16 +96,16 @@ def test_every_design_example_checks_clean_split_across_files(tmp_path):
         "medicare.rules": DESIGN_BLOCK,
         "more.rules": OTHER_ACTIONS,
     })  # fmt: skip
-    report = check_paths([folder])
+    report = LANGUAGE.check_paths([folder])
     assert report.errors == ()
     assert report.rules is not None
     assert [f.stem for f in report.rules.files] == ["a_codesets", "b_payers", "medicare", "more"]
 
 
 def test_the_same_rule_is_equal_wherever_it_stands():
-    a = parse_rules("rules any {\n  rule x: drop NORCM\n}", "a.rules").file.blocks[0].rules[0]
+    a = LANGUAGE.parse("rules any {\n  rule x: drop NORCM\n}", "a.rules").file.blocks[0].rules[0]
     b = (
-        parse_rules("rules any { rule x:\n\n      drop   NORCM }", "b.rules")
+        LANGUAGE.parse("rules any { rule x:\n\n      drop   NORCM }", "b.rules")
         .file.blocks[0]
         .rules[0]
     )
@@ -120,7 +119,7 @@ def test_values_have_their_types():
         'rules any { rule x: hold "m" when case.therapy_ytd_amount > 2480.00 and '
         "visit.date_of_service >= 2026-01-01 and case.authorization_required = true }"
     )
-    rule = parse_rules(text, "t.rules").file.blocks[0].rules[0]
+    rule = LANGUAGE.parse(text, "t.rules").file.blocks[0].rules[0]
     first, second, third = rule.condition.expr.items
     assert first.value.value == Decimal("2480.00")
     assert second.value.value == date(2026, 1, 1)
@@ -132,7 +131,7 @@ def test_values_have_their_types():
     [(message, example) for message, examples in KNOWN_MISTAKES.items() for example in examples],
 )
 def test_every_known_mistake_gets_its_friendly_message(message, example):
-    errors = parse_rules(example, "mistake.rules").errors
+    errors = LANGUAGE.parse(example, "mistake.rules").errors
     assert any(e.code == "E001" and message in e.message for e in errors), [str(e) for e in errors]
 
 
@@ -160,7 +159,7 @@ def test_errors_are_sorted_by_file_and_line(tmp_path):
         "b.rules": "rules any {\n rule x: drop nope\n}\n",
         "a.rules": "rules any {\n\n\n rule y: drop nope2\n rule z: limit 97110 to 1 units per dya\n}\n",
     })  # fmt: skip
-    errors = check_paths([folder]).errors
+    errors = LANGUAGE.check_paths([folder]).errors
     assert [(Path(e.file).name, e.line) for e in errors] == [
         ("a.rules", 4),
         ("a.rules", 5),
@@ -177,7 +176,7 @@ def test_rule_set_error_caps_its_message():
 
 def test_limits_are_errors_not_crashes(tmp_path):
     too_long = "codeset a = " + " ".join(["97110"] * (MAX_LINE_LENGTH // 5)) + "\n"
-    assert parse_rules(too_long, "long.rules").errors[0].code == "E002"
+    assert LANGUAGE.parse(too_long, "long.rules").errors[0].code == "E002"
     nested = (
         "rules any { rule a: drop NORCM when "
         + "(" * (MAX_NESTING + 5)
@@ -185,13 +184,13 @@ def test_limits_are_errors_not_crashes(tmp_path):
         + ")" * (MAX_NESTING + 5)
         + " }"
     )
-    assert parse_rules(nested, "deep.rules").errors[0].code == "E002"
+    assert LANGUAGE.parse(nested, "deep.rules").errors[0].code == "E002"
     nots = "rules any { rule a: drop NORCM when " + "not " * 3000 + "charge.units > 1 }"
-    result = parse_rules(nots, "nots.rules")
+    result = LANGUAGE.parse(nots, "nots.rules")
     assert all(isinstance(e, RuleError) for e in result.errors)
     binary = tmp_path / "binary.rules"
     binary.write_bytes(b"rules any {\xff\xfe}")
-    errors = check_paths([binary]).errors
+    errors = LANGUAGE.check_paths([binary]).errors
     assert errors[0].code == "E002"
     assert "UTF-8" in errors[0].message
 
@@ -208,7 +207,7 @@ def test_only_the_parser_and_the_formatter_import_lark():
 
 def test_the_engine_loads_neither_lark_nor_cattrs():
     code = (
-        "import sys; import scrubber.engine, scrubber.engine.actions, scrubber.lang.ast, "
+        "import sys; import scrubber.engine, scrubber.actions, scrubber.lang.ast, "
         "scrubber.model, scrubber.tables; "
         "loaded = [m for m in ('lark', 'cattrs', 'scrubber.formats') if m in sys.modules]; "
         "assert not loaded, loaded"
@@ -237,7 +236,7 @@ def test_import_scrubber_is_light():
 def test_random_bytes_give_only_our_errors(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("b")
     (folder / "random.rules").write_bytes(data)
-    errors = check_paths([folder / "random.rules"]).errors
+    errors = LANGUAGE.check_paths([folder / "random.rules"]).errors
     assert all(isinstance(e, RuleError) for e in errors)
 
 
@@ -251,7 +250,7 @@ def test_random_bytes_give_only_our_errors(tmp_path_factory, data):
     )
 )
 def test_near_miss_text_gives_only_our_errors(text):
-    assert all(isinstance(e, RuleError) for e in parse_rules(text, "near.rules").errors)
+    assert all(isinstance(e, RuleError) for e in LANGUAGE.parse(text, "near.rules").errors)
 
 
 # ---- the error registry and small defects ----------------------------------------------------
@@ -281,9 +280,9 @@ def test_every_code_the_checker_reports_is_in_the_registry():
 
 def test_parentheses_in_comments_text_and_patterns_are_not_nesting():
     comment = "# " + "(" * 60 + "\nrules any {\n rule a: drop NORCM\n}\n"
-    assert parse_rules(comment, "c.rules").errors == ()
+    assert LANGUAGE.parse(comment, "c.rules").errors == ()
     pattern = 'rules any {\n rule a: hold "x (" when patient.ssn matches /' + "(a)" * 50 + "/\n}\n"
-    assert parse_rules(pattern, "p.rules").errors == ()
+    assert LANGUAGE.parse(pattern, "p.rules").errors == ()
     nested = (
         "rules any {\n rule a: drop NORCM when "
         + "(" * 41
@@ -291,7 +290,7 @@ def test_parentheses_in_comments_text_and_patterns_are_not_nesting():
         + ")" * 41
         + "\n}\n"
     )
-    assert [e.code for e in parse_rules(nested, "n.rules").errors] == ["E002"]
+    assert [e.code for e in LANGUAGE.parse(nested, "n.rules").errors] == ["E002"]
 
 
 def test_a_block_may_leave_out_either_end_of_its_range():
@@ -300,7 +299,7 @@ def test_a_block_may_leave_out_either_end_of_its_range():
         "rules m through 2025-12-31 {\n rule a: drop NORCM\n}\n"
         "rules m effective 2026-01-01 {\n rule b: drop NC001\n}\n"
     )
-    blocks = parse_rules(text, "r.rules").file.blocks
+    blocks = LANGUAGE.parse(text, "r.rules").file.blocks
     assert [(b.effective, b.through) for b in blocks] == [
         (None, date(2025, 12, 31)),
         (date(2026, 1, 1), None),
@@ -313,14 +312,14 @@ def test_a_statement_nested_too_deeply_is_reported_at_its_own_line():
         + "not " * 900
         + "charge.units > 1\n}\n"
     )
-    errors = parse_rules(nots, "nots.rules").errors
+    errors = LANGUAGE.parse(nots, "nots.rules").errors
     assert [(e.code, e.line) for e in errors] == [("E002", 3)]
 
 
 def test_a_scope_or_method_the_action_does_not_take_is_a_checker_error(tmp_path):
     text = "rules any {\n rule a: limit 97110 to 2 units per dya\n rule b: limit 97110 by minutes using cms\n}\n"
-    assert parse_rules(text, "r.rules").errors == ()
-    errors = check_paths([_write(tmp_path, {"r.rules": text})]).errors
+    assert LANGUAGE.parse(text, "r.rules").errors == ()
+    errors = LANGUAGE.check_paths([_write(tmp_path, {"r.rules": text})]).errors
     assert [(e.code, e.line, e.column) for e in errors] == [("E016", 2, 37), ("E016", 3, 39)]
 
 
@@ -344,12 +343,12 @@ def test_a_scope_or_method_the_action_does_not_take_is_a_checker_error(tmp_path)
     ],
 )
 def test_a_mistake_in_a_one_line_block_is_the_only_problem(inside, words):
-    errors = parse_rules(f"rules any {{ {inside} }}\n", "one.rules").errors
+    errors = LANGUAGE.parse(f"rules any {{ {inside} }}\n", "one.rules").errors
     assert [e.code for e in errors] == ["E001"] and words in errors[0].message
 
 
 def test_a_bad_date_in_a_one_line_block_is_the_only_problem():
-    errors = parse_rules(
+    errors = LANGUAGE.parse(
         "rules any effective 2026-1-1 { rule a: drop NORCM }\n", "one.rules"
     ).errors
     assert [e.code for e in errors] == ["E001"] and "YYYY-MM-DD" in errors[0].message
@@ -357,14 +356,14 @@ def test_a_bad_date_in_a_one_line_block_is_the_only_problem():
 
 def test_rule_files_are_not_offered_the_words_of_tests():
     text = "rules any {\n rule a: drop NORCM when charge.units > 2 ; \n}\n"
-    (error,) = parse_rules(text, "r.rules").errors
+    (error,) = LANGUAGE.parse(text, "r.rules").errors
     for word in ('"expect"', '"next"', '"with"', '"without"', '"charge"', '")"', '"]"'):
         assert word not in error.message
 
 
 def test_replace_with_a_code_in_small_letters_suggests_the_code(tmp_path):
     folder = _write(tmp_path, {"r.rules": "rules any {\n rule a: replace 97014 with g0283\n}\n"})
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert error.code == "E025" and 'did you mean "G0283"?' in error.message
 
 
@@ -374,7 +373,7 @@ def test_words_of_the_language_cannot_name_a_codeset_or_a_payer(tmp_path, name):
         tmp_path,
         {"r.rules": f'codeset {name} = 97110\npayer {name} when insurance.class = "medicare"\n'},
     )
-    errors = check_paths([folder]).errors
+    errors = LANGUAGE.check_paths([folder]).errors
     assert [(e.code, e.line) for e in errors] == [("E018", 1), ("E018", 2)]
     assert f'"{name}" is a word of the language' in errors[0].message
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from scrubber.actions import LANGUAGE
 from scrubber.formats.billing import read_billing
 from scrubber.formats.emr import read_export
-from scrubber.lang.load import rule_descriptions
 from scrubber.load import load_rules
 from scrubber.reports.balance import balance
 from scrubber.reports.pages import balance_page, reconcile_page, worklist_page
@@ -86,7 +86,7 @@ def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
 def _pages() -> dict[str, str]:
     batch = read_export(DOCS / "examples" / "emr_export.json")
     result = load_rules().scrub(batch)
-    descriptions = rule_descriptions()
+    descriptions = LANGUAGE.descriptions()
     items = worklist(batch, result, descriptions)
     billing = read_billing(DOCS / "examples" / "billing_charges.csv")
     return {

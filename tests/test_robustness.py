@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from engine_helpers import batch_of, charge, rules_from
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
 from scrubber.formats.emr import iter_jsonl, parse_export, read_export
 from scrubber.formats.results import dumps_result, read_result
-from scrubber.lang.load import check_paths
-from scrubber.lang.parse import parse_rules
 from scrubber.load import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +73,7 @@ def test_2_a_lone_surrogate_in_an_id_is_rejected_with_its_path_and_the_result_wr
 
 def test_2_a_lone_surrogate_in_a_rule_text_is_reported_at_its_place():
     # Text given through the API, or read from standard input with surrogateescape.
-    parsed = parse_rules("codeset a = 97110\nrule x: drop 97\ud80010\n", "x.rules")
+    parsed = LANGUAGE.parse("codeset a = 97110\nrule x: drop 97\ud80010\n", "x.rules")
     (error,) = parsed.errors
     assert (error.code, error.line, error.column) == ("E002", 2, 16)
     assert "lone surrogate (U+D800)" in str(error)
@@ -95,7 +94,7 @@ def test_3_a_pattern_the_engine_cannot_run_is_a_checker_error(tmp_path, pattern,
     (folder / "r.rules").write_text(
         f'rules any {{\n rule a: hold "x" when patient.first_name matches /{pattern}/\n}}\n'
     )
-    (error,) = check_paths([folder]).errors
+    (error,) = LANGUAGE.check_paths([folder]).errors
     assert error.code == code
 
 
@@ -146,7 +145,7 @@ def test_5_a_table_that_is_a_pipe_or_a_link_out_is_refused(tmp_path):
         'rules any {\n rule a: limit by table "tables/pipe.csv" per day\n'
         ' rule b: deny by table "tables/out.csv" per day\n}\n'
     )
-    errors = check_paths([folder]).errors
+    errors = LANGUAGE.check_paths([folder]).errors
     assert [(e.code, e.line) for e in errors] == [("E040", 2), ("E042", 3)]
     assert "not a table file, archive or folder (a device or a pipe)" in errors[0].message
 
@@ -259,7 +258,7 @@ def test_11_nine_hundred_nots_are_reported_at_the_rule(tmp_path):
         + "not " * 900
         + "charge.units > 1\n}\n"
     )
-    (error,) = parse_rules(text, "nots.rules").errors
+    (error,) = LANGUAGE.parse(text, "nots.rules").errors
     assert (error.code, error.line) == ("E002", 3)
 
 

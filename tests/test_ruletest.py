@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
+from scrubber.actions import LANGUAGE
 from scrubber.cli import main
-from scrubber.lang.load import load_checked
 from scrubber.reports.ruletest import run_tests
 
 
 def test_the_bundled_rules_have_passing_tests_that_cover_every_rule():
-    report = run_tests(load_checked())
+    report = run_tests(LANGUAGE.load_checked())
     assert len(report.outcomes) >= 25
     assert [o.test.name for o in report.outcomes if not o.passed] == []
     assert report.uncovered == ()

@@ -42,18 +42,17 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrubber.lang.check import check
-    from scrubber.lang.load import check_paths, text_source
+    from scrubber.actions import LANGUAGE
     from scrubber.tables.loader import TableLoader
 
     config = load_config()
     if "-" in args.paths:
         if args.paths != ["-"]:
             raise UsageError("scrubber check: - (standard input) stands alone, without other paths")
-        source = text_source(sys.stdin.read())
-        report = check([source], TableLoader(cache_of(args, config)))
+        source = LANGUAGE.text_source(sys.stdin.read())
+        report = LANGUAGE.check([source], TableLoader(cache_of(args, config)))
     else:
-        report = check_paths(rule_paths(args.paths, config), cache_of(args, config))
+        report = LANGUAGE.check_paths(rule_paths(args.paths, config), cache_of(args, config))
     errors = report.errors
     counts = report.counts()
     if args.format == "json":
@@ -83,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _explain_order(checked: Any, payer: str) -> None:
-    from scrubber.engine.actions import render
+    from scrubber.actions import KINDS
     from scrubber.lang.checked import BUILTIN_PAYER
     from scrubber.lang.order import application_order
     from scrubber.lang.render import render_expr
@@ -102,7 +101,7 @@ def _explain_order(checked: Any, payer: str) -> None:
         if rule.condition is not None:
             word = "unless" if rule.condition.negated else "when"
             condition = f" {word} {render_expr(rule.condition.expr)}"
-        print(f"      {render(rule.action)}{condition}")
+        print(f"      {KINDS.render(rule.action)}{condition}")
 
 
 def _error_json(error: RuleError) -> dict[str, object]:

@@ -131,16 +131,16 @@ def export_and_result(
 ) -> tuple[Batch, ScrubResult, dict[str, str]]:
     """The export, its scrub result (refused when it is not that export's: a report over it
     would show differences that are nobody's) and the rules' descriptions."""
+    from scrubber.actions import LANGUAGE
     from scrubber.cli.config import load_config
     from scrubber.formats.emr import read_export
     from scrubber.formats.results import read_result
-    from scrubber.lang.load import rule_descriptions
     from scrubber.reports.belongs import check_result_of
 
     batch = read_export(export)
     scrubbed = read_result(result)
     check_result_of(batch, scrubbed, export, result)
-    return batch, scrubbed, rule_descriptions(rule_paths(rules, load_config()))
+    return batch, scrubbed, LANGUAGE.descriptions(rule_paths(rules, load_config()))
 
 
 def progress_bar() -> Callable[[int, int], None] | None:

@@ -34,13 +34,15 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scrubber.actions import LANGUAGE
     from scrubber.engine.ruleset import RuleSet
     from scrubber.formats.emr import read_export
-    from scrubber.lang.load import load_checked
     from scrubber.reports.explain import explain_visit
 
     config = load_config()
-    rules = RuleSet.compile(load_checked(rule_paths(args.rules, config), cache_of(args, config)))
+    rules = RuleSet.compile(
+        LANGUAGE.load_checked(rule_paths(args.rules, config), cache_of(args, config))
+    )
     args.history = args.history or config.history
     with open_history(args, read_only=True) as history:
         batch = read_export(args.export)

@@ -31,7 +31,7 @@ def add(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import difflib
 
-    from scrubber.lang.fmt import format_rules
+    from scrubber.actions import LANGUAGE
     from scrubber.lang.load import rule_files
 
     if "-" in args.paths:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"scrubber fmt: {path}: cannot read ({exc})") from None
         try:
-            formatted = format_rules(text, str(path))
+            formatted = LANGUAGE.format(text, str(path))
         except RuleSetError as exc:
             problems += list(exc.errors)
             continue
@@ -85,11 +85,11 @@ def _stdin(args: argparse.Namespace) -> int:
     code; with ``--diff``, the change)."""
     import difflib
 
-    from scrubber.lang.fmt import format_rules
+    from scrubber.actions import LANGUAGE
 
     text = sys.stdin.read()
     try:
-        formatted = format_rules(text, "<stdin>")
+        formatted = LANGUAGE.format(text, "<stdin>")
     except RuleSetError as exc:
         for error in exc.errors:
             print(error.format(), file=sys.stderr)

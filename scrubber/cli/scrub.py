@@ -77,8 +77,8 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scrubber.actions import LANGUAGE
     from scrubber.engine.ruleset import RuleSet
-    from scrubber.lang.load import check_paths
 
     config = load_config()
     fail_on = (
@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             outputs.add(args.audit, "the audit")
         if args.result:
             outputs.add(args.result, "the result")
-        report = check_paths(rule_paths(args.rules, config), cache_of(args, config))
+        report = LANGUAGE.check_paths(rule_paths(args.rules, config), cache_of(args, config))
         if report.rules is None:
             # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
             for error in report.errors:

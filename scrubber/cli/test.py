@@ -45,11 +45,11 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrubber.lang.load import check_paths
+    from scrubber.actions import LANGUAGE
     from scrubber.reports.ruletest import run_tests
 
     config = load_config()
-    report = check_paths(rule_paths(args.paths, config), cache_of(args, config))
+    report = LANGUAGE.check_paths(rule_paths(args.paths, config), cache_of(args, config))
     if report.rules is None:
         for error in report.errors:
             print(error.format(), file=sys.stderr)

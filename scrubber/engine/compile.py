@@ -8,11 +8,11 @@ from datetime import date
 
 import attrs
 
-from scrubber.engine.actions import kind_of
-from scrubber.engine.conditions import Condition, compile_condition
-from scrubber.engine.rules import CompiledRule, in_effect
+from scrubber.actions import KINDS
+from scrubber.actions.rule import CompiledRule, in_effect
 from scrubber.lang import ast
 from scrubber.lang.checked import CheckedRules
+from scrubber.lang.conditions import Condition, compile_condition
 from scrubber.model.fields import FIELDS, Subject
 from scrubber.tables.pairs import PairTable
 from scrubber.tables.units import UnitTable
@@ -71,7 +71,7 @@ def compile_rules(
             general: list[int] = []
             for rule in block.rules:
                 action = rule.action
-                kind = kind_of(action)
+                kind = KINDS.kind_of(action)
                 position = len(rules)
                 selected = kind.index_codes(action, context)
                 condition = compile_condition(rule.condition)

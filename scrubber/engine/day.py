@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from scrubber.engine.patient import PatientDays
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import AuditKey, Line, Recorder, VisitState
+from scrubber.actions.days import PatientDays
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.lang.conditions import Reader
 from scrubber.model.history import VisitFact
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit
@@ -71,7 +72,7 @@ def scrub_day(
         today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
         for state in states:
             state.days, state.today = days, today
-    recorder = Recorder(tracer)
+    recorder = Recorder(None if tracer is None else _applied_to(tracer))
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -133,6 +134,22 @@ def _run(
                         heapq.heappush(queue, later)
     if tracer is not None:
         _trace_skipped(rules, group, ran, tracer)
+
+
+def _applied_to(tracer: Tracer) -> Applied:
+    """Tell the tracer of each change, with what the rule's condition read on what it was
+    evaluated on (a hold's ZIP code)."""
+
+    def applied(
+        rule: CompiledRule, visit: VisitState, entry: AuditEntry, reader: Reader | None
+    ) -> None:
+        tree = rule.condition_tree
+        read = tree.trace(reader) if tree is not None and reader is not None else None
+        tracer.event(
+            TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
+        )
+
+    return applied
 
 
 def _traced(

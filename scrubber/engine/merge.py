@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from operator import itemgetter
 
+from scrubber.actions.state import AuditKey
 from scrubber.engine.day import GroupOutcome
-from scrubber.engine.state import AuditKey
 from scrubber.model.records import Rejected, Visit
 from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
 

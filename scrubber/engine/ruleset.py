@@ -11,16 +11,16 @@ from pathlib import Path
 
 import attrs
 
+from scrubber.actions.days import History, PatientDays
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, VisitState
 from scrubber.engine.compile import CompiledBlock, compile_rules
-from scrubber.engine.conditions import Condition, Context
 from scrubber.engine.day import DayVisit, GroupOutcome, scrub_day, scrub_patient
 from scrubber.engine.merge import merge
-from scrubber.engine.patient import History, PatientDays
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, VisitState
 from scrubber.engine.trace import Tracer
 from scrubber.errors import ScrubberError
 from scrubber.lang.checked import BUILTIN_PAYER, CheckedRules
+from scrubber.lang.conditions import Condition, Context
 from scrubber.model.records import Batch, Case, LineRecord, Patient, Rejected, Visit
 from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
 

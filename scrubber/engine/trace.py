@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from scrubber.engine.conditions import ConditionTrace
+from scrubber.lang.conditions import ConditionTrace
 from scrubber.model.results import AuditEntry
 
 if TYPE_CHECKING:
-    from scrubber.engine.rules import CompiledRule
+    from scrubber.actions.rule import CompiledRule
 
 __all__ = ["CoverageTracer", "EventKind", "TraceEvent", "Tracer"]
 

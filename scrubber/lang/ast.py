@@ -263,7 +263,7 @@ def checked_date(value: date | BadDate | None) -> date | None:
 
 class ActionNode:
     """Base of the action nodes. Each kind of action defines its node in its own module
-    (``scrubber.engine.actions``), beside everything else that kind owns; the language only
+    (``scrubber.actions``), beside everything else that kind owns; the language only
     needs to know that a rule holds one."""
 
     __slots__ = ()

@@ -3,7 +3,7 @@
 The checker is a list of named stages (``STAGES``) run in order into one error list: definitions,
 codesets, dates, payers, blocks, rules, consistency, tests. Each stage checks every statement on
 its own, so that one mistake does not hide another. What differs between kinds of action is
-checked by the kind itself (``scrubber.engine.actions``), through the ``CheckContext`` this
+checked by the kind itself (handed in: ``scrubber.lang.kinds``), through the ``CheckContext`` this
 module offers; tables are found and read by ``scrubber.tables.loader``.
 
 ``check`` returns the problems, and the checked rules only when there is none.
@@ -20,7 +20,6 @@ from typing import Any
 
 import attrs
 
-from scrubber.engine.actions import kind_of
 from scrubber.errors import RuleError
 from scrubber.lang import ast, codes
 from scrubber.lang.checked import (
@@ -31,6 +30,7 @@ from scrubber.lang.checked import (
     expand_range,
     range_shape_problem,
 )
+from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse import ParsedFile, error_at, reserved_words
 from scrubber.lang.patterns import pattern_problem
 from scrubber.lang.words import did_you_mean, either
@@ -83,8 +83,11 @@ class CheckReport:
 class Checker:
     """The state the stages share: definitions found so far, tables loaded, and the errors."""
 
-    def __init__(self, sources: Sequence[SourceFile], tables: TableLoader) -> None:
+    def __init__(
+        self, sources: Sequence[SourceFile], tables: TableLoader, kinds: ActionKinds[Any]
+    ) -> None:
         self.sources = sources
+        self.kinds = kinds
         self.tables = tables
         self.errors: list[RuleError] = []
         self.codeset_defs: dict[str, ast.CodesetDef] = {}
@@ -561,7 +564,7 @@ def rules(checker: Checker) -> None:
                         rule.span,
                     )
                 seen.setdefault(rule.id, rule)
-                kind = kind_of(rule.action)
+                kind = checker.kinds.kind_of(rule.action)
                 if rule.condition is not None:
                     if kind.visit_level(rule.action):
                         allowed, where = VISIT_SUBJECTS, kind.visit_level_note(rule.action)
@@ -587,7 +590,7 @@ def _block_consistency(checker: Checker, block: ast.Block) -> None:
     codes_of = checker.codes_quiet
     for rule in block.rules:
         action = rule.action
-        kind = kind_of(action)
+        kind = checker.kinds.kind_of(action)
         twin = seen.get((action, rule.condition))
         if twin is not None:
             checker.error(codes.NEVER_APPLIES, f'this rule can never change anything: rule '
@@ -694,10 +697,13 @@ STAGES: tuple[tuple[str, Callable[[Checker], None]], ...] = (
 )
 
 
-def check(sources: Sequence[SourceFile], tables: TableLoader | None = None) -> CheckReport:
-    """Check parsed files together (codesets and payers are shared across files). ``tables``
-    finds and reads the tables (with a cache for large ones, when it has one)."""
-    checker = Checker(sources, tables or TableLoader())
+def check(
+    sources: Sequence[SourceFile], kinds: ActionKinds[Any], tables: TableLoader | None = None
+) -> CheckReport:
+    """Check parsed files together (codesets and payers are shared across files), with the
+    action kinds they were parsed with. ``tables`` finds and reads the tables (with a cache for
+    large ones, when it has one)."""
+    checker = Checker(sources, tables or TableLoader(), kinds)
     for _name, stage in STAGES:
         stage(checker)
     errors = tuple(sorted(checker.errors, key=lambda e: e.sort_key))

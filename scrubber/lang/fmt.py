@@ -16,9 +16,9 @@ from typing import Any
 
 from lark import Lark, Token
 
-from scrubber.engine.actions import render
 from scrubber.errors import RuleSetError
 from scrubber.lang import ast
+from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse import parse_rules
 from scrubber.lang.render import render_expr, render_item, render_value
 from scrubber.resources import grammar_text
@@ -99,9 +99,9 @@ def _statements(rule_file: ast.RuleFile) -> list[Any]:
     return sorted(items, key=lambda node: (node.span.line, node.span.column))
 
 
-def format_rules(text: str, file: str = "<rules>") -> str:
+def format_rules(text: str, file: str, kinds: ActionKinds[Any]) -> str:
     """The canonical layout of a rule file; ``RuleSetError`` if it does not parse."""
-    parsed = parse_rules(text, file)
+    parsed = parse_rules(text, file, kinds)
     if parsed.errors:
         raise RuleSetError(list(parsed.errors))
     writer = _Writer(_collect_comments(text), text.split("\n"))
@@ -113,7 +113,7 @@ def format_rules(text: str, file: str = "<rules>") -> str:
             writer.blank()
         previous = type(node)
         if isinstance(node, ast.Block):
-            _block(writer, node)
+            _block(writer, node, kinds)
             continue
         writer.comments_before(node.span.line, "")
         if isinstance(node, ast.CodesetDef):
@@ -129,7 +129,7 @@ def format_rules(text: str, file: str = "<rules>") -> str:
     return "\n".join(writer.out).rstrip("\n") + "\n" if writer.out else ""
 
 
-def _block(writer: _Writer, block: ast.Block) -> None:
+def _block(writer: _Writer, block: ast.Block, kinds: ActionKinds[Any]) -> None:
     writer.comments_before(block.span.line, "")
     dates = ""
     if block.effective:
@@ -141,8 +141,8 @@ def _block(writer: _Writer, block: ast.Block) -> None:
         writer.comments_before(rule.span.end_line, INDENT)
         description = f' "{rule.description}"' if rule.description is not None else ""
         writer.out.append(f"{INDENT}rule {rule.id}{description}:")
-        action = _wrap(INDENT * 2 + _WORDS.findall(render(rule.action))[0],
-                       _WORDS.findall(render(rule.action))[1:], INDENT * 3)  # fmt: skip
+        words = _WORDS.findall(kinds.render(rule.action))
+        action = _wrap(INDENT * 2 + words[0], words[1:], INDENT * 3)
         writer.out += action[:-1]
         line = action[-1]
         if rule.condition is not None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from scrubber.errors import RuleError, RuleSetError, UsageError
 from scrubber.files import FileRefused, read_regular
 from scrubber.lang import ast, codes
 from scrubber.lang.check import CheckReport, SourceFile, check
 from scrubber.lang.checked import CheckedRules
+from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
 from scrubber.model.records import printable
 from scrubber.resources import bundled_rules_dir
@@ -80,7 +82,7 @@ def _read(path: Path, shown: str, inside: Path | None) -> tuple[str, RuleError |
         return "", error_at(codes.LIMIT, "the file is not UTF-8 text", span, [])
 
 
-def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
+def rule_sources(paths: Sequence[str | Path], kinds: ActionKinds[Any]) -> list[SourceFile]:
     """Read and parse every rule file; problems are inside each ``SourceFile``'s parse."""
     sources = []
     for path, root, shown in _files(paths):
@@ -88,12 +90,14 @@ def rule_sources(paths: Sequence[str | Path] = ()) -> list[SourceFile]:
         if problem is not None:
             parsed = ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
         else:
-            parsed = parse_rules(text, shown)
+            parsed = parse_rules(text, shown, kinds)
         sources.append(SourceFile(parsed, tuple(text.split("\n")), path, root))
     return sources
 
 
-def text_source(text: str, shown: str = "<stdin>", folder: Path | None = None) -> SourceFile:
+def text_source(
+    text: str, kinds: ActionKinds[Any], shown: str = "<stdin>", folder: Path | None = None
+) -> SourceFile:
     """A rule file given as text (``scrubber check -``): its tables are found in ``folder`` (the
     current one)."""
     folder = folder or Path.cwd()
@@ -106,17 +110,17 @@ def text_source(text: str, shown: str = "<stdin>", folder: Path | None = None) -
     parsed = (
         ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
         if problem is not None
-        else parse_rules(text, shown)
+        else parse_rules(text, shown, kinds)
     )
     return SourceFile(parsed, tuple(printable(text).split("\n")), folder / shown, folder)
 
 
-def rule_descriptions(paths: Sequence[str | Path] = ()) -> dict[str, str]:
+def rule_descriptions(paths: Sequence[str | Path], kinds: ActionKinds[Any]) -> dict[str, str]:
     """Rule name (``medicare/zip9``) -> its description, for reports that name rules the way
     people read them. Parsing only: a rule folder with problems still gives what it can, and a
     folder that cannot be read gives nothing (a report never fails for want of a label)."""
     try:
-        sources = rule_sources(paths)
+        sources = rule_sources(paths, kinds)
     except UsageError:
         return {}
     return {
@@ -128,15 +132,19 @@ def rule_descriptions(paths: Sequence[str | Path] = ()) -> dict[str, str]:
     }
 
 
-def check_paths(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckReport:
-    """Parse and check rule files or folders (default: the bundled rules); never raises for
+def check_paths(
+    paths: Sequence[str | Path], kinds: ActionKinds[Any], cache: TableCache | None = None
+) -> CheckReport:
+    """Parse and check rule files or folders (none: the bundled rules); never raises for
     problems in the rules, only ``UsageError`` for paths that do not exist."""
-    return check(rule_sources(paths), TableLoader(cache))
+    return check(rule_sources(paths, kinds), kinds, TableLoader(cache))
 
 
-def load_checked(paths: Sequence[str | Path] = (), cache: TableCache | None = None) -> CheckedRules:
+def load_checked(
+    paths: Sequence[str | Path], kinds: ActionKinds[Any], cache: TableCache | None = None
+) -> CheckedRules:
     """A checked rule set, or ``RuleSetError`` with every problem found."""
-    report = check_paths(paths, cache)
+    report = check_paths(paths, kinds, cache)
     if report.rules is None:
         raise RuleSetError(list(report.errors))
     return report.rules

@@ -8,7 +8,8 @@ parsing resumes.
 
 Parsing is syntax only: nodes are built from what is written, and whether a word is a scope the
 action takes, a date is on the calendar, or a name is a codeset is the checker's to say. Each
-action's node is built by its kind (``scrubber.engine.actions``), from the grammar rule's parts.
+action's node is built by its kind, from the grammar rule's parts: the kinds are handed in by
+the caller (``scrubber.lang.kinds``), so parsing loads no engine.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from lark.exceptions import (
 )
 from lark.lexer import PatternStr
 
-from scrubber.engine.actions import BY_GRAMMAR, first_words
 from scrubber.errors import RuleError
 from scrubber.lang import ast, codes
+from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.mistakes import KNOWN_MISTAKES
 from scrubber.lang.words import describe_expected, did_you_mean
 from scrubber.model.records import printable
@@ -122,8 +123,11 @@ class _BlockClose:
 class _ToAst(Transformer[Token, Any]):
     """Builds AST nodes from one parse; positions are shifted by ``line_offset`` lines."""
 
-    def __init__(self, file: str, lines: list[str], line_offset: int) -> None:
+    def __init__(
+        self, file: str, lines: list[str], line_offset: int, kinds: ActionKinds[Any]
+    ) -> None:
         super().__init__()
+        self.kinds = kinds
         self.file = file
         self.lines = lines
         self.offset = line_offset
@@ -206,7 +210,7 @@ class _ToAst(Transformer[Token, Any]):
     # -- actions --
 
     def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
-        kind = BY_GRAMMAR.get(str(data))
+        kind = self.kinds.by_grammar(str(data))
         if kind is None:  # pragma: no cover - every grammar rule is handled
             return super().__default__(data, children, meta)  # type: ignore[no-untyped-call]
         parts = [self._word(child) if isinstance(child, Token) else child for child in children]
@@ -388,7 +392,13 @@ def _token_words(token: Token) -> str:
 
 
 def _syntax_error(
-    exc: UnexpectedInput, text: str, file: str, lines: list[str], offset: int
+    exc: UnexpectedInput,
+    text: str,
+    file: str,
+    lines: list[str],
+    *,
+    offset: int,
+    actions: tuple[str, ...],
 ) -> RuleError:
     literal = _literal_terminals()
     line = (exc.line if exc.line > 0 else 1) + offset
@@ -398,7 +408,7 @@ def _syntax_error(
     if isinstance(exc, UnexpectedCharacters):
         found = f"unexpected character {exc.char!r}"
         accepted = _accepted_before(text, exc.pos_in_stream or 0)
-        expected = describe_expected(accepted or exc.allowed or (), literal)
+        expected = describe_expected(accepted or exc.allowed or (), literal, actions)
     elif isinstance(exc, UnexpectedToken | UnexpectedEOF):
         token = exc.token
         found = (
@@ -409,10 +419,10 @@ def _syntax_error(
         if token.type != "$END" and token.end_column:
             end_column = token.end_column
         names = exc.accepts or exc.expected if isinstance(exc, UnexpectedToken) else exc.expected
-        expected = describe_expected(names, literal)
+        expected = describe_expected(names, literal, actions)
         keywords = [literal[n] for n in names if n in literal and literal[n].isalpha()]
         if {"limit", "drop"} <= set(keywords):
-            keywords = [*keywords, *first_words()]
+            keywords = [*keywords, *actions]
         if token.type != "$END" and str(token).isalpha():
             suggestion = did_you_mean(str(token), keywords)
     else:  # pragma: no cover - lark raises only the three kinds above
@@ -544,15 +554,23 @@ def _limits(text: str, file: str, lines: list[str]) -> RuleError | None:
 
 
 def _statements(
-    chunk: str, file: str, lines: list[str], offset: int, errors: list[RuleError]
+    chunk: str,
+    file: str,
+    lines: list[str],
+    offset: int,
+    *,
+    errors: list[RuleError],
+    kinds: ActionKinds[Any],
 ) -> list[Any] | None:
     """Parse one piece of text into statements, or record its syntax error and return None."""
     try:
         tree = parser().parse(chunk)
     except UnexpectedInput as exc:
-        errors.append(_syntax_error(exc, chunk, file, lines, offset))
+        errors.append(
+            _syntax_error(exc, chunk, file, lines, offset=offset, actions=kinds.first_words())
+        )
         return None
-    builder = _ToAst(file, lines, offset)
+    builder = _ToAst(file, lines, offset, kinds)
     statements: list[Any] = []
     for child in tree.children:
         if not isinstance(child, Tree):  # pragma: no cover - start only holds statement trees
@@ -649,18 +667,20 @@ def _assemble(
     return ast.RuleFile(file, tuple(codesets), tuple(payers), tuple(blocks), tuple(tests))
 
 
-def parse_rules(text: str, file: str = "<rules>") -> ParsedFile:
-    """Parse one rule file. Never raises for bad input: every problem is in ``errors``."""
+def parse_rules(text: str, file: str, kinds: ActionKinds[Any]) -> ParsedFile:
+    """Parse one rule file with the action kinds ``kinds`` (``scrubber.actions.KINDS``; the
+    usual entry is ``scrubber.actions.LANGUAGE.parse``). Never raises for bad input: every
+    problem is in ``errors``."""
     lines = text.split("\n")
     problem = _limits(text, file, lines)
     if problem is not None:
         return ParsedFile(ast.RuleFile(file), (problem,), frozenset())
     errors: list[RuleError] = []
-    statements = _statements(text, file, lines, 0, errors)
+    statements = _statements(text, file, lines, 0, errors=errors, kinds=kinds)
     broken: set[str] = set()
     if statements is None:
         errors.clear()
-        statements = _recover(text, file, lines, errors, broken)
+        statements = _recover(text, file, lines, errors=errors, broken=broken, kinds=kinds)
     rule_file = _assemble(statements, file, lines, errors)
     return ParsedFile(rule_file, tuple(sorted(errors, key=lambda e: e.sort_key)), frozenset(broken))
 
@@ -678,7 +698,13 @@ def _statement_starts(text: str) -> list[int]:
 
 
 def _recover(
-    text: str, file: str, lines: list[str], errors: list[RuleError], broken: set[str]
+    text: str,
+    file: str,
+    lines: list[str],
+    *,
+    errors: list[RuleError],
+    broken: set[str],
+    kinds: ActionKinds[Any],
 ) -> list[Any]:
     starts = _statement_starts(text)
     statements: list[Any] = []
@@ -691,7 +717,7 @@ def _recover(
         chunk = " " * column + text[begin:end]
         if not chunk.strip():
             continue
-        parsed = _statements(chunk, file, lines, offset, errors)
+        parsed = _statements(chunk, file, lines, offset, errors=errors, kinds=kinds)
         if parsed is None:
             defined = _DEFINED_NAME.match(chunk)
             if defined:

@@ -32,11 +32,11 @@ TERMINAL_WORDS = {
 STATEMENT_WORDS = ("codeset", "payer", "rules", "rule", "}")
 
 
-def describe_expected(names: Iterable[str], literal: dict[str, str]) -> str:
-    """Describe a set of expected terminals; ``literal`` maps keyword terminals to their text."""
-    from scrubber.engine.actions import first_words
-
-    actions = first_words()
+def describe_expected(
+    names: Iterable[str], literal: dict[str, str], actions: tuple[str, ...]
+) -> str:
+    """Describe a set of expected terminals; ``literal`` maps keyword terminals to their text,
+    ``actions`` are the words an action may start with."""
     shown = {literal.get(name, name) for name in names}
     groups = []
     if set(actions) <= shown:

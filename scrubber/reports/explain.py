@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from scrubber.engine.conditions import shown
+from scrubber.actions.days import History
+from scrubber.actions.rule import CompiledRule
 from scrubber.engine.day import DayVisit, scrub_patient
-from scrubber.engine.patient import History
-from scrubber.engine.rules import CompiledRule
 from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.trace import EventKind, TraceEvent
 from scrubber.errors import UsageError
 from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.lang.conditions import shown
 from scrubber.model.records import Batch, Rejected, Visit
 from scrubber.model.results import AuditEntry
 

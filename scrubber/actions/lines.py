@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from scrubber.engine.patient import PERIOD_START
-from scrubber.engine.state import Line, Recorder
+from scrubber.actions.days import PERIOD_START
+from scrubber.actions.state import Line, Recorder
 from scrubber.lang.ast import Scope
 
 if TYPE_CHECKING:
-    from scrubber.engine.rules import CompiledRule
+    from scrubber.actions.rule import CompiledRule
 
 __all__ = ["already", "by_scope", "cut", "cut_scoped", "payer_of", "reduce", "remove"]
 

@@ -9,9 +9,9 @@ every order). Separate rules still run in order, each seeing what the earlier on
 
 from __future__ import annotations
 
-from scrubber.engine.actions.lines import by_scope, remove
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.lines import by_scope, remove
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang.ast import Scope
 
 __all__ = ["BYPASS_MODIFIERS", "billed_groups", "deny_all"]

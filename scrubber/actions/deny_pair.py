@@ -9,10 +9,10 @@ from typing import Any
 
 import attrs
 
-from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.pairs import billed_groups, deny_all
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
+from scrubber.actions.pairs import billed_groups, deny_all
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import attrs
 
-from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.lines import already, by_scope, cut_scoped, reduce
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
+from scrubber.actions.lines import already, by_scope, cut_scoped, reduce
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.codes import TABLE_NEEDS_SCOPE
 from scrubber.tables.units import CapScope

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import attrs
 
-from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.drop import removal
+from scrubber.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
+from scrubber.actions.drop import removal
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
 

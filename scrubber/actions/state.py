@@ -1,5 +1,5 @@
 """The working state of one scrub: visits and their lines as the rules change them, and the
-recorder of audit entries.
+recorder of audit entries (which tells a listener of each change: the engine's tracer).
 
 Records stay frozen; a line's ``charge`` is replaced by an evolved copy at every change, so a
 rule always reads the line as the rules before it left it.
@@ -7,24 +7,28 @@ rule always reads the line as the rules before it left it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.engine.patient import PatientDays
-from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.actions.days import PatientDays
 from scrubber.model.history import VisitCounts, VisitFact
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 from scrubber.model.results import AuditEntry, HoldReason
 
 if TYPE_CHECKING:
-    from scrubber.engine.conditions import Reader
-    from scrubber.engine.rules import CompiledRule
+    from scrubber.actions.rule import CompiledRule
+    from scrubber.lang.conditions import Reader
 
-__all__ = ["AuditKey", "Line", "Recorder", "VisitState"]
+__all__ = ["Applied", "AuditKey", "Line", "Recorder", "VisitState"]
 
 #: where an audit entry sits in a scrub: visit order, rule position, line index, emission order
 AuditKey = tuple[int, int, int, int]
+
+#: told of every change a rule makes: the rule, the visit, the entry, and what the rule's
+#: condition was evaluated on (so that a tracer can learn the values it read)
+Applied = Callable[["CompiledRule", "VisitState", AuditEntry, "Reader | None"], None]
 
 
 class Line:
@@ -104,11 +108,12 @@ class VisitState:
 
 class Recorder:
     """Collects the audit entries of one group, each with the key that orders it among the
-    entries of a whole scrub (numbered once every group is merged), and tells a tracer."""
+    entries of a whole scrub (numbered once every group is merged), and tells ``on_applied``
+    (the engine's tracer, when a run has one) of each change a rule makes."""
 
-    def __init__(self, tracer: Tracer | None = None) -> None:
+    def __init__(self, on_applied: Applied | None = None) -> None:
         self.entries: list[tuple[AuditKey, AuditEntry]] = []
-        self.tracer = tracer
+        self.on_applied = on_applied
         self._tick = 0
 
     def emit(
@@ -131,12 +136,8 @@ class Recorder:
             action=action, field=field, before=before, after=after, units_delta=units_delta,
             message=message, cpt=cpt,
         )  # fmt: skip
-        if self.tracer is not None:
-            tree = rule.condition_tree
-            read = tree.trace(reader) if tree is not None and reader is not None else None
-            self.tracer.event(
-                TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
-            )
+        if self.on_applied is not None:
+            self.on_applied(rule, visit, entry, reader)
 
     def emit_builtin(
         self, name: str, source: str, payer: str, visit: VisitState, message: str

@@ -13,9 +13,9 @@ from typing import Any
 
 import attrs
 
-from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
 from scrubber.model.results import HoldReason

@@ -19,7 +19,7 @@ from scrubber.lang.ast import Scope
 from scrubber.model.history import VisitCounts, VisitFact
 
 if TYPE_CHECKING:
-    from scrubber.engine.state import VisitState
+    from scrubber.actions.state import VisitState
 
 __all__ = ["PERIOD_START", "History", "PatientDays"]
 

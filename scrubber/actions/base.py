@@ -5,7 +5,7 @@ text, what the checker verifies of its arguments, which codes it selects, whethe
 whole visit, how it compiles into the function the engine runs, how explanations word a run that
 changed nothing, and how the property tests draw random rules of it. The parser, the checker, the
 formatter, the compiler, the explanations and the strategies all ask the registry
-(``scrubber.engine.actions``); none of them tests for action types.
+(``scrubber.actions``); none of them tests for action types.
 
 Adding a kind: see docs/engine.md ("Adding an action kind").
 """
@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from scrubber.lang import ast
-from scrubber.lang.codes import ErrorCode
+from scrubber.lang.kinds import CheckContext
 
 if TYPE_CHECKING:
-    from scrubber.engine.rules import CompiledRule
-    from scrubber.engine.state import Recorder, VisitState
+    from scrubber.actions.rule import CompiledRule
+    from scrubber.actions.state import Recorder, VisitState
     from scrubber.tables.pairs import PairTable
     from scrubber.tables.units import UnitTable
 
@@ -37,41 +37,6 @@ N = TypeVar("N", bound=ast.ActionNode)
 #: the function a compiled rule runs: the rule, the visits of one patient's day its block
 #: applies to (in export order), and the recorder of audit entries
 Apply = Callable[["CompiledRule", "list[VisitState]", "Recorder"], None]
-
-
-class CheckContext(Protocol):
-    """What the checker offers an action kind checking its arguments. Every method reports its
-    own errors at the right position; the kind only asks."""
-
-    def error(self, code: ErrorCode, message: str, span: ast.Span) -> None: ...
-
-    def codes(self, codes: ast.CodeList | None) -> frozenset[str] | None:
-        """Check a code list (unknown codesets, malformed codes); None for ``any``."""
-        ...
-
-    def code(self, item: ast.CodeItem, role: str) -> str | None:
-        """A single code where one is required (``replace A with B``): a codeset or a range
-        there is an error."""
-        ...
-
-    def modifier(self, modifier: str, span: ast.Span) -> None: ...
-
-    def scope(self, word: ast.Word, allowed: Sequence[ast.Scope]) -> ast.Scope | None:
-        """The scope a word names when the action takes it, else an error and None."""
-        ...
-
-    def word(self, word: ast.Word, allowed: Sequence[str], what: str) -> str | None:
-        """A word from a fixed list (a method), else an error and None."""
-        ...
-
-    def unit_table(self, file: str, span: ast.Span) -> UnitTable | None: ...
-
-    def pair_table(self, file: str, span: ast.Span) -> PairTable | None: ...
-
-    def settable(self, path: ast.Path, value: ast.Literal) -> None:
-        """Check that ``set PATH to VALUE`` names a field set may change, with a value of its
-        type."""
-        ...
 
 
 class CompileContext(Protocol):

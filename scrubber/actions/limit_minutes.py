@@ -18,10 +18,10 @@ from collections.abc import Callable, Hashable
 
 import attrs
 
-from scrubber.engine.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
-from scrubber.engine.actions.lines import payer_of, reduce
-from scrubber.engine.rules import CompiledRule
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.base import ActionKind, Apply, CheckContext, Chooser, CompileContext
+from scrubber.actions.lines import payer_of, reduce
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
 from scrubber.model.records import ProviderRole

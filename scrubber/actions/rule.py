@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.engine.conditions import Condition, Predicate, Reader
-from scrubber.engine.state import Line, Recorder, VisitState
+from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
+from scrubber.lang.conditions import Condition, Predicate, Reader
 
 if TYPE_CHECKING:
-    from scrubber.engine.actions.base import ActionKind, Apply
+    from scrubber.actions.base import ActionKind, Apply
 
 __all__ = ["CompiledRule", "in_effect"]
 
