@@ -186,6 +186,8 @@ def test_the_readme_tour_names_every_command():
     missing = []
     for name, command in commands.choices.items():
         subs = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
-        typed = [f"scrubber {name} {sub}" for s in subs for sub in s.choices] or [f"scrubber {name}"]
+        typed = [f"scrubber {name} {sub}" for s in subs for sub in s.choices] or [
+            f"scrubber {name}"
+        ]
         missing += [words for words in typed if f"`{words}" not in tour]
     assert missing == []

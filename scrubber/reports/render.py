@@ -7,6 +7,7 @@ from typing import Any
 
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
+from scrubber.reports.words import plural
 
 __all__ = [
     "cause_label",
@@ -159,7 +160,8 @@ def render_table(report: BalanceReport) -> str:
     totals = report.totals
     text += [
         "",
-        f"unexplained: {totals.unexplained_visits} visits, {totals.unexplained_units} units",
+        f"unexplained: {plural(totals.unexplained_visits, 'visit')}, "
+        f"{plural(totals.unexplained_units, 'unit')}",
         f"new-patient visits ({', '.join(sorted(NEW_PATIENT_CODES))} units): "
         f"EMR {totals.new_patient_visits_emr}, billed {totals.new_patient_visits_billed}",
         f"rejected records (counted apart): {len(report.rejected)}"

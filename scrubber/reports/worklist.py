@@ -20,6 +20,7 @@ import attrs
 from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
 from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
+from scrubber.reports.words import plural
 
 __all__ = [
     "CSV_COLUMNS",
@@ -176,8 +177,9 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
     held = [item for item in items if item.kind == "held"]
     rejected = [item for item in items if item.kind == "rejected"]
     lines = [
-        f"Worklist: {len({i.visit_id for i in held})} held visits ({len(held)} reasons), "
-        f"{len({i.source for i in rejected})} rejected records",
+        f"Worklist: {plural(len({i.visit_id for i in held}), 'held visit')} "
+        f"({plural(len(held), 'reason')}), "
+        f"{plural(len({i.source for i in rejected}), 'rejected record')}",
     ]
     previous = None
     for item in held:
