@@ -50,6 +50,7 @@ __all__ = [
     "ReconcileReport",
     "ReconcileRow",
     "reconcile",
+    "visit_kind",
 ]
 
 
