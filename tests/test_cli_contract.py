@@ -408,7 +408,9 @@ def test_audit_entries_carry_the_visits_payers_location_and_provider():
 def test_orjson_is_installed_by_default():
     from importlib.metadata import requires
 
-    assert any(r.startswith("orjson") and "extra" not in r for r in requires("scrubber") or [])
+    assert any(
+        r.startswith("orjson") and "extra" not in r for r in requires("charge-scrubber") or []
+    )
     from scrubber.formats import jsoncodec
 
     assert jsoncodec.HAVE_ORJSON

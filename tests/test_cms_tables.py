@@ -399,4 +399,4 @@ def test_without_the_xlsx_extra_a_workbook_is_one_error_naming_it(tmp_path, monk
     _workbook(folder / "tables" / "mue.xlsx", {"Q1": [["code", "units"], ["97110", 6]]})
     monkeypatch.setattr(builtins, "__import__", no_calamine)
     (error,) = LANGUAGE.check_paths([folder]).errors
-    assert error.code == "E041" and "pip install 'scrubber[xlsx]'" in error.message
+    assert error.code == "E041" and "pip install 'charge-scrubber[xlsx]'" in error.message

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("dask.bag", reason="dask is not installed (pip install 'scrubber[dask]')")
+pytest.importorskip(
+    "dask.bag", reason="dask is not installed (pip install 'charge-scrubber[dask]')"
+)
 
 from scrubber.distributed import collect, scrub_partitions
 from scrubber.errors import ExportReadError, UsageError

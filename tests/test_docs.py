@@ -133,3 +133,61 @@ def test_every_command_and_snippet_of_the_page_runs(page: Path, workspace: Path)
             timeout=300, check=False,
         )  # fmt: skip
         assert run.returncode == 0, f"{where}\n{run.stdout}\n{run.stderr}"
+
+
+#: an install line naming ``scrubber`` itself: that name on the package index is another
+#: project (an HTML sanitizer), which ``pip install -U`` would put in place of this one
+_FOREIGN_INSTALL = re.compile(
+    r"pip3?\s+install\b[^\n`&;|]*?(?<![\w./-])[\"']?scrubber(?![\w-])(\[|[\"'\s`]|$)", re.M
+)
+
+
+def test_no_install_line_names_the_other_projects_scrubber():
+    import tomllib
+
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    assert name != "scrubber"
+    pages = [*PAGES, ROOT / "editors" / "README.md"]
+    found = [
+        f"{page.relative_to(ROOT)}: {match.group(0)}"
+        for page in pages
+        for match in _FOREIGN_INSTALL.finditer(page.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    # the docs' install lines name the distribution of pyproject.toml, extras and all
+    installs = [
+        line
+        for page in pages
+        for line in re.findall(r"pip install [^\n`]*", page.read_text(encoding="utf-8"))
+        if "[" in line and ".[" not in line
+    ]
+    assert installs and all(f"{name}[" in line for line in installs), installs
+
+
+def test_the_pattern_finds_the_install_lines_it_must():
+    for bad in ("pip install scrubber", "pip install -U scrubber", "pip install 'scrubber[dask]'",
+                'pip install "scrubber[test]"', "pip install scrubber[xlsx]"):  # fmt: skip
+        assert _FOREIGN_INSTALL.search(bad), bad
+    for good in ("pip install 'charge-scrubber[dask]'", "pip install -q '.[test]'",
+                 "pip install -q . && .venv/bin/scrubber scrub",
+                 "pip install charge-scrubber", "pip install -q ."):  # fmt: skip
+        assert not _FOREIGN_INSTALL.search(good), good
+
+
+def test_the_readme_tour_names_every_command():
+    """A new user learns the commands from the tour: each one is there, as it is typed."""
+    import argparse
+
+    from scrubber.cli import _parser
+
+    tour = (ROOT / "README.md").read_text(encoding="utf-8").split("## A short tour", 1)[1]
+    tour = tour.split("\n## ", 1)[0]
+    (commands,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = []
+    for name, command in commands.choices.items():
+        subs = [a for a in command._actions if isinstance(a, argparse._SubParsersAction)]
+        typed = [f"scrubber {name} {sub}" for s in subs for sub in s.choices] or [
+            f"scrubber {name}"
+        ]
+        missing += [words for words in typed if f"`{words}" not in tour]
+    assert missing == []

@@ -47,7 +47,7 @@ if CHROMIUM is None:
     pytest.skip("no Chromium on this machine (CI installs it)", allow_module_level=True)
 
 #: measures the page as laid out, with every drill-down open, and writes what it found
-CHECK = """<script>
+CHECK = r"""<script>
 (() => {
   for (const d of document.querySelectorAll("details")) d.open = true;
   const problems = [];
@@ -60,6 +60,21 @@ CHECK = """<script>
     const what = el.tagName.toLowerCase() + "." + el.className + ": " + el.textContent.trim().slice(0, 50);
     if (el.scrollWidth > el.clientWidth + 1) problems.push("text overflows its box: " + what);
     if (el.getBoundingClientRect().right > page + 1) problems.push("past the page's edge: " + what);
+  }
+  // a word broken between two lines: its letters' boxes lie on two lines (ids and paths may
+  // break after "/" and ".", text between words, never inside a run of letters and digits)
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest("script, style")) continue;
+    for (const word of node.textContent.matchAll(/[\p{L}\p{N}_']{2,}/gu)) {
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                                                      .map(r => Math.round(r.bottom)));
+      if (lines.size > 1) problems.push("a word broken between lines: " + word[0] + " (in " + node.parentElement.tagName.toLowerCase() + ": " + node.textContent.trim().slice(0, 40) + ")");
+    }
   }
   for (const chart of document.querySelectorAll("figure.chart")) {
     if (!chart.querySelector(".legend li")) {
@@ -96,6 +111,33 @@ def _pages() -> dict[str, str]:
         ),
         "worklist": worklist_page(items, descriptions),
     }
+
+
+#: the width of a printed page's text in CSS pixels: US Letter (816 px) less the page margins of
+#: the reports' print style (11 mm each side)
+PRINTED = 816 - round(2 * 11 / 25.4 * 96)
+
+
+def _layout(tmp_path: Path, name: str, width: int, *, printed: bool = False) -> dict:
+    html = _pages()[name]
+    if printed:  # the print style, laid out on screen at the printed page's width
+        html = html.replace("@media print{", "@media all{")
+    page = tmp_path / f"{name}.html"
+    page.write_text(html.replace("</body>", CHECK + "</body>"), encoding="utf-8")
+    run = _chromium(f"--window-size={width},1000", "--virtual-time-budget=5000", "--dump-dom",
+                    page.as_uri())  # fmt: skip
+    found = re.search(r'<pre id="layout-check">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"Chromium did not run the check: {run.stderr[-2000:]}"
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&")
+                      .replace("&lt;", "<").replace("&gt;", ">"))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["balance", "reconcile", "worklist"])
+def test_the_print_layout_breaks_no_word_and_fits_the_page(tmp_path, name):
+    """The print style at the width a printed page has: nothing overflows, no word (a rule id,
+    a field path) is broken in the middle, as `workers_comp/employe r` was."""
+    report = _layout(tmp_path, name, PRINTED, printed=True)
+    assert report["problems"] == []
 
 
 @pytest.mark.parametrize("name", ["balance", "reconcile", "worklist"])
@@ -142,6 +184,48 @@ def test_each_report_renders_to_png_and_prints_to_pdf(tmp_path, name):
         assert "extra_in_billing" in text and "V68" in text  # inside a drill-down
     if name == "worklist":
         assert "values the rule read" in text and '"aide"' in text
+    # every rule id of the report is printed whole: broken only where an id may break
+    joined = re.sub(r"(?<=[/.-])\s+", "", text)
+    for rule in _rule_ids():
+        assert rule in joined or name == "reconcile", rule
+
+
+@cache
+def _rule_ids() -> frozenset[str]:
+    batch = read_export(DOCS / "examples" / "emr_export.json")
+    result = load_rules().scrub(batch)
+    return frozenset(reason.rule for held in result.exceptions for reason in held.reasons)
+
+
+def _printed(tmp_path: Path, name: str) -> list[str]:
+    page = tmp_path / f"{name}.html"
+    page.write_text(_pages()[name], encoding="utf-8")
+    pdf = tmp_path / f"{name}.pdf"
+    run = _chromium("--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    assert pdf.exists(), run.stderr[-2000:]
+    return [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
+
+
+def test_the_printed_worklist_holds_15_visits_a_page(tmp_path):
+    """38 held visits (12 of them workers' comp with two reasons and six values read) were 13
+    pages, half of each blank: now the summary, then at least 15 visits a page."""
+    pages = _printed(tmp_path, "worklist")
+    per_page = [len(re.findall(r"Visit V\d+ · 2026", p)) for p in pages]
+    visits = sum(per_page)
+    assert visits == 38
+    assert len(pages) <= 1 + -(-visits // 15), per_page
+    # a visit's block is never split over two pages: each is printed once, whole
+    assert all(p.count("Visit V") == n for p, n in zip(pages, per_page, strict=True))
+
+
+def test_the_printed_reconcile_shows_the_unexplained_first(tmp_path):
+    """They came after about four pages of matched rows; now on the first page, before the
+    kinds and the rows."""
+    pages = _printed(tmp_path, "reconcile")
+    first = pages[0].split("Kinds")[0]
+    assert "look into these" in first  # ("first" prints with an fi ligature)
+    for visit in ("V68", "V142", "V74"):  # the three mistakes of the sample billing report
+        assert re.search(rf"\b{visit}\b", first), visit
 
 
 @pytest.mark.parametrize(

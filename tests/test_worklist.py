@@ -93,9 +93,17 @@ def test_a_reason_written_without_a_description_takes_it_from_the_rules(tmp_path
 
 
 def test_the_csv_is_safe_and_one_line_per_item(tmp_path):
+    """One line per item (the reason), after the line of its visit (the long form: the units
+    on the visit's line only)."""
     batch, result = _held(tmp_path)
-    (line,) = csv.DictReader(io.StringIO(worklist_csv(worklist(batch, result))))
-    assert line["location"] == '\'=HYPERLINK("http://x")'
+    visit, line = csv.DictReader(io.StringIO(worklist_csv(worklist(batch, result))))
+    assert (visit["line"], visit["units"], line["line"], line["units"]) == (
+        "visit",
+        "2",
+        "reason",
+        "",
+    )
+    assert visit["location"] == line["location"] == '\'=HYPERLINK("http://x")'
     assert line["values"] == 'case.authorization_number = "A123 "'
 
 
@@ -117,3 +125,28 @@ def test_the_command_line_in_every_format(tmp_path, capsys):
     assert document["items"][0]["values"] == {"case.authorization_number": "A123 "}
     page = (tmp_path / "w.html").read_text(encoding="utf-8")
     assert "&quot;A123 &quot;" in page and "=HYPERLINK" in page and "<script>" in page
+
+
+def test_every_bundled_hold_says_what_to_fix_in_a_sentence():
+    """A hold's description is the fix a specialist reads; "When the insured is not the patient,
+    the employer's claim number, name, address and phone" stopped before saying what of them."""
+    import re
+
+    from scrubber.actions import LANGUAGE
+
+    holds = [
+        f"{source.parsed.file.stem}/{rule.id}"
+        for source in LANGUAGE.sources()
+        for block in source.parsed.file.blocks
+        for rule in block.rules
+        if type(rule.action).__name__ == "Hold"
+    ]
+    descriptions = LANGUAGE.descriptions()
+    assert len(holds) > 10
+    verb = re.compile(r"\b(is|are|must|needs?|makes|flows?)\b")
+    for rule in holds:
+        main = re.sub(r"^When [^,]*, ", "", descriptions[rule])  # the clause that says it
+        assert verb.search(main), f"{rule}: {descriptions[rule]!r}"
+    assert descriptions["workers_comp/employer"].endswith(
+        "the employer's claim number, name, address and phone are required"
+    )

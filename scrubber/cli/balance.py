@@ -6,7 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, add_report_options, export_and_result
+from scrubber.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_report_options,
+    export_and_result,
+    plural,
+)
 from scrubber.cli.outputs import Outputs
 
 __all__ = ["add"]
@@ -52,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
     if not report.balanced:
         totals = report.totals
         print(
-            f"error: {totals.unexplained_visits} visits and {totals.unexplained_units} units are "
-            "unexplained, though the result is the scrub of this export. This is a bug in "
-            "scrubber: please report it with the export and result.",
+            f"error: {plural(totals.unexplained_visits, 'visit')} and "
+            f"{plural(totals.unexplained_units, 'unit')} unexplained, though the result is the "
+            "scrub of this export. This is a bug in scrubber: please report it with the export "
+            "and result.",
             file=sys.stderr,
         )
         return EXIT_FINDINGS

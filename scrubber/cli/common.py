@@ -4,17 +4,20 @@ every command that reads rules takes, and writing an output."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrubber.errors import UsageError
+from scrubber.reports.words import plural
 
 if TYPE_CHECKING:
     from scrubber.cli.config import Config
     from scrubber.history.store import HistoryStore
+    from scrubber.lang.ast import RuleFile
     from scrubber.model.records import Batch
     from scrubber.model.results import ScrubResult
     from scrubber.tables.cache import TableCache
@@ -28,12 +31,15 @@ __all__ = [
     "add_history_options",
     "add_report_options",
     "add_rules_option",
+    "bundled_rules_note",
     "cache_of",
     "export_and_result",
     "open_history",
     "plural",
     "progress_bar",
     "rule_paths",
+    "seconds",
+    "shown_rule_files",
     "write",
 ]
 
@@ -76,9 +82,22 @@ def add_history_options(command: argparse.ArgumentParser, *, writes: bool = True
     command.add_argument("--history", metavar="FILE", help=what)
     if writes:
         command.add_argument(
-            "--history-wait", type=float, default=60.0, metavar="SECONDS",
+            "--history-wait", type=seconds, default=60.0, metavar="SECONDS",
             help="how long to wait for another scrub using the same history (default 60)",
         )  # fmt: skip
+
+
+def seconds(text: str) -> float:
+    """A time to wait: a number of seconds, 0 or more (0: do not wait)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time to wait: give a number of seconds, 0 or more"
+        )
+    return value
 
 
 @contextmanager
@@ -116,6 +135,47 @@ def rule_paths(given: list[str] | None, config: Config | None = None) -> list[st
     if given:
         return list(given)
     return list(config.rules) if config is not None else []
+
+
+def shown_rule_files(given: Sequence[str], files: Iterable[RuleFile]) -> tuple[str, ...]:
+    """The rule files that ran (those with rules), named so that the user finds them from where
+    they ran the command: under a folder given as a relative path, as given
+    (``../clinic/rules/medicare.rules``); under the current folder, relative to it; anywhere
+    else as audit entries name them (the folder's name, then the file: ``rules/medicare.rules``).
+    The bundled rules are ``payer_rules/NAME``, as their audit entries say (see
+    ``bundled_rules_note``)."""
+    from scrubber.lang.load import rule_files
+
+    here = Path.cwd()
+    names: dict[str, str] = {}
+    for path in given:
+        folder = Path(path)
+        if not folder.is_dir():
+            continue
+        for file in rule_files(folder):
+            if folder.is_absolute():
+                inside = file.resolve()
+                shown = (
+                    inside.relative_to(here).as_posix()
+                    if inside.is_relative_to(here)
+                    else f"{folder.resolve().name}/{file.name}"
+                )
+            else:
+                shown = (folder / file.name).as_posix()
+            names.setdefault(f"{folder.resolve().name}/{file.name}", shown)
+    return tuple(names.get(file.path, file.path) for file in files if file.blocks)
+
+
+def bundled_rules_note() -> str:
+    """Where the bundled rules are, unless that is ``payer_rules`` in the current folder: run
+    from anywhere else, ``payer_rules/medicare.rules`` names no file there."""
+    from scrubber.resources import bundled_rules_dir
+
+    folder = bundled_rules_dir()
+    here = Path.cwd() / "payer_rules"
+    if here.is_dir() and here.resolve() == folder.resolve():
+        return "the bundled rules"
+    return f"the bundled rules, installed in {folder}"
 
 
 def add_report_options(command: argparse.ArgumentParser) -> None:
@@ -166,7 +226,3 @@ def write(target: str, text: str) -> None:
         Path(target).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{target}: cannot write ({exc.strerror or exc})") from None
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"

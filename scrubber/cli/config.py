@@ -15,7 +15,9 @@ Paths are relative to the file's folder. Options given on the command line win.
 
 from __future__ import annotations
 
+import json
 import tomllib
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ import attrs
 
 from scrubber.errors import UsageError
 
-__all__ = ["FAIL_ON", "Config", "load_config", "parse_fail_on"]
+__all__ = ["FAIL_ON", "Config", "load_config", "parse_fail_on", "shown"]
 
 #: what may make ``scrub`` exit 1, besides "none"
 FAIL_ON = ("rejected", "held", "changed")
@@ -40,16 +42,61 @@ class Config:
     fail_on: frozenset[str] | None = None
 
 
-def parse_fail_on(value: str | list[Any] | tuple[Any, ...], where: str) -> frozenset[str]:
-    """``rejected,held`` (or a list of them); ``none`` alone means never."""
-    items = value.split(",") if isinstance(value, str) else list(value)
-    words = [str(item).strip() for item in items if str(item).strip()]
+def shown(value: Any) -> str:
+    """A settings value as it is written in TOML (``3``, ``true``, ``["held", 1]``), never as a
+    Python value (``True``, ``['held', 1]``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {shown(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    """What a TOML value is, in words."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, datetime | date | time):
+        return "a date or time"
+    return "text"
+
+
+def parse_fail_on(value: Any, where: str) -> frozenset[str]:
+    """``rejected,held`` (or a list of them); ``none`` alone means never. Anything else, of any
+    type, is a ``UsageError`` of one line."""
+    choices = ", ".join(("none", *FAIL_ON))
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        items = list(value)
+    else:
+        raise UsageError(
+            f"{where}: fail-on must be a list of {choices}, or one comma-separated string of "
+            f"them; got {_kind(value)}: {shown(value)}"
+        )
+    words = [item.strip() for item in items if item.strip()]
     unknown = [w for w in words if w not in (*FAIL_ON, "none")]
-    if unknown or not words or not all(isinstance(item, str) for item in items):
-        choices = ", ".join(("none", *FAIL_ON))
-        raise UsageError(f"{where}: fail-on takes {choices} (comma-separated); got {value!r}")
-    if "none" in words and len(words) > 1:
-        raise UsageError(f"{where}: fail-on 'none' cannot be combined with {', '.join(words)}")
+    if unknown or not words:
+        what = f"unknown {', '.join(shown(w) for w in unknown)}" if unknown else "nothing"
+        raise UsageError(f"{where}: fail-on takes {choices} (comma-separated); got {what}")
+    others = list(dict.fromkeys(w for w in words if w != "none"))
+    if "none" in words and others:
+        raise UsageError(
+            f"{where}: 'none' cannot be combined with other values ({', '.join(others)}): "
+            "give it alone to never fail, or give only the others"
+        )
     return frozenset(w for w in words if w != "none")
 
 
@@ -62,12 +109,19 @@ def load_config(folder: Path | None = None) -> Config:
         table = _read(own)
         where = str(own)
     elif project.is_file():
-        table = _read(project).get("tool", {}).get("scrubber")
+        tool = _read(project).get("tool", {})
+        if not isinstance(tool, dict):
+            raise UsageError(f"{project}: tool must be a table; got {_kind(tool)}: {shown(tool)}")
+        found = tool.get("scrubber")
         where = f"{project} [tool.scrubber]"
-        if table is None:
+        if found is None:
             return Config()
-        if not isinstance(table, dict):
-            raise UsageError(f"{where}: expected a table of settings")
+        if not isinstance(found, dict):
+            raise UsageError(
+                f"{project}: tool.scrubber must be a table of settings; got {_kind(found)}: "
+                f"{shown(found)}"
+            )
+        table = found
     else:
         return Config()
     unknown = sorted(set(table) - set(_KEYS))
@@ -99,7 +153,10 @@ def _paths(value: Any, key: str, where: str) -> list[str]:
         return []
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
-        raise UsageError(f"{where}: {key} must be a folder or a list of folders")
+        raise UsageError(
+            f"{where}: {key} must be a folder or a list of folders (as text, e.g. "
+            f'{key} = ["payer_rules"]); got {_kind(value)}: {shown(value)}'
+        )
     return items
 
 
@@ -107,5 +164,11 @@ def _path(value: Any, key: str, where: str, base: Path) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise UsageError(f"{where}: {key} must be a path")
+        raise UsageError(
+            f'{where}: {key} must be a path (as text, e.g. {key} = "{_EXAMPLES[key]}"); got '
+            f"{_kind(value)}: {shown(value)}"
+        )
     return str(base / value)
+
+
+_EXAMPLES = {"cache-dir": ".cache/scrubber", "history": "clinic.history"}

@@ -23,10 +23,13 @@ from scrubber.cli.common import (
     add_cache_options,
     add_history_options,
     add_rules_option,
+    bundled_rules_note,
     cache_of,
     open_history,
+    plural,
     progress_bar,
     rule_paths,
+    shown_rule_files,
 )
 from scrubber.cli.config import load_config, parse_fail_on
 from scrubber.cli.outputs import Outputs
@@ -94,14 +97,15 @@ def run(args: argparse.Namespace) -> int:
             outputs.add(args.audit, "the audit")
         if args.result:
             outputs.add(args.result, "the result")
-        report = LANGUAGE.check_paths(rule_paths(args.rules, config), cache_of(args, config))
+        paths = rule_paths(args.rules, config)
+        report = LANGUAGE.check_paths(paths, cache_of(args, config))
         if report.rules is None:
             # Bad rules: the same report as `scrubber check`, and nothing is scrubbed or written.
             for error in report.errors:
                 print(error.format(), file=sys.stderr)
             raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
         rules = RuleSet.compile(report.rules)
-        files = tuple(f.path for f in report.rules.files if f.blocks)
+        files = shown_rule_files(paths, report.rules.files)
         with open_history(args) as history:
             session = history.session() if history is not None else nullcontext()
             with session:
@@ -110,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
                     summary = _stream(args, rules, history, outputs)
                 else:
                     summary = _batch(args, rules, history, outputs)
-                summary = attrs.evolve(summary, rule_files=files)
+                summary = attrs.evolve(
+                    summary, rule_files=files, rules_note="" if paths else bundled_rules_note()
+                )
                 outputs.commit()  # the history keeps the scrub only once every output is there
     if args.summary == "json":
         print(json.dumps(summary.document(fail_on), indent=2), file=sys.stderr)
@@ -210,6 +216,8 @@ class Summary:
     by_rule: Counter[str] = attrs.Factory(Counter)
     rejected: list[Rejected] = attrs.Factory(list)
     rule_files: tuple[str, ...] = ()
+    #: said after the rule files (where the bundled rules are), or empty
+    rules_note: str = ""
 
     def count_visit(self, visit: Visit) -> None:
         self.visits_read += 1
@@ -292,12 +300,13 @@ class Summary:
         ]
         if self.rejected_others:
             lines.append(f"rejected patient and case records: {self.rejected_others}")
-        lines.append("rule files: " + (", ".join(self.rule_files) or "none"))
+        note = f" ({self.rules_note})" if self.rules_note else ""
+        lines.append("rule files: " + (", ".join(self.rule_files) or "none") + note)
         for record in self.rejected:
             lines.append(
                 f"rejected {record.path} ({record.id or 'no id'}): {'; '.join(record.errors)}"
             )
         shown = self.rejected_visits + self.rejected_others
         if shown > len(self.rejected):
-            lines.append(f"... and {shown - len(self.rejected)} more rejected records")
+            lines.append(f"... and {plural(shown - len(self.rejected), 'more rejected record')}")
         return "\n".join(lines)

@@ -14,6 +14,7 @@ from collections import Counter
 from scrubber.errors import UsageError
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
+from scrubber.reports.words import plural
 
 __all__ = ["ResultMismatch", "check_result_of"]
 
@@ -29,6 +30,14 @@ def _some(items: list[str]) -> str:
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
+def _visits(ids: list[str]) -> str:
+    return ("visit " if len(ids) == 1 else "visits ") + _some(ids)
+
+
+def _are(ids: list[str]) -> str:
+    return "is" if len(ids) == 1 else "are"
+
+
 def check_result_of(batch: Batch, result: ScrubResult, export: str, result_name: str) -> None:
     """Raise ``ResultMismatch`` naming the first way ``result`` is not the scrub of ``batch``."""
     ask = f"is {result_name} the result of scrubbing {export}, and was neither changed since?"
@@ -41,17 +50,19 @@ def check_result_of(batch: Batch, result: ScrubResult, export: str, result_name:
     strangers = sorted(set(placed) - known)
     if strangers:
         raise ResultMismatch(
-            f"visits {_some(strangers)} of the result are not in the export: {ask}"
+            f"{_visits(strangers)} of the result {_are(strangers)} not in the export: {ask}"
         )
     missing = [visit.id for visit in batch.visits if visit.id not in set(placed)]
     if missing:
-        raise ResultMismatch(f"visits {_some(missing)} of the export are not in the result: {ask}")
+        raise ResultMismatch(
+            f"{_visits(missing)} of the export {_are(missing)} not in the result: {ask}"
+        )
     read = sorted((r.path, r.id or "") for r in batch.rejected)
     written = sorted((r.path, r.id or "") for r in result.rejected)
     if read != written:
         raise ResultMismatch(
-            f"the export has {len(read)} rejected records and the result {len(written)}, or "
-            f"not the same ones: {ask}"
+            f"the export has {plural(len(read), 'rejected record')} and the result "
+            f"{len(written)}, or not the same ones: {ask}"
         )
     emr: Counter[tuple[str, str]] = Counter()
     for visit in batch.visits:

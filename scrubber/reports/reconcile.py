@@ -16,6 +16,14 @@ billing's charge report and puts every visit and code on one kind:
 
 A visit with any unexplained code counts once in ``unexplained_visits``; ``unexplained_units``
 adds the absolute differences, so a unit too many and a unit too few do not cancel.
+
+Every figure adds up, because every count is made once, in one row, and the totals are the sum
+of the rows: a visit of the export counts in the row of its EMR day and location, a visit only
+billing knows in the row of its first charge in billing; billing's units count in the row of the
+day and location billing gives each charge, and a visit in billing counts once, in the row of
+its first charge there. Each visit has one kind, the first of its codes' kinds in
+``VISIT_ORDER`` (unexplained first), so the visits by kind add up to the visits; the units by
+kind are those of the codes of each kind.
 """
 
 from __future__ import annotations
@@ -34,12 +42,15 @@ from scrubber.reports.periods import Period, period_of
 
 __all__ = [
     "EXPLAINED",
+    "KIND_WORDS",
+    "VISIT_ORDER",
     "Fact",
     "Kind",
     "ReconcileBy",
     "ReconcileReport",
     "ReconcileRow",
     "reconcile",
+    "visit_kind",
 ]
 
 
@@ -58,17 +69,24 @@ EXPLAINED = frozenset(
     {Kind.MATCHED, Kind.HELD_PENDING, Kind.RELEASED_HOLD, Kind.LATE_IMPORT, Kind.NOT_FLOWING}
 )
 
-#: what each kind means, for people (legends, the table)
+#: each kind in people's words (reports for people; JSON and CSV keep the kind's name)
 KIND_WORDS = {
-    Kind.MATCHED: "billing holds what the result bills",
+    Kind.MATCHED: "matched: billing holds what the result bills",
     Kind.HELD_PENDING: "held, still on Billing Exceptions",
     Kind.RELEASED_HOLD: "held, then fixed and imported",
     Kind.LATE_IMPORT: "imported after the day the EMR finalized it",
-    Kind.NOT_FLOWING: "dropped by a rule or nothing billable",
-    Kind.MISSING_IN_BILLING: "billed by the result, missing in billing",
-    Kind.EXTRA_IN_BILLING: "in billing, not billed by the result",
-    Kind.UNIT_MISMATCH: "both hold it, with different units",
+    Kind.NOT_FLOWING: "not flowing: dropped by a rule, or nothing to bill",
+    Kind.MISSING_IN_BILLING: "missing in billing: the result bills it",
+    Kind.EXTRA_IN_BILLING: "extra in billing: the result does not bill it",
+    Kind.UNIT_MISMATCH: "units apart: both hold the code, with other units",
 }
+
+#: the kind a visit counts under: the first of its codes' kinds in this order (what needs
+#: looking into first; a billed visit with a code that never flows is a matched visit)
+VISIT_ORDER = (
+    Kind.MISSING_IN_BILLING, Kind.EXTRA_IN_BILLING, Kind.UNIT_MISMATCH, Kind.HELD_PENDING,
+    Kind.RELEASED_HOLD, Kind.LATE_IMPORT, Kind.MATCHED, Kind.NOT_FLOWING,
+)  # fmt: skip
 
 
 class ReconcileBy(enum.StrEnum):
@@ -119,8 +137,14 @@ class ReconcileRow:
     billing_units: int
     unexplained_visits: int
     unexplained_units: int
-    #: kind -> (visits, units) of the facts counted in this row
+    #: (kind, visits, units) in ``Kind`` order: each visit of the row once, under its kind (see
+    #: ``VISIT_ORDER``); the units of the codes of each kind (``_kind_units``)
     kinds: tuple[tuple[Kind, int, int], ...]
+
+    @property
+    def visits(self) -> int:
+        """Every visit this row counts, once: the export's and those only billing knows."""
+        return sum(visits for _, visits, _ in self.kinds)
 
 
 @attrs.frozen
@@ -140,6 +164,11 @@ class ReconcileReport:
     def discrepancies(self) -> tuple[Fact, ...]:
         """Every fact that is not ``matched``, explained or not."""
         return tuple(fact for fact in self.facts if fact.kind is not Kind.MATCHED)
+
+    @property
+    def unexplained(self) -> tuple[Fact, ...]:
+        """The facts to look into: every unexplained one, in export then billing order."""
+        return tuple(fact for fact in self.facts if not fact.explained)
 
     @property
     def reconciled(self) -> bool:
@@ -267,33 +296,46 @@ def _kind_units(fact: Fact) -> int:
     return fact.expected_units
 
 
+def visit_kind(kinds: Iterable[Kind]) -> Kind:
+    """The one kind a visit counts under: the first of its codes' kinds in ``VISIT_ORDER``."""
+    present = set(kinds)
+    return next(kind for kind in VISIT_ORDER if kind in present)
+
+
 class _Tally:
+    """One row's counts. Every count is a sum (no set of ids), so that adding the rows gives
+    the totals."""
+
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.unexplained: set[str] = set()
-        self.billing_visits: set[str] = set()
-        self.kind_visits: dict[Kind, set[str]] = defaultdict(set)
+        self.kind_visits: Counter[Kind] = Counter()
         self.kind_units: Counter[Kind] = Counter()
 
     def add(self, other: _Tally) -> None:
         self.counts.update(other.counts)
-        self.unexplained |= other.unexplained
-        self.billing_visits |= other.billing_visits
-        for kind, ids in other.kind_visits.items():
-            self.kind_visits[kind] |= ids
+        self.kind_visits.update(other.kind_visits)
         self.kind_units.update(other.kind_units)
+
+    def visit(self, facts: list[Fact]) -> None:
+        """One visit's facts, counted in this row: the visit once, under its kind."""
+        self.kind_visits[visit_kind(fact.kind for fact in facts)] += 1
+        for fact in facts:
+            self.kind_units[fact.kind] += _kind_units(fact)
+        if any(not fact.explained for fact in facts):
+            self.counts["unexplained_visits"] += 1
+            self.counts["unexplained_units"] += sum(fact.difference for fact in facts)
 
     def row(self, period: date | None, location: str | None) -> ReconcileRow:
         c = self.counts
         kinds = tuple(
-            (kind, len(self.kind_visits[kind]), self.kind_units[kind])
+            (kind, self.kind_visits[kind], self.kind_units[kind])
             for kind in Kind
-            if kind in self.kind_visits
+            if kind in self.kind_visits or kind in self.kind_units
         )
         return ReconcileRow(
             period, location, c["emr_visits"], c["emr_units"], c["expected_visits"],
-            c["expected_units"], len(self.billing_visits), c["billing_units"],
-            len(self.unexplained), c["unexplained_units"], kinds,
+            c["expected_units"], c["billing_visits"], c["billing_units"],
+            c["unexplained_visits"], c["unexplained_units"], kinds,
         )  # fmt: skip
 
 
@@ -305,28 +347,28 @@ def _rows(
     billing_day: Callable[[BillingCharge], date],
 ) -> tuple[tuple[ReconcileRow, ...], ReconcileRow]:
     tallies: dict[tuple[date, str], _Tally] = defaultdict(_Tally)
-    for side in visits.values():
+    by_visit: dict[str, list[Fact]] = defaultdict(list)
+    for fact in facts:
+        by_visit[fact.visit_id].append(fact)
+    first_in_billing: dict[str, tuple[date, str]] = {}
+    for visit_id, charges in in_billing.items():
+        first = min(charges, key=billing_day)  # the earliest; of one day, the first listed
+        first_in_billing[visit_id] = (period_of(billing_day(first), period), first.location)
+        tallies[first_in_billing[visit_id]].counts["billing_visits"] += 1
+        for charge in charges:
+            tally = tallies[(period_of(billing_day(charge), period), charge.location)]
+            tally.counts["billing_units"] += charge.units
+    for visit_id, side in visits.items():
         tally = tallies[(period_of(side.emr_day, period), side.visit.location)]
         tally.counts["emr_visits"] += 1
         tally.counts["emr_units"] += sum(side.emr.values())
         if sum(side.expected.values()):
             tally.counts["expected_visits"] += 1
             tally.counts["expected_units"] += sum(side.expected.values())
-    for visit_id, charges in in_billing.items():
-        for charge in charges:
-            day = period_of(billing_day(charge), period)
-            tally = tallies[(day, charge.location)]
-            tally.billing_visits.add(visit_id)
-            tally.counts["billing_units"] += charge.units
-    for fact in facts:
-        when = fact.emr_period if fact.emr_period is not None else fact.billing_period
-        assert when is not None, "a fact is on the EMR side, the billing side or both"
-        tally = tallies[(when, fact.location)]
-        tally.kind_visits[fact.kind].add(fact.visit_id)
-        tally.kind_units[fact.kind] += _kind_units(fact)
-        if not fact.explained:
-            tally.unexplained.add(fact.visit_id)
-            tally.counts["unexplained_units"] += fact.difference
+        tally.visit(by_visit[visit_id])
+    for visit_id, where in first_in_billing.items():
+        if visit_id not in visits:  # a visit only billing knows
+            tallies[where].visit(by_visit[visit_id])
     total = _Tally()
     rows = []
     for (when, location), tally in sorted(tallies.items()):

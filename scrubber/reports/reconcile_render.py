@@ -4,10 +4,19 @@ page is ``scrubber.reports.pages``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from scrubber.formats.sheets import csv_text
-from scrubber.reports.reconcile import EXPLAINED, KIND_WORDS, Fact, ReconcileReport, ReconcileRow
+from scrubber.reports.reconcile import (
+    EXPLAINED,
+    KIND_WORDS,
+    VISIT_ORDER,
+    Fact,
+    ReconcileReport,
+    ReconcileRow,
+)
+from scrubber.reports.words import plural
 
 __all__ = [
     "CSV_COLUMNS",
@@ -75,18 +84,19 @@ def reconcile_json(report: ReconcileReport) -> str:
 
 CSV_COLUMNS = (
     "visit_id", "cpt", "kind", "explained", "location", "emr_period", "billing_period",
-    "emr_units", "expected_units", "billing_units", "difference",
+    "emr_units", "expected_units", "billing_units", "difference", "what",
 )  # fmt: skip
 
 
 def reconcile_csv(report: ReconcileReport) -> str:
     """One line per visit and code, matched ones included: summing ``expected_units`` by
     ``emr_period`` gives the expected side of each row, ``billing_units`` by ``billing_period``
-    billing's side, ``difference`` the unexplained units; no line is a total."""
+    billing's side, ``difference`` the unexplained units; no line is a total. ``kind`` is the
+    kind's name (as in the JSON), ``what`` says it in people's words."""
     return csv_text(CSV_COLUMNS, (
         (f.visit_id, f.cpt, f.kind.value, "yes" if f.explained else "no", f.location,
          _day(f.emr_period) or "", _day(f.billing_period) or "", f.emr_units, f.expected_units,
-         f.billing_units, f.difference)
+         f.billing_units, f.difference, KIND_WORDS[f.kind])
         for f in report.facts
     ))  # fmt: skip
 
@@ -95,9 +105,58 @@ def _cut(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _aligned(
+    rows: Sequence[tuple[str, ...]], right: frozenset[int], indent: str = "  "
+) -> list[str]:
+    """Rows of cells in columns as wide as their widest cell (``right``: numbers)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        (indent + "  ".join(
+            f"{cell:>{widths[i]}}" if i in right else f"{cell:<{widths[i]}}"
+            for i, cell in enumerate(row)
+        )).rstrip()
+        for row in rows
+    ]  # fmt: skip
+
+
+def _unexplained_lines(report: ReconcileReport) -> list[str]:
+    """What to look into, first: every unexplained visit and code, ids whole."""
+    totals = report.totals
+    if not totals.unexplained_visits:
+        return ["Nothing is unexplained: every visit and code is matched or explained."]
+    lines = [
+        f"Unexplained: {plural(totals.unexplained_visits, 'visit')}, "
+        f"{plural(totals.unexplained_units, 'unit')} apart. Look into these first:",
+    ]
+    rows = [("visit", "code", "what", "expected units", "billing units")]
+    rows += [
+        (f.visit_id, f.cpt, KIND_WORDS[f.kind], str(f.expected_units), str(f.billing_units))
+        for f in report.unexplained
+    ]
+    return lines + _aligned(rows, frozenset({3, 4}))
+
+
+def _kind_lines(report: ReconcileReport) -> list[str]:
+    """Visits by kind, each visit once (the column adds up to the visits), and the units of the
+    codes of each kind."""
+    totals = report.totals
+    rows = [("kind", "visits", "units", "")]
+    for kind, visits, units in sorted(totals.kinds, key=lambda k: VISIT_ORDER.index(k[0])):
+        rows.append(
+            (KIND_WORDS[kind], str(visits), str(units), "" if kind in EXPLAINED else "UNEXPLAINED")
+        )
+    rows.append(("all visits", str(totals.visits), "", ""))
+    return [
+        "Visits by kind: each visit once, under the first kind of its codes in this list; units "
+        "of the codes of each kind (billed, held, not flowing, or apart):",
+        *_aligned(rows, frozenset({1, 2})),
+    ]
+
+
 def reconcile_table(report: ReconcileReport) -> str:
     by = "date of service" if report.by.value == "date_of_service" else "created date"
     lines = [f"Reconcile by {by}, per {report.period.value}: the scrub result against billing", ""]
+    lines += [*_unexplained_lines(report), "", *_kind_lines(report), ""]
     header = ("period", "location", "EMR visits", "EMR units", "expected visits",
               "expected units", "billing visits", "billing units", "unexplained visits",
               "unexplained units")  # fmt: skip
@@ -108,6 +167,7 @@ def reconcile_table(report: ReconcileReport) -> str:
             *(str(getattr(row, name)) for name in _ROW_FIELDS),
         ))  # fmt: skip
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
+    lines.append(f"Rows: per {report.period.value} and location")
     for n, line in enumerate(cells):
         text = "  ".join(
             f"{cell:<{widths[i]}}" if i < 2 else f"{cell:>{widths[i]}}"
@@ -118,28 +178,14 @@ def reconcile_table(report: ReconcileReport) -> str:
         lines.append(text.rstrip())
         if n == 0:
             lines.append("-" * len(text))
-    totals = report.totals
-    lines += ["", "kinds (visits / units):"]
-    for kind, visits, units in totals.kinds:
-        flag = "" if kind in EXPLAINED else "UNEXPLAINED: "
-        lines.append(f"  {kind.value:<19} {visits:>6} / {units:<6} {flag}{KIND_WORDS[kind]}")
-    unexplained = [fact for fact in report.facts if not fact.explained]
-    lines += [
-        "",
-        f"unexplained: {totals.unexplained_visits} visits, {totals.unexplained_units} units",
-    ]
-    for fact in unexplained:
-        lines.append(
-            f"  {_cut(fact.visit_id, 20):<20} {fact.cpt:<6} {fact.kind.value:<19} "
-            f"expected {fact.expected_units}, billing {fact.billing_units}"
-        )
     if report.crossings:
-        lines += ["", f"late imports crossing a week boundary: {len(report.crossings)} (weekly "
-                  "totals differ by them):"]  # fmt: skip
-        lines += [f"  {_cut(f.visit_id, 20)} {f.cpt}: EMR week of {f.emr_period}, billing week "
+        crossing = len({f.visit_id for f in report.crossings})
+        lines += ["", f"late imports crossing a week boundary: {plural(crossing, 'visit')} "
+                  f"({plural(len(report.crossings), 'code')}; weekly totals differ by them):"]  # fmt: skip
+        lines += [f"  {f.visit_id} {f.cpt}: EMR week of {f.emr_period}, billing week "
                   f"of {f.billing_period}" for f in report.crossings]  # fmt: skip
     lines += ["", f"rejected records of the export (counted apart): {len(report.rejected)}"]
-    lines += [f"  {_cut(r.path)} ({_cut(r.id or 'no id')}): {_cut('; '.join(r.errors), 160)}"
+    lines += [f"  {_cut(r.path)} ({r.id or 'no id'}): {_cut('; '.join(r.errors), 160)}"
               for r in report.rejected]  # fmt: skip
     if report.billing_rejected:
         lines += ["", f"billing lines not read: {len(report.billing_rejected)}"]

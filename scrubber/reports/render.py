@@ -7,6 +7,7 @@ from typing import Any
 
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
+from scrubber.reports.words import plural
 
 __all__ = [
     "cause_label",
@@ -117,10 +118,31 @@ def _cell(text: str, width: int = CELL) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+#: the shortest a cause's free text (a hold's reason) is cut to
+_REASON = 12
+
+
+def _kept(cause: Cause) -> str:
+    """The part of a cause's label that is never cut: the rule id (with its words)."""
+    if cause.cause == "held":
+        return f" ({cause.rule})" if cause.rule else ""
+    return cause_label(cause)
+
+
+def _fitted(cause: Cause, room: int) -> str:
+    """A cause's label in ``room`` characters: a hold's reason is cut, never a rule id."""
+    label = cause_label(cause)
+    if len(label) <= room or cause.cause != "held":
+        return label
+    kept = _kept(cause)
+    return _cell(f"held: {cause.reason}", max(room - len(kept), len("held: ") + _REASON)) + kept
+
+
 def render_table(report: BalanceReport) -> str:
     header = ("period", "location", "EMR visits", "EMR units", "billed visits", "billed units",
               "diff visits", "diff units")  # fmt: skip
     lines: list[tuple[str, ...]] = [header]
+    causes: dict[int, Cause] = {}
     for row in (*report.rows, report.totals):
         lines.append((
             row.period.isoformat() if row.period else "TOTAL", _cell(row.location or ""),
@@ -128,6 +150,7 @@ def render_table(report: BalanceReport) -> str:
             str(row.difference_visits), str(row.difference_units),
         ))  # fmt: skip
         for cause in row.causes:
+            causes[len(lines)] = cause
             lines.append(
                 ("", "  " + cause_label(cause), "", "", "", "",
                  str(cause.visits), str(cause.units))
@@ -139,11 +162,15 @@ def render_table(report: BalanceReport) -> str:
         max(len(line[i]) for line in lines if not (i == 1 and line[1].startswith("  ")))
         for i in range(8)
     ]
+    # the labels of causes are cut to the columns' width, but a rule id never is: the table
+    # widens for the longest id instead
+    least = max((len(_kept(c)) + len("held: ") + _REASON for c in causes.values()), default=0)
+    widths[1] += max(0, least - (sum(widths[:6]) + 2 * 6 - widths[0] - 5))
     text = [_title(report), ""]
     for n, line in enumerate(lines):
-        if line[1].startswith("  "):
+        if n in causes:
             pad = sum(widths[:6]) + 2 * 6
-            label = _cell(line[1][2:], pad - widths[0] - 5)  # cut to fit: columns stay aligned
+            label = _fitted(causes[n], pad - widths[0] - 5)  # columns stay aligned
             text.append(
                 f"{'':{widths[0]}}  - {label:<{pad - widths[0] - 4}}{line[6]:>{widths[6]}}  {line[7]:>{widths[7]}}"
             )
@@ -159,7 +186,8 @@ def render_table(report: BalanceReport) -> str:
     totals = report.totals
     text += [
         "",
-        f"unexplained: {totals.unexplained_visits} visits, {totals.unexplained_units} units",
+        f"unexplained: {plural(totals.unexplained_visits, 'visit')}, "
+        f"{plural(totals.unexplained_units, 'unit')}",
         f"new-patient visits ({', '.join(sorted(NEW_PATIENT_CODES))} units): "
         f"EMR {totals.new_patient_visits_emr}, billed {totals.new_patient_visits_billed}",
         f"rejected records (counted apart): {len(report.rejected)}"

@@ -20,6 +20,7 @@ import attrs
 from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
 from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
+from scrubber.reports.words import plural
 
 __all__ = [
     "CSV_COLUMNS",
@@ -152,20 +153,29 @@ def worklist_json(items: tuple[WorkItem, ...]) -> str:
 
 
 CSV_COLUMNS = (
-    "kind", "visit_id", "patient", "payer", "location", "provider", "date_of_service", "rule",
-    "source", "message", "values", "fix", "units",
+    "kind", "line", "visit_id", "patient", "payer", "location", "provider", "date_of_service",
+    "rule", "source", "message", "values", "fix", "units",
 )  # fmt: skip
 
 
 def worklist_csv(items: tuple[WorkItem, ...]) -> str:
-    """One line per item (a visit held for two reasons is two lines; ``units`` is the visit's
-    on each: count visits, not lines, when summing)."""
-    return csv_text(CSV_COLUMNS, (
-        (item.kind, item.visit_id, item.patient, item.payer, item.location, item.provider,
-         item.date_of_service.isoformat() if item.date_of_service else "", item.rule,
-         item.source, item.message, _values_text(item), item.fix, item.units)
-        for item in items
-    ))  # fmt: skip
+    """The long format, so that a pivot table sums it right: per held visit one ``visit`` line
+    carrying its units, then one ``reason`` line per reason (rule, message, values read, fix;
+    no units: a visit held for two reasons holds its units once); per rejected record one
+    ``problem`` line per problem. Who, where and when are on every line, for filtering.
+    Summing ``units`` gives the units held back, counting ``visit`` lines the held visits."""
+    rows: list[tuple[object, ...]] = []
+    seen: set[str] = set()
+    for item in items:
+        when = item.date_of_service.isoformat() if item.date_of_service else ""
+        who = (item.visit_id, item.patient, item.payer, item.location, item.provider, when)
+        if item.kind == "held" and item.visit_id not in seen:
+            seen.add(item.visit_id)
+            rows.append(("held", "visit", *who, "", "", "", "", "", item.units))
+        line = "reason" if item.kind == "held" else "problem"
+        rows.append((item.kind, line, *who, item.rule, item.source, item.message,
+                     _values_text(item), item.fix, ""))  # fmt: skip
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def _cut(text: str, width: int) -> str:
@@ -176,15 +186,16 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
     held = [item for item in items if item.kind == "held"]
     rejected = [item for item in items if item.kind == "rejected"]
     lines = [
-        f"Worklist: {len({i.visit_id for i in held})} held visits ({len(held)} reasons), "
-        f"{len({i.source for i in rejected})} rejected records",
+        f"Worklist: {plural(len({i.visit_id for i in held}), 'held visit')} "
+        f"({plural(len(held), 'reason')}), "
+        f"{plural(len({i.source for i in rejected}), 'rejected record')}",
     ]
     previous = None
     for item in held:
         if item.visit_id != previous:
             lines += [
                 "",
-                f"{_cut(item.visit_id, 30)}  {item.date_of_service}  {_cut(item.patient, 40)}  "
+                f"{item.visit_id}  {item.date_of_service}  {_cut(item.patient, 40)}  "
                 f"({item.units} unit{'' if item.units == 1 else 's'} held)",
                 f"  payer {_cut(item.payer, 40)}, {_cut(item.location, 40)}, "
                 f"provider {_cut(item.provider, 30)}",
@@ -198,6 +209,6 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
         lines += ["", "rejected records (not scrubbed, fix them in the EMR and export again):"]
         for item in rejected:
             lines.append(
-                f"  {_cut(item.source, 30)} ({_cut(item.visit_id or 'no id', 30)}): {_cut(item.message, 160)}"
+                f"  {_cut(item.source, 30)} ({item.visit_id or 'no id'}): {_cut(item.message, 160)}"
             )
     return "\n".join(lines) + "\n"

@@ -280,7 +280,7 @@ def _sheet_parts(data: bytes, label: str) -> list[Part]:
         from python_calamine import CalamineWorkbook, SheetTypeEnum
     except ImportError:
         raise _refused(
-            "reading an Excel workbook needs the xlsx extra: pip install 'scrubber[xlsx]' "
+            "reading an Excel workbook needs the xlsx extra: pip install 'charge-scrubber[xlsx]' "
             "(or save the sheet as CSV)",
             label,
         ) from None
