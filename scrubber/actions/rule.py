@@ -10,7 +10,8 @@ import attrs
 
 from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
-from scrubber.lang.conditions import Condition, Predicate, Reader
+from scrubber.lang.expressions import Condition
+from scrubber.lang.expressions.condition import Predicate, Reader
 
 if TYPE_CHECKING:
     from scrubber.actions.base import ActionKind, Apply

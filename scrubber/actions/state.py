@@ -19,7 +19,7 @@ from scrubber.model.results import AuditEntry, HoldReason
 
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
-    from scrubber.lang.conditions import Reader
+    from scrubber.lang.expressions.condition import Reader
 
 __all__ = ["Applied", "AuditKey", "Line", "Recorder", "VisitState"]
 

@@ -84,8 +84,8 @@ def run(args: argparse.Namespace) -> int:
 def _explain_order(checked: Any, payer: str) -> None:
     from scrubber.actions import KINDS
     from scrubber.lang.checked import BUILTIN_PAYER
+    from scrubber.lang.expressions import render_expr
     from scrubber.lang.order import application_order
-    from scrubber.lang.render import render_expr
 
     if payer != BUILTIN_PAYER and payer not in checked.payers:
         raise UsageError(

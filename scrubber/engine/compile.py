@@ -12,7 +12,7 @@ from scrubber.actions import KINDS
 from scrubber.actions.rule import CompiledRule, in_effect
 from scrubber.lang import ast
 from scrubber.lang.checked import CheckedRules
-from scrubber.lang.conditions import Condition, compile_condition
+from scrubber.lang.expressions import Condition, compile_condition
 from scrubber.model.fields import FIELDS, Subject
 from scrubber.tables.pairs import PairTable
 from scrubber.tables.units import UnitTable

@@ -26,7 +26,7 @@ from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
-from scrubber.lang.conditions import Reader
+from scrubber.lang.expressions.condition import Reader
 from scrubber.model.history import VisitFact
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit

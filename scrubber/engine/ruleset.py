@@ -20,7 +20,8 @@ from scrubber.engine.merge import merge
 from scrubber.engine.trace import Tracer
 from scrubber.errors import ScrubberError
 from scrubber.lang.checked import BUILTIN_PAYER, CheckedRules
-from scrubber.lang.conditions import Condition, Context
+from scrubber.lang.expressions import Condition
+from scrubber.lang.expressions.condition import Context
 from scrubber.model.records import Batch, Case, LineRecord, Patient, Rejected, Visit
 from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
 

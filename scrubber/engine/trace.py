@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from scrubber.lang.conditions import ConditionTrace
+from scrubber.lang.expressions.condition import ConditionTrace
 from scrubber.model.results import AuditEntry
 
 if TYPE_CHECKING:

@@ -22,7 +22,6 @@ import attrs
 __all__ = [
     "ANY",
     "ActionNode",
-    "And",
     "BadDate",
     "Block",
     "Code",
@@ -31,20 +30,12 @@ __all__ = [
     "CodeRange",
     "CodesetDef",
     "CodesetRef",
-    "Compare",
     "Condition",
     "Expect",
     "Expr",
     "Given",
-    "Has",
-    "InList",
-    "IsMissing",
-    "IsPresent",
     "Literal",
-    "Matches",
     "NextVisit",
-    "Not",
-    "Or",
     "Path",
     "PayerDef",
     "Rule",
@@ -154,68 +145,12 @@ class Literal:
     span: Span = span_field()
 
 
-@attrs.frozen
-class Compare:
-    """``PATH OP VALUE``, or ``PATH OP PATH`` (both sides of one type)."""
+class Expr:
+    """Base of the expression nodes. Each kind of expression defines its node in its own module
+    (``scrubber.lang.expressions``), beside how it is checked, written and compiled."""
 
-    path: Path
-    op: str
-    value: Literal | Path
-    span: Span = span_field()
-
-
-@attrs.frozen
-class InList:
-    path: Path
-    values: tuple[Literal, ...]
-    span: Span = span_field()
-
-
-@attrs.frozen
-class Matches:
-    path: Path
-    pattern: str
-    span: Span = span_field()
-
-
-@attrs.frozen
-class IsMissing:
-    path: Path
-    span: Span = span_field()
-
-
-@attrs.frozen
-class IsPresent:
-    path: Path
-    span: Span = span_field()
-
-
-@attrs.frozen
-class Has:
-    path: Path
-    item: str
-    span: Span = span_field()
-
-
-@attrs.frozen
-class And:
-    items: tuple[Expr, ...]
-    span: Span = span_field()
-
-
-@attrs.frozen
-class Or:
-    items: tuple[Expr, ...]
-    span: Span = span_field()
-
-
-@attrs.frozen
-class Not:
-    item: Expr
-    span: Span = span_field()
-
-
-Expr = Compare | InList | Matches | IsMissing | IsPresent | Has | And | Or | Not
+    __slots__ = ()
+    span: Span
 
 
 @attrs.frozen

@@ -18,9 +18,10 @@ from lark import Lark, Token
 
 from scrubber.errors import RuleSetError
 from scrubber.lang import ast
+from scrubber.lang.expressions import render_expr
 from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse import parse_rules
-from scrubber.lang.render import render_expr, render_item, render_value
+from scrubber.lang.render import render_item, render_value
 from scrubber.resources import grammar_text
 
 __all__ = ["format_rules"]

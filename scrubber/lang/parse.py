@@ -34,6 +34,7 @@ from lark.lexer import PatternStr
 
 from scrubber.errors import RuleError
 from scrubber.lang import ast, codes
+from scrubber.lang.expressions import EXPRESSIONS
 from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.mistakes import KNOWN_MISTAKES
 from scrubber.lang.words import describe_expected, did_you_mean
@@ -210,7 +211,8 @@ class _ToAst(Transformer[Token, Any]):
     # -- actions --
 
     def __default__(self, data: Any, children: list[Any], meta: Any) -> Any:
-        kind = self.kinds.by_grammar(str(data))
+        # Actions and expressions are built by their kinds, from the grammar rule's parts.
+        kind: Any = self.kinds.by_grammar(str(data)) or EXPRESSIONS.by_grammar(str(data))
         if kind is None:  # pragma: no cover - every grammar rule is handled
             return super().__default__(data, children, meta)  # type: ignore[no-untyped-call]
         parts = [self._word(child) if isinstance(child, Token) else child for child in children]
@@ -287,53 +289,8 @@ class _ToAst(Transformer[Token, Any]):
     def expect_not_held(self, meta: Any, children: list[Any]) -> ast.Expect:
         return self._expect(meta, "not_held")
 
-    # -- expressions --
-
     def _path(self, token: Token) -> ast.Path:
         return ast.Path(str(token), span=self.span(token))
-
-    @v_args(meta=True)
-    def or_expr(self, meta: Any, children: list[Any]) -> ast.Or:
-        return ast.Or(tuple(children), span=self.span(meta))
-
-    @v_args(meta=True)
-    def and_expr(self, meta: Any, children: list[Any]) -> ast.And:
-        return ast.And(tuple(children), span=self.span(meta))
-
-    @v_args(meta=True)
-    def not_(self, meta: Any, children: list[Any]) -> ast.Not:
-        return ast.Not(children[0], span=self.span(meta))
-
-    @v_args(meta=True)
-    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
-        path, op, value = children
-        other = self._path(value) if isinstance(value, Token) else value
-        return ast.Compare(self._path(path), str(op), other, span=self.span(meta))
-
-    @v_args(meta=True)
-    def in_list(self, meta: Any, children: list[Any]) -> ast.InList:
-        path, *values = children
-        return ast.InList(self._path(path), tuple(values), span=self.span(meta))
-
-    @v_args(meta=True)
-    def matches(self, meta: Any, children: list[Any]) -> ast.Matches:
-        path, regex = children
-        pattern = str(regex)[1:-1].replace("\\/", "/")
-        return ast.Matches(self._path(path), pattern, span=self.span(meta))
-
-    @v_args(meta=True)
-    def is_missing(self, meta: Any, children: list[Any]) -> ast.IsMissing:
-        return ast.IsMissing(self._path(children[0]), span=self.span(meta))
-
-    @v_args(meta=True)
-    def is_present(self, meta: Any, children: list[Any]) -> ast.IsPresent:
-        return ast.IsPresent(self._path(children[0]), span=self.span(meta))
-
-    @v_args(meta=True)
-    def has(self, meta: Any, children: list[Any]) -> ast.Has:
-        path, item = children
-        value = _text(item) if item.type == "STRING" else str(item)
-        return ast.Has(self._path(path), value or "", span=self.span(meta))
 
     # -- values --
 

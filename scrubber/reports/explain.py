@@ -21,7 +21,7 @@ from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.trace import EventKind, TraceEvent
 from scrubber.errors import UsageError
 from scrubber.lang.checked import BUILTIN_PAYER
-from scrubber.lang.conditions import shown
+from scrubber.lang.expressions.condition import shown
 from scrubber.model.records import Batch, Rejected, Visit
 from scrubber.model.results import AuditEntry
 
