@@ -635,6 +635,9 @@ def probe_interchange(text: str) -> str:
     result = claims_rules().scrub(batch)
     check_conservation(batch, result)
     billed = write_scrubbed(interchange, result)
+    if not result.billed:  # nothing billed: no interchange at all (DESIGN §9)
+        assert billed == "", "an interchange written without a billed claim"
+        return "read, nothing billed"
     again, _ = read_x12(billed)
     assert again.rejected == (), f"the billed interchange has rejected claims: {again.rejected}"
     assert units_by_claim(again.visits) == units_by_claim(result.billed), "units lost"
