@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 
 from scrubber.formats.x12.compose import compose_837p
-from scrubber.model.records import Batch, NoteType, Provider, ProviderRole, Visit
+from scrubber.model.records import Batch, Case, NoteType, Provider, ProviderRole, Visit
 from scrubber.sample import sample_batch
 
 __all__ = ["PRICES", "npi", "npi_is_valid", "sample_claims", "sample_x12"]
@@ -101,9 +101,16 @@ def sample_claims(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) 
     patients = {batch.case(case).patient_id for case in cases}
     return Batch(
         tuple(p for p in batch.patients if p.id in patients),
-        tuple(c for c in batch.cases if c.id in cases),
+        tuple(_as_claimed(c) for c in batch.cases if c.id in cases),
         tuple(kept),
     )
+
+
+def _as_claimed(case: Case) -> Case:
+    """The case as billing sends it: an authorization number a clearinghouse would refuse (a
+    trailing space or period, which the EMR sample holds on purpose) as billing keyed it."""
+    number = case.authorization_number
+    return attrs.evolve(case, authorization_number=number.rstrip(" .") if number else number)
 
 
 def sample_x12(visits: int = 40, seed: int = 0, *, visits_per_day: int = 10) -> str:

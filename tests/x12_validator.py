@@ -67,9 +67,8 @@ def acknowledgment_problems(text: str) -> list[str]:
     for raw in text.split(terminator):
         segment = raw.strip()
         elements = segment.split(element)
-        if elements[0] in _ERROR_SEGMENTS:
-            found.append(f"acknowledgment: {segment}")
-        elif elements[0] in _VERDICT_SEGMENTS and (len(elements) < 2 or elements[1] != "A"):
+        refused = elements[0] in _VERDICT_SEGMENTS and elements[1:2] != ["A"]
+        if elements[0] in _ERROR_SEGMENTS or refused:
             found.append(f"acknowledgment: {segment}")
     return found
 
@@ -84,15 +83,19 @@ def x12_problems(path: Path) -> list[str]:
     logger.propagate = False  # recorded here, not printed
     report, acknowledgment = io.StringIO(), io.StringIO()
     found: list[str] = []
+    # pyx12 opens a path as ASCII and leaves it open when it stops on an exception: the file
+    # is opened here, as pyx12 would, and closed whatever happens.
+    source = open(path, encoding="ascii")  # noqa: SIM115 - closed below
     try:
         accepted = pyx12.x12n_document.x12n_document(
-            param=pyx12.params.params(), src_file=str(path), fd_997=acknowledgment,
+            param=pyx12.params.params(), src_file=source, fd_997=acknowledgment,
             fd_html=None, fd_json=report,
         )  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - whatever pyx12 raises is a problem it found
+    except Exception as exc:  # whatever pyx12 raises is a problem it found
         accepted = False
         found.append(f"pyx12 stopped: {type(exc).__name__}: {exc}")
     finally:
+        source.close()
         logger.removeHandler(recorder)
         logger.setLevel(saved[0])
         logger.propagate = saved[1]

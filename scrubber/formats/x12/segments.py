@@ -292,7 +292,7 @@ _READ = "scrubber reads 837P professional claims, version 005010X222A1 or a late
 _SET_NAMES = {
     "820": "an 820 premium payment",
     "834": "an 834 benefit enrollment",
-    "835": "an 835 claim payment (remittance advice)",
+    "835": "an 835 claim payment advice",
     "270": "a 270 eligibility inquiry",
     "271": "a 271 eligibility response",
     "276": "a 276 claim status inquiry",
@@ -318,9 +318,9 @@ def _described(st01: str, version: str) -> str:
     if version.startswith("005010X224"):
         return f"an 837D dental claim ({named})"
     if version.startswith("004010X096"):
-        return f"a 4010 institutional claim ({named}); 4010 was replaced by 5010 in 2012"
+        return f"a 4010 institutional claim ({named}), a version 5010 replaced in 2012"
     if version.startswith("004010"):
-        return f"a 4010 claim ({named}); 4010 was replaced by 5010 in 2012"
+        return f"a 4010 claim ({named}), a version 5010 replaced in 2012"
     if version == "005010X222":
         return "an 837P of version 005010X222, without the A1 addendum HIPAA adopted"
     return f"an 837 of version {named}"
