@@ -47,6 +47,7 @@ from types import FrameType
 from typing import Any
 
 import attrs
+import fuzz_x12
 import openpyxl
 from engine_helpers import check_conservation, units_by_claim
 from hypothesis import strategies as st
@@ -763,4 +764,7 @@ TARGETS = (
     Target("command line", commands, probe_command),
     Target("tables", tables, probe_table),
     Target("interchanges", interchanges, probe_interchange),
+    Target("interchange files", fuzz_x12.interchange_files, fuzz_x12.probe_interchange_file),
+    Target("encodings", fuzz_x12.encoded_files, fuzz_x12.probe_encoded_file),
+    Target("hostile numbers", fuzz_x12.hostile_numbers, fuzz_x12.probe_hostile_numbers),
 )

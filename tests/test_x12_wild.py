@@ -272,6 +272,15 @@ def test_the_billed_interchanges_are_each_accepted_by_the_validator(tmp_path):
         assert x12_problems(path) == []
 
 
+def test_line_ends_between_interchanges_are_tolerated_and_kept():
+    text = MEDICARE.replace("IEA*1*000000201~\n", "IEA*1*000000201~ \r\n") + WORKERS_COMP
+    batch, interchange = read_x12(text)
+    billed = write_scrubbed(interchange, CLAIM_RULES.scrub(batch))
+    assert billed == MEDICARE_BILLED.replace("IEA*1*000000201~\n", "IEA*1*000000201~ \r\n") + (
+        WORKERS_COMP_BILLED
+    )
+
+
 def test_a_claim_of_a_later_interchange_is_named_by_its_interchange():
     text = MEDICARE + MEDICARE.replace("CLM*RUIZ-0302*", "CLM*RUIZ-0303*").replace(
         "*UN*6*", "*UN*x*"
@@ -426,3 +435,19 @@ def test_hostile_numbers_reject_the_claim_with_a_short_message(old, new, message
     (rejected,) = batch.rejected
     (error,) = rejected.errors
     assert message in error and len(error) < 250
+
+
+def test_x12_default_role_in_pyproject(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    result = tmp_path / "result.json"
+    argv = ["--rules", RULES, "-o", str(tmp_path / "b.x12"), "--result", str(result)]
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.scrubber]\nx12-default-role = "PTA"\n', encoding="utf-8")
+    assert _scrub(tmp_path, NO_TAXONOMY, *argv) == 0
+    assert "claims/cq" in _audit_rules(result)
+    capsys.readouterr()
+    pyproject.write_text("[tool.scrubber]\nx12-default-role = true\n", encoding="utf-8")
+    assert _scrub(tmp_path, NO_TAXONOMY, *argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[tool.scrubber]: x12-default-role takes one of" in err
+    assert err.endswith("; got true\n")  # as TOML writes it, not a Python value

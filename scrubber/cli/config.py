@@ -16,6 +16,7 @@ Paths are relative to the file's folder. Options given on the command line win.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,9 @@ def parse_fail_on(value: str | list[Any] | tuple[Any, ...], where: str) -> froze
 def parse_role(value: Any, where: str) -> ProviderRole:
     """A provider role as the settings or the command line give it (``PT``, ``other``)."""
     if not isinstance(value, str) or value not in ROLES:
+        shown = json.dumps(value, ensure_ascii=False, default=str)  # as TOML writes it
         raise UsageError(f"{where}: x12-default-role takes one of {', '.join(ROLES)}; got "
-                         f"{value!r}")  # fmt: skip
+                         f"{shown}")  # fmt: skip
     return ProviderRole(value)
 
 

@@ -10,7 +10,7 @@ from datetime import date
 import attrs
 
 from scrubber.formats.x12.elements import d8
-from scrubber.formats.x12.segments import Delimiters, Segment, Transaction
+from scrubber.formats.x12.segments import Delimiters, Segment, Transaction, shown
 from scrubber.model.records import ProviderRole
 
 __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
@@ -79,7 +79,7 @@ def service_day(segment: Segment) -> tuple[date | None, str | None]:
         start, end = d8(first), d8(last)
         if start is not None and start == end:
             return start, None
-        return None, (f"DTP*472 RD8 {value!r} is a range of several days: therapy lines are billed "
+        return None, (f"DTP*472 RD8 {shown(value)} is a range of several days: therapy lines are billed "
                       "per date (one line per date of service)")  # fmt: skip
     return None, None
 

@@ -192,7 +192,7 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
             raise _Problem(patient_party.position, "NM1",
                            "the patient has no birth date (no DMG*D8*CCYYMMDD after it)")  # fmt: skip
         raise _Problem(dmg.number - reader.segments[0].number + 1, "DMG",
-                       f"DMG {dmg.get(2)!r} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
+                       f"DMG {shown(dmg.get(2))} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
     if not last:
         raise _Problem(patient_party.position, "NM1", "the patient has no last name (NM103)")
     patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"

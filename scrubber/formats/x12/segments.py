@@ -86,6 +86,7 @@ _BREAKS = "\r\n"
 _BLANKS = (" ", "\t")
 #: white space that ends lines (spaces or tabs, then a line break), as received
 _LINE_ENDS = re.compile(r"(?:[ \t]*[\r\n])*")
+_WHITE = re.compile(r"\s*")
 #: the longest value a message quotes whole
 _SHOWN = 40
 
@@ -202,10 +203,9 @@ def _interchange_end(text: str, start: int, delimiters: Delimiters) -> int:
     end = text.find(delimiters.segment, found.end())
     if end < 0:
         return len(text)
-    end += 1
-    while end < len(text) and text[end] in _BREAKS:
-        end += 1
-    return end if text[end:].strip() else len(text)
+    end = _LINE_ENDS.match(text, end + 1).end()  # type: ignore[union-attr]  # always matches
+    rest = _WHITE.match(text, end).end()  # type: ignore[union-attr]  # (a match, not a copy)
+    return len(text) if rest == len(text) else end
 
 
 def split_interchanges(text: str) -> tuple[str, list[tuple[Delimiters, list[Segment], str]]]:
@@ -372,17 +372,19 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
         raise X12Error(f"segment {second + 1} is an ISA, but the interchange before it has no "
                        "IEA (truncated?)")  # fmt: skip
     if ids[-1] != "IEA":
-        raise X12Error(f"the interchange ends with {ids[-1]!r}, not IEA (truncated?)")
+        raise X12Error(f"the interchange ends with {shown(ids[-1])}, not IEA (truncated?)")
     isa, iea = segments[0], segments[-1]
     if iea.get(2) != isa.get(13):
-        raise X12Error(f"IEA02 {iea.get(2)!r} is not the ISA13 control number {isa.get(13)!r}")
+        raise X12Error(
+            f"IEA02 {shown(iea.get(2))} is not the ISA13 control number {shown(isa.get(13))}"
+        )
     transactions: list[Transaction] = []
     groups = 0
     at = 1
     while at < len(segments) - 1:
         gs = segments[at]
         if gs.id != "GS":
-            raise X12Error(f"segment {gs.number} is {gs.id!r} where a GS or the IEA belongs")
+            raise X12Error(f"segment {gs.number} is {shown(gs.id)} where a GS or the IEA belongs")
         groups += 1
         sets, at = 0, at + 1
         while at < len(segments) - 1 and segments[at].id == "ST":
@@ -396,11 +398,13 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
             counted = end - at + 1
             if se.get(1) != str(counted):
                 raise X12Error(
-                    f"SE01 of the transaction set {st.get(2)!r} says {se.get(1)!r} segments; it has "
+                    f"SE01 of the transaction set {shown(st.get(2))} says {shown(se.get(1))} segments; it has "
                     f"{counted} from ST to SE"
                 )
             if se.get(2) != st.get(2):
-                raise X12Error(f"SE02 {se.get(2)!r} is not the ST02 control number {st.get(2)!r}")
+                raise X12Error(
+                    f"SE02 {shown(se.get(2))} is not the ST02 control number {shown(st.get(2))}"
+                )
             _check_hierarchy([segments[n] for n in range(at, end) if ids[n] == "HL"])
             transactions.append(Transaction(st.get(2), tuple(segments[at : end + 1])))
             sets += 1
@@ -410,12 +414,14 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
             raise X12Error(f"the functional group that starts at segment {gs.number} has no GE")
         if ge.get(1) != str(sets) or ge.get(2) != gs.get(6):
             raise X12Error(
-                f"GE01 {ge.get(1)!r} and GE02 {ge.get(2)!r} do not close the group GS06 "
-                f"{gs.get(6)!r} of {sets} transaction sets"
+                f"GE01 {shown(ge.get(1))} and GE02 {shown(ge.get(2))} do not close the group GS06 "
+                f"{shown(gs.get(6))} of {sets} transaction sets"
             )
         at += 1
     if iea.get(1) != str(groups):
-        raise X12Error(f"IEA01 says {iea.get(1)!r} functional groups; the interchange has {groups}")
+        raise X12Error(
+            f"IEA01 says {shown(iea.get(1))} functional groups; the interchange has {groups}"
+        )
     return transactions
 
 
@@ -443,10 +449,10 @@ def _check_hierarchy(hls: list[Segment]) -> None:
     for segment in hls:
         own, parent, level = segment.get(1), segment.get(2), segment.get(3)
         if not own or own in seen:
-            raise X12Error(f"the HL at segment {segment.number} has HL01 {own!r}, which is not a "
+            raise X12Error(f"the HL at segment {segment.number} has HL01 {shown(own)}, which is not a "
                            "new id in its transaction set")  # fmt: skip
         if level not in _PARENT_LEVEL:
-            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {level!r}; an "
+            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {shown(level)}; an "
                            "837P has 20 (billing provider), 22 (subscriber) and 23 (patient)")  # fmt: skip
         above = _PARENT_LEVEL[level]
         expected = open_at.get(above, "") if above else ""
@@ -454,8 +460,8 @@ def _check_hierarchy(hls: list[Segment]) -> None:
             raise X12Error(f"the HL at segment {segment.number} (level {level}) has no HL of level "
                            f"{above} above it")  # fmt: skip
         if parent != expected:
-            named = f"is the HL {expected!r} above it" if expected else "is none (level 20)"
-            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {parent!r}; "
+            named = f"is the HL {shown(expected)} above it" if expected else "is none (level 20)"
+            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {shown(parent)}; "
                            f"its parent {named}")  # fmt: skip
         seen.add(own)
         open_at[level] = own
