@@ -4,8 +4,8 @@ Run: python bench/x12_bench.py [--lines 100000] [--runs 3]
 The input is the sample export (about 2 lines a visit; the visits of aides and visits
 without charges left out, an address given to every patient: an 837P needs all three),
 written once as JSON and once as an 837P of one claim per visit. Both are scrubbed with the
-same rules (the claims rules of the test suite, tests/golden/x12/rules: the bundled rules hold
-every 837P claim, which carries no policy dates). Prints, with the machine: lines per second for
+same rules (the claims rules of the test suite, tests/golden/x12/rules, so that the figures
+stay comparable with earlier runs). Prints, with the machine: lines per second for
 
 - the floor: the 837P split into segments and elements with str.split, nothing else;
 - JSON: read the export, scrub, write the JSON result (as ``scrubber scrub`` does);

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         Address,
         Batch,
         Case,
+        CaseOrigin,
         Charge,
         Employer,
         Guarantor,
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     from scrubber.tables.cache import TableCache
 
 _RECORDS = (
-    *("Address", "Batch", "Case", "Charge", "Employer", "Guarantor", "Insurance"),
+    *("Address", "Batch", "Case", "CaseOrigin", "Charge", "Employer", "Guarantor", "Insurance"),
     *("InsuranceClass", "LineRecord", "NoteType", "Patient", "Phone", "Provider"),
     *("ProviderRole", "Rejected", "RelatedCause", "Visit", "mask_ssn"),
 )
@@ -102,6 +103,7 @@ __all__ = [
     "AuditEntry",
     "Batch",
     "Case",
+    "CaseOrigin",
     "Charge",
     "Employer",
     "EventKind",

@@ -47,6 +47,7 @@ from types import FrameType
 from typing import Any
 
 import attrs
+import fuzz_x12
 import openpyxl
 from engine_helpers import check_conservation, units_by_claim
 from hypothesis import strategies as st
@@ -634,6 +635,9 @@ def probe_interchange(text: str) -> str:
     result = claims_rules().scrub(batch)
     check_conservation(batch, result)
     billed = write_scrubbed(interchange, result)
+    if not result.billed:  # nothing billed: no interchange at all (DESIGN §9)
+        assert billed == "", "an interchange written without a billed claim"
+        return "read, nothing billed"
     again, _ = read_x12(billed)
     assert again.rejected == (), f"the billed interchange has rejected claims: {again.rejected}"
     assert units_by_claim(again.visits) == units_by_claim(result.billed), "units lost"
@@ -759,4 +763,7 @@ TARGETS = (
     Target("command line", commands, probe_command),
     Target("tables", tables, probe_table),
     Target("interchanges", interchanges, probe_interchange),
+    Target("interchange files", fuzz_x12.interchange_files, fuzz_x12.probe_interchange_file),
+    Target("encodings", fuzz_x12.encoded_files, fuzz_x12.probe_encoded_file),
+    Target("hostile numbers", fuzz_x12.hostile_numbers, fuzz_x12.probe_hostile_numbers),
 )

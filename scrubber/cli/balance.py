@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     outputs = Outputs("balance", inputs=(args.export, args.result))
     outputs.add(args.output, "the report")
-    batch, result, descriptions = export_and_result(args.export, args.result, args.rules)
+    batch, result, descriptions = export_and_result(args.export, args.result, args.rules, args)
     report = balance(batch, result, by=args.by, period=args.period)
     if args.format == "json":
         text = render_json(report)

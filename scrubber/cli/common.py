@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from scrubber.cli.config import Config
     from scrubber.history.store import HistoryStore
     from scrubber.lang.ast import RuleFile
-    from scrubber.model.records import Batch
+    from scrubber.model.records import Batch, ProviderRole
     from scrubber.model.results import ScrubResult
     from scrubber.tables.cache import TableCache
 
@@ -31,6 +31,7 @@ __all__ = [
     "add_history_options",
     "add_report_options",
     "add_rules_option",
+    "add_x12_role_option",
     "bundled_rules_note",
     "cache_of",
     "export_and_result",
@@ -41,6 +42,7 @@ __all__ = [
     "seconds",
     "shown_rule_files",
     "write",
+    "x12_role",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -59,6 +61,25 @@ def add_rules_option(command: argparse.ArgumentParser) -> None:
         "folder by folder in that order (default: the rules of scrubber.toml, else the bundled "
         "rules)",
     )  # fmt: skip
+
+
+def add_x12_role_option(command: argparse.ArgumentParser) -> None:
+    """``--x12-default-role``, for every command that reads an export (DESIGN §9)."""
+    from scrubber.cli.config import ROLES
+
+    command.add_argument(
+        "--x12-default-role", metavar="ROLE", choices=ROLES,
+        help="the provider role of an 837P claim that names no taxonomy (PRV): one of "
+        f"{', '.join(ROLES)} (default: x12-default-role of scrubber.toml, else other)",
+    )  # fmt: skip
+
+
+def x12_role(args: argparse.Namespace, config: Config) -> ProviderRole | None:
+    """The role of an 837P claim without a taxonomy: the command line's, else the settings'."""
+    from scrubber.model.records import ProviderRole
+
+    given = getattr(args, "x12_default_role", None)
+    return ProviderRole(given) if given else config.x12_default_role
 
 
 def add_cache_options(command: argparse.ArgumentParser) -> None:
@@ -184,23 +205,27 @@ def add_report_options(command: argparse.ArgumentParser) -> None:
     add_rules_option(command)
     command.add_argument("--format", choices=("table", "csv", "json", "html"), default="table")
     command.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    add_x12_role_option(command)
 
 
 def export_and_result(
-    export: str, result: str, rules: list[str] | None
+    export: str, result: str, rules: list[str] | None, args: argparse.Namespace | None = None
 ) -> tuple[Batch, ScrubResult, dict[str, str]]:
-    """The export, its scrub result (refused when it is not that export's: a report over it
-    would show differences that are nobody's) and the rules' descriptions."""
+    """The export (an 837P read with the default role of ``args`` or the settings), its scrub
+    result (refused when it is not that export's: a report over it would show differences
+    that are nobody's) and the rules' descriptions."""
     from scrubber.actions import LANGUAGE
     from scrubber.cli.config import load_config
     from scrubber.formats.emr import read_export
     from scrubber.formats.results import read_result
     from scrubber.reports.belongs import check_result_of
 
-    batch = read_export(export)
+    config = load_config()
+    role = x12_role(args, config) if args is not None else config.x12_default_role
+    batch = read_export(export, x12_default_role=role)
     scrubbed = read_result(result)
     check_result_of(batch, scrubbed, export, result)
-    return batch, scrubbed, LANGUAGE.descriptions(rule_paths(rules, load_config()))
+    return batch, scrubbed, LANGUAGE.descriptions(rule_paths(rules, config))
 
 
 def progress_bar() -> Callable[[int, int], None] | None:

@@ -8,6 +8,7 @@ rules = ["payer_rules", "local_rules"]   # a list of folders (or files), or one
 cache-dir = ".cache/scrubber"
 history = "clinic.history"
 fail-on = ["rejected", "held"]          # a list, or one comma-separated string
+x12-default-role = "PT"                 # the role of an 837P claim that names no taxonomy
 ```
 
 Paths are relative to the file's folder. Options given on the command line win.
@@ -24,12 +25,15 @@ from typing import Any
 import attrs
 
 from scrubber.errors import UsageError
+from scrubber.model.records import ProviderRole
 
-__all__ = ["FAIL_ON", "Config", "load_config", "parse_fail_on", "shown"]
+__all__ = ["FAIL_ON", "ROLES", "Config", "load_config", "parse_fail_on", "parse_role", "shown"]
 
 #: what may make ``scrub`` exit 1, besides "none"
 FAIL_ON = ("rejected", "held", "changed")
-_KEYS = ("rules", "cache-dir", "history", "fail-on")
+_KEYS = ("rules", "cache-dir", "history", "fail-on", "x12-default-role")
+#: the roles a provider may have (DESIGN §3), for ``x12-default-role``
+ROLES = tuple(role.value for role in ProviderRole)
 
 
 @attrs.frozen
@@ -40,6 +44,8 @@ class Config:
     cache_dir: str | None = None
     history: str | None = None
     fail_on: frozenset[str] | None = None
+    #: the role of an 837P claim that names no taxonomy (DESIGN §9)
+    x12_default_role: ProviderRole | None = None
 
 
 def shown(value: Any) -> str:
@@ -100,6 +106,15 @@ def parse_fail_on(value: Any, where: str) -> frozenset[str]:
     return frozenset(w for w in words if w != "none")
 
 
+def parse_role(value: Any, where: str) -> ProviderRole:
+    """A provider role as the settings or the command line give it (``PT``, ``other``)."""
+    if not isinstance(value, str) or value not in ROLES:
+        shown = json.dumps(value, ensure_ascii=False, default=str)  # as TOML writes it
+        raise UsageError(f"{where}: x12-default-role takes one of {', '.join(ROLES)}; got "
+                         f"{shown}")  # fmt: skip
+    return ProviderRole(value)
+
+
 def load_config(folder: Path | None = None) -> Config:
     """The settings of ``scrubber.toml`` or ``pyproject.toml`` in ``folder`` (the current one)."""
     folder = folder or Path.cwd()
@@ -136,6 +151,9 @@ def load_config(folder: Path | None = None) -> Config:
         cache_dir=_path(table.get("cache-dir"), "cache-dir", where, base),
         history=_path(table.get("history"), "history", where, base),
         fail_on=parse_fail_on(table["fail-on"], where) if "fail-on" in table else None,
+        x12_default_role=(
+            parse_role(table["x12-default-role"], where) if "x12-default-role" in table else None
+        ),
     )
 
 

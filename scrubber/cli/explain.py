@@ -10,9 +10,11 @@ from scrubber.cli.common import (
     add_cache_options,
     add_history_options,
     add_rules_option,
+    add_x12_role_option,
     cache_of,
     open_history,
     rule_paths,
+    x12_role,
 )
 from scrubber.cli.config import load_config
 
@@ -30,6 +32,7 @@ def add(commands: Any) -> None:
     )  # fmt: skip
     add_history_options(explain, writes=False)
     add_cache_options(explain)
+    add_x12_role_option(explain)
     explain.set_defaults(run=run)
 
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     )
     args.history = args.history or config.history
     with open_history(args, read_only=True) as history:
-        batch = read_export(args.export)
+        batch = read_export(args.export, x12_default_role=x12_role(args, config))
         lines = explain_visit(rules, batch, args.visit, all_rules=args.all_rules, history=history)
     print("\n".join(lines))
     return EXIT_OK

@@ -53,6 +53,8 @@ class Outputs:
         self._temps: dict[str, Path] = {}
         self._devices: dict[str, IO[str]] = {}
         self._committed: list[Path] = []
+        #: files to remove when the run is complete (outputs that have nothing to hold)
+        self._removed: list[Path] = []
 
     def add(self, target: str, what: str) -> None:
         """Claim ``target`` (``-``: standard output); refused when it is an input of the run or
@@ -114,9 +116,26 @@ class Outputs:
                 f"scrubber {self.command}: cannot write {target} ({exc.strerror or exc})"
             ) from None
 
+    def remove(self, target: str) -> None:
+        """Write nothing to ``target``, and remove what is at that path when the run is
+        complete (an 837P with nothing billed: yesterday's claims must not be sent again)."""
+        handle = self._files.pop(target, None)
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
+        temporary = self._temps.pop(target, None)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        self._devices.pop(target, None)
+        path = self._targets.get(target)
+        if path is not None and path.is_file():
+            self._removed.append(path)
+
     def commit(self) -> None:
         """Put every output in place (standard output last)."""
         try:
+            for path in self._removed:
+                path.unlink(missing_ok=True)
             for target, handle in self._files.items():
                 handle.flush()
                 if target != "-" and target not in self._devices:

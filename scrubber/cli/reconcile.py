@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     columns = parse_columns(args.columns)
     outputs = Outputs("reconcile", inputs=(args.export, args.result, args.billing))
     outputs.add(args.output, "the report")
-    batch, result, _ = export_and_result(args.export, args.result, args.rules)
+    batch, result, _ = export_and_result(args.export, args.result, args.rules, args)
     billing = read_billing(args.billing, columns)
     report = reconcile(batch, result, billing, by=args.by, period=args.period)
     render = {"json": reconcile_json, "csv": reconcile_csv, "html": reconcile_page}.get(

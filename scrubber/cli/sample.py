@@ -1,4 +1,5 @@
-"""``scrubber sample``: write a realistic synthetic EMR export."""
+"""``scrubber sample``: write a realistic synthetic EMR export, or the same visits as the 837P
+claims a billing service receives (``--format x12``)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ def add(commands: Any) -> None:
         "--per-day", type=int, default=10,
         help="about how many visits a day, over weekdays from 2026-03-02 (default 10)",
     )  # fmt: skip
-    sample.add_argument("--format", choices=("json", "jsonl"), default="json")
+    sample.add_argument(
+        "--format", choices=("json", "jsonl", "x12"), default="json",
+        help="json (default), jsonl, or x12: an 837P of one claim per visit, with valid NPIs",
+    )  # fmt: skip
     sample.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     sample.set_defaults(run=run)
 
@@ -40,6 +44,21 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("scrubber sample: --visits must be 0 or more")
     if args.per_day < 1:
         raise UsageError("scrubber sample: --per-day must be 1 or more")
+    if args.format == "x12":
+        from scrubber.formats.x12.compose import compose_837p
+        from scrubber.sample_claims import sample_claims
+
+        if args.malformed:
+            raise UsageError("scrubber sample: --malformed makes JSON records unreadable; an "
+                             "837P sample has none")  # fmt: skip
+        claims = sample_claims(args.visits, args.seed, visits_per_day=args.per_day)
+        if not claims.visits:
+            raise UsageError("scrubber sample: no visit of this sample is one an 837P carries "
+                             "(ask for more --visits)")  # fmt: skip
+        with outputs:
+            outputs.write(args.output, compose_837p(claims))
+            outputs.commit()
+        return EXIT_OK
     document = sample_document(
         args.visits, args.seed, malformed=args.malformed, visits_per_day=args.per_day
     )

@@ -23,6 +23,7 @@ from scrubber.cli.common import (
     add_cache_options,
     add_history_options,
     add_rules_option,
+    add_x12_role_option,
     bundled_rules_note,
     cache_of,
     open_history,
@@ -30,10 +31,11 @@ from scrubber.cli.common import (
     progress_bar,
     rule_paths,
     shown_rule_files,
+    x12_role,
 )
 from scrubber.cli.config import load_config, parse_fail_on
 from scrubber.cli.outputs import Outputs
-from scrubber.errors import UsageError
+from scrubber.errors import ExportReadError, UsageError
 from scrubber.model.records import LineRecord, Rejected, Visit
 from scrubber.model.results import ScrubResult
 
@@ -76,6 +78,7 @@ def add(commands: Any) -> None:
     )  # fmt: skip
     add_history_options(scrub)
     add_cache_options(scrub)
+    add_x12_role_option(scrub)
     scrub.set_defaults(run=run)
 
 
@@ -106,9 +109,11 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
         rules = RuleSet.compile(report.rules)
         files = shown_rule_files(paths, report.rules.files)
+        args.x12_default_role = x12_role(args, config)
         with open_history(args) as history:
             session = history.session() if history is not None else nullcontext()
             with session:
+                args.forced_format = args.input_format
                 args.input_format = _input_format(args)
                 if args.input_format == "jsonl":
                     summary = _stream(args, rules, history, outputs)
@@ -126,27 +131,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
-    from scrubber.formats.emr import read_export, read_x12_export
+    from scrubber.formats.emr import read_any_export
     from scrubber.formats.results import dumps_audit, dumps_result
     from scrubber.formats.x12.writer import write_scrubbed
 
-    interchange = None
-    if args.input_format == "x12":
-        batch, interchange = read_x12_export(args.export)
-    else:
-        batch = read_export(args.export, format=args.input_format)
+    # Standard input is read whole here: its text decides the format unless it was forced (the
+    # guess only looked at what was buffered).
+    chosen = args.forced_format if args.export == "-" else args.input_format
+    batch, interchange = read_any_export(
+        args.export, format=chosen, x12_default_role=args.x12_default_role
+    )
     progress = progress_bar() if len(batch.visits) >= 2000 else None
     result = rules.scrub(batch, progress, history=history)
     document = dumps_result(result)
-    if interchange is not None:
-        outputs.write(args.output, write_scrubbed(interchange, result))
-    else:
+    summary = Summary()
+    if interchange is None:
         outputs.write(args.output, document)
+    else:
+        billed = write_scrubbed(interchange, result)
+        if billed:
+            outputs.write(args.output, billed)
+        else:  # an 837P without a claim is refused by a clearinghouse: none is written
+            outputs.remove(args.output)
+            summary.notes.append("nothing billed: no 837P written")
     if args.result:
         outputs.write(args.result, document)
     if args.audit:
         outputs.write(args.audit, dumps_audit(result.audit, _audit_format(args.audit)))
-    summary = Summary()
     summary.add(batch.visits, result)
     return summary
 
@@ -176,6 +187,11 @@ def _stream(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs
             writer.close()
     if audit is not None:
         audit.close()
+    if not summary.visits_read and not summary.rejected_visits:
+        raise ExportReadError(
+            "<stdin>" if args.export == "-" else args.export,
+            "the export holds no records (an empty file, or only blank lines): nothing to scrub",
+        )
     return summary
 
 
@@ -218,6 +234,8 @@ class Summary:
     rule_files: tuple[str, ...] = ()
     #: said after the rule files (where the bundled rules are), or empty
     rules_note: str = ""
+    #: what else the run has to say ("nothing billed: no 837P written")
+    notes: list[str] = attrs.Factory(list)
 
     def count_visit(self, visit: Visit) -> None:
         self.visits_read += 1
@@ -277,6 +295,7 @@ class Summary:
             "rejected": [
                 {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in self.rejected
             ],
+            "notes": list(self.notes),
         }
 
     def text(self) -> str:
@@ -302,6 +321,7 @@ class Summary:
             lines.append(f"rejected patient and case records: {self.rejected_others}")
         note = f" ({self.rules_note})" if self.rules_note else ""
         lines.append("rule files: " + (", ".join(self.rule_files) or "none") + note)
+        lines.extend(self.notes)
         for record in self.rejected:
             lines.append(
                 f"rejected {record.path} ({record.id or 'no id'}): {'; '.join(record.errors)}"

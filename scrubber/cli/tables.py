@@ -13,7 +13,8 @@ from scrubber.cli.common import EXIT_FINDINGS, EXIT_OK, Parser, plural
 from scrubber.errors import RuleError, UsageError
 
 if TYPE_CHECKING:
-    from scrubber.tables.problems import TableProblem
+    from scrubber.tables.inspect import TableSummary
+    from scrubber.tables.problems import TableError, TableProblem
 
 __all__ = ["add"]
 
@@ -46,34 +47,56 @@ def add(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrubber.lang import codes
-    from scrubber.tables.inspect import inspect_table, render_summary, summary_document
-    from scrubber.tables.problems import TableError
+    from scrubber.tables.inspect import inspect_tables
 
     path = Path(args.path)
     if not path.exists():
         raise UsageError(f"scrubber tables inspect: {args.path}: no such file or folder")
-    try:
-        summary = inspect_table(path, kind=args.kind, on=args.on)
-    except TableError as exc:
-        shown = str(path)
-        errors = [_as_error(codes.TABLE_MALFORMED.code, shown, problem) for problem in exc.problems]
-        if args.format == "json":
-            print(
-                json.dumps({"errors": [_error_json(e) for e in errors], "more": exc.more}, indent=2)
-            )
-        else:
-            for error in errors:
-                print(error.format())
-                print()
-            more = f" (and {exc.more} more)" if exc.more else ""
-            print(f"{plural(len(errors), 'problem')}{more}: the table cannot be used")
-        return EXIT_FINDINGS
+    found = inspect_tables(path, kind=args.kind, on=args.on)
+    if len(found) == 1:  # one table: its summary, or its problems
+        return _show(*found[0], args.format)
+    # A folder of different tables (payer_rules/tables/): each one, in name order.
+    failed = False
     if args.format == "json":
-        print(json.dumps(summary_document(summary), indent=2))
+        documents = [_document(table, outcome) for table, outcome in found]
+        print(json.dumps({"tables": documents}, indent=2))
+        return EXIT_FINDINGS if any("errors" in d for d in documents) else EXIT_OK
+    for number, (table, outcome) in enumerate(found):
+        if number:
+            print()
+        failed = _show(table, outcome, "text") != EXIT_OK or failed
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _show(table: Path, outcome: TableSummary | TableError, view: str) -> int:
+    from scrubber.tables.inspect import render_summary
+
+    if view == "json":
+        print(json.dumps(_document(table, outcome), indent=2))
+    elif isinstance(outcome, Exception):
+        for error in _errors(table, outcome):
+            print(error.format())
+            print()
+        more = f" (and {outcome.more} more)" if outcome.more else ""
+        print(f"{plural(len(outcome.problems), 'problem')}{more}: the table cannot be used")
     else:
-        print(render_summary(summary), end="")
-    return EXIT_OK
+        print(render_summary(outcome), end="")
+    return EXIT_FINDINGS if isinstance(outcome, Exception) else EXIT_OK
+
+
+def _document(table: Path, outcome: TableSummary | TableError) -> dict[str, Any]:
+    from scrubber.tables.inspect import summary_document
+
+    if isinstance(outcome, Exception):
+        errors = [_error_json(e) for e in _errors(table, outcome)]
+        return {"path": str(table), "errors": errors, "more": outcome.more}
+    return summary_document(outcome)
+
+
+def _errors(table: Path, error: TableError) -> list[RuleError]:
+    from scrubber.lang import codes
+
+    return [_as_error(codes.TABLE_MALFORMED.code, str(table), p) for p in error.problems]
 
 
 def _as_error(code: str, shown: str, problem: TableProblem) -> RuleError:

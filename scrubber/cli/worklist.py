@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
     outputs = Outputs("worklist", inputs=(args.export, args.result))
     outputs.add(args.output, "the worklist")
-    batch, result, descriptions = export_and_result(args.export, args.result, args.rules)
+    batch, result, descriptions = export_and_result(args.export, args.result, args.rules, args)
     items = worklist(batch, result, descriptions)
     if args.format == "html":
         text = worklist_page(items, descriptions)

@@ -30,6 +30,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from scrubber.model.records import (
+    Case,
     Charge,
     Insurance,
     InsuranceClass,
@@ -56,6 +57,9 @@ _RENAMES: dict[type, dict[str, str]] = {Insurance: {"class_": "class"}}
 #: fields left out of written JSON when missing, so that documents written before they existed
 #: stay byte for byte the same (a charge's amount: only an 837P carries one)
 _OMITTED_WHEN_MISSING: dict[type, tuple[str, ...]] = {Charge: ("amount",)}
+#: fields that are no part of the JSON at all, neither read nor written: what a case was read
+#: from is the reader's to say (an export cannot claim to be an 837P)
+_NOT_IN_JSON: dict[type, tuple[str, ...]] = {Case: ("origin",)}
 _JSON_NAMES = {attr: name for renames in _RENAMES.values() for attr, name in renames.items()}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -166,6 +170,69 @@ def _structure_decimal(value: Any, _: type) -> Decimal:
     return amount
 
 
+# ---- codes (DESIGN §3): checked on input, kept exactly as received ---------------------------
+
+
+@attrs.frozen
+class _CodeShape:
+    """What a code looks like, in a pattern and in words (with examples) for the message."""
+
+    pattern: re.Pattern[str]
+    words: str
+
+    def check(self, value: Any) -> str:
+        if isinstance(value, str) and self.pattern.fullmatch(value):
+            return value
+        if not isinstance(value, str):
+            raise _BadValue(f"expected text, got {shown(value)}")
+        message = f"expected {self.words}, got {shown(value)}"
+        # The same code but for case or white space: say which (a trailing space is invisible
+        # in most screens, "gp" looks right to whoever typed it).
+        close = "".join(value.split()).upper()
+        if close != value and self.pattern.fullmatch(close):
+            message += f' (did you mean "{close}"?)'
+        raise _BadValue(message)
+
+
+_CPT = _CodeShape(re.compile(r"[A-Z0-9]{5}"),
+                  "a code of 5 capital letters or digits (97110, G0283, NORCM)")  # fmt: skip
+_MODIFIER = _CodeShape(re.compile(r"[A-Z0-9]{2}"),
+                       "a modifier of 2 capital letters or digits (GP, 59)")  # fmt: skip
+_DIAGNOSIS = _CodeShape(
+    re.compile(r"[A-Z][0-9][A-Z0-9](\.?[A-Z0-9]{1,4})?"),
+    "an ICD-10-CM code (a letter, a digit, a letter or digit, then optionally a dot and 1 to 4 "
+    "letters or digits: M54.50 or M5450)",
+)
+
+
+def _code_list(shape: _CodeShape) -> Callable[[Any, type], tuple[str, ...]]:
+    """A list of codes, each checked; a bad one is named by its index (``modifiers[1]``)."""
+
+    def structure(value: Any, t: type) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise _BadValue(f"expected a list, got {shown(value)}")
+        items, errors = [], []
+        for index, item in enumerate(value):
+            try:
+                items.append(shape.check(item))
+            except _BadValue as exc:
+                exc.add_note(IterableValidationNote(f"@ index {index}", index, str))
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError("While structuring a list of codes", errors, t)
+        return tuple(items)
+
+    return structure
+
+
+#: the code fields of a charge line and how each is checked
+_CODE_HOOKS: dict[tuple[type, str], Callable[[Any, type], Any]] = {
+    (Charge, "cpt"): lambda value, _: _CPT.check(value),
+    (Charge, "modifiers"): _code_list(_MODIFIER),
+    (Charge, "diagnosis_codes"): _code_list(_DIAGNOSIS),
+}
+
+
 def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, type], enum.Enum]:
     values = [str(member.value) for member in cls]
 
@@ -236,6 +303,11 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
                     attrs.fields_dict(attrs.resolve_types(cls))[name].type
                 )
                 overrides[name] = override(struct_hook=_optional(bounded) if optional else bounded)
+        for (owner, name), hook in _CODE_HOOKS.items():
+            if owner is cls:
+                overrides[name] = override(struct_hook=hook)
+        for name in _NOT_IN_JSON.get(cls, ()):
+            overrides[name] = override(omit=True)
         inner = make_dict_structure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
         def structure(value: Any, t: type) -> Any:
@@ -249,6 +321,8 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
         overrides = {a: override(rename=n) for a, n in _RENAMES.get(cls, {}).items()}
         for name in _OMITTED_WHEN_MISSING.get(cls, ()):
             overrides[name] = override(omit_if_default=True)
+        for name in _NOT_IN_JSON.get(cls, ()):
+            overrides[name] = override(omit=True)
         return make_dict_unstructure_fn(cls, conv, **overrides)  # type: ignore[arg-type]
 
     conv.register_structure_hook_factory(attrs.has, record_hook)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ from scrubber.model.records import (
     Case,
     LineRecord,
     Patient,
+    ProviderRole,
     Rejected,
     Visit,
     printable,
@@ -53,6 +55,7 @@ __all__ = [
     "iter_jsonl",
     "numbered_lines",
     "parse_export",
+    "read_any_export",
     "read_export",
     "read_lines",
     "read_source_text",
@@ -226,7 +229,10 @@ def _batch_from_lines(records: Iterable[LineRecord | Rejected]) -> Batch:
     return Batch(tuple(patients.values()), tuple(cases.values()), tuple(visits), tuple(rejected))
 
 
-def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
+def read_source_text(source: str | Path | IO[str], *, keep_bom: bool = False) -> tuple[str, str]:
+    """The text of a path, ``-`` (standard input) or an open text stream, and its name. UTF-8
+    (a byte-order mark dropped unless ``keep_bom``: an 837P gives it back as received); UTF-16
+    and other bytes are an ``ExportReadError``."""
     if not isinstance(source, str | Path):
         if not callable(getattr(source, "read", None)):
             raise TypeError(
@@ -246,27 +252,63 @@ def read_source_text(source: str | Path | IO[str]) -> tuple[str, str]:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
+    _refuse_utf16(data, name)
     try:
-        return data.decode("utf-8-sig"), name
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ExportReadError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    return (text if keep_bom else text.removeprefix("\ufeff")), name
+
+
+def _refuse_utf16(head: bytes, name: str) -> None:
+    """UTF-16 (a byte-order mark FF FE or FE FF, or a NUL beside every character) is refused in
+    one line: exports and 837P files are UTF-8 or ASCII."""
+    sample = head[:64]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
+    ):
+        raise ExportReadError(name, "not UTF-8 text: the file is UTF-16; exports and 837P files "
+                              "are read as UTF-8 or ASCII: save it as UTF-8")  # fmt: skip
+
+
+_BLANK = b" \t\r\n"
+
+
+def _first_line(handle: IO[bytes]) -> tuple[bytes, bytes]:
+    """The first bytes of a file (to tell its encoding) and its first line that is not blank,
+    however much white space stands before it (read in chunks, never a fixed window)."""
+    head = handle.read(1 << 16)
+    body = head.removeprefix(b"\xef\xbb\xbf").lstrip(_BLANK)
+    while not body:
+        chunk = handle.read(1 << 16)
+        if not chunk:
+            break
+        body = chunk.lstrip(_BLANK)
+    if b"\n" not in body:
+        body += handle.readline(1 << 20)
+    return head[:64], body.split(b"\n", 1)[0]
 
 
 def guess_format(source: str | Path) -> ExportFormat:
-    """X12 when the text starts with ``ISA`` (whatever the name); else JSON or JSON Lines, from
-    the name (``.jsonl``, ``.ndjson``, ``.json``), else from the first line. Only the start of
-    the file is read; ``-`` is standard input."""
+    """X12 when the text starts with ``ISA`` (whatever the name; a byte-order mark and any
+    amount of white space before it); else JSON or JSON Lines, from the name (``.jsonl``,
+    ``.ndjson``, ``.json``), else from the first line that is not blank. Only the start of the
+    file is read; ``-`` is standard input, of which only what is buffered is looked at (white
+    space beyond it: JSON, and the whole text decides when read, see ``read_any_export``)."""
     name = str(source)
     if name == "-":
         stdin: Any = sys.stdin.buffer  # a BufferedReader: peek looks without consuming
-        first = stdin.peek(1 << 16).split(b"\n", 1)[0]
+        peeked = stdin.peek(1 << 16)
+        head = peeked[:64]
+        first = peeked.removeprefix(b"\xef\xbb\xbf").lstrip(_BLANK).split(b"\n", 1)[0]
     else:
         try:
             with open(name, "rb") as handle:
-                first = handle.readline(1 << 20)
+                head, first = _first_line(handle)
         except OSError as exc:
             raise ExportReadError(name, f"cannot read the file ({exc.strerror or exc})") from None
-    return _guess_format(first.decode("utf-8-sig", "replace"), name)
+    _refuse_utf16(head, name if name != "-" else "<stdin>")
+    return _guess_format(first.decode("utf-8", "replace"), name)
 
 
 @contextmanager
@@ -296,14 +338,19 @@ def _decoded(handle: IO[str], name: str) -> Iterator[str]:
         raise ExportReadError(name, f"not UTF-8 text (bad byte at offset {exc.start})") from None
 
 
+_FIRST_TEXT = re.compile(r"[\ufeff \t\r\n]*")
+
+
 def _guess_format(text: str, name: str) -> ExportFormat:
-    if looks_like_x12(text[:4096]):
+    if looks_like_x12(text):
         return "x12"
     if name.endswith((".jsonl", ".ndjson")):
         return "jsonl"
     if name.endswith(".json"):
         return "json"
-    first = text.lstrip().split("\n", 1)[0]
+    start = _FIRST_TEXT.match(text).end()  # type: ignore[union-attr]  # always matches
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
     try:
         head = loads_exact(first)
     except ValueError:
@@ -311,47 +358,81 @@ def _guess_format(text: str, name: str) -> ExportFormat:
     return "jsonl" if isinstance(head, dict) and "visit" in head else "json"
 
 
-def read_export(source: str | Path | IO[str], *, format: ExportFormat | None = None) -> Batch:
+def read_export(
+    source: str | Path | IO[str],
+    *,
+    format: ExportFormat | None = None,
+    x12_default_role: ProviderRole | None = None,
+) -> Batch:
     """Read an EMR export from a path, ``"-"`` (standard input) or an open text stream.
 
     The format is X12 837P when the text starts with ``ISA``; else JSON unless ``format`` says
     otherwise, the name ends in ``.jsonl``/``.ndjson``, or the first line is a complete JSON
-    Lines record.
+    Lines record. ``x12_default_role`` is the role of an 837P claim that names no taxonomy
+    (``read_x12``). An export with no records at all is an ``ExportReadError``.
     """
     text, name = read_source_text(source)
-    return _read_text_export(text, name, format)
+    return _read_text_export(text, name, format, x12_default_role)
 
 
-def read_x12_export(source: str | Path | IO[str]) -> tuple[Batch, Interchange]:
-    """An 837P interchange: its records, and where each claim is (to write the billed one)."""
-    return _read_x12_text(*read_source_text(source))
+def read_x12_export(
+    source: str | Path | IO[str], *, default_role: ProviderRole | None = None
+) -> tuple[Batch, Interchange]:
+    """An 837P file: its records, and where each claim is (to write the billed one)."""
+    text, name = read_source_text(source, keep_bom=True)
+    return _read_x12_text(text, name, default_role)
 
 
-def _read_x12_text(text: str, name: str) -> tuple[Batch, Interchange]:
+def read_any_export(
+    source: str | Path | IO[str],
+    *,
+    format: ExportFormat | None = None,
+    x12_default_role: ProviderRole | None = None,
+) -> tuple[Batch, Interchange | None]:
+    """The export whatever its format, and when it is an 837P where each claim is in it (to
+    write the billed one). Without ``format`` the whole text decides, as in ``read_export``."""
+    text, name = read_source_text(source, keep_bom=True)
+    if (format or _guess_format(text, name)) == "x12":
+        return _read_x12_text(text, name, x12_default_role)
+    return _read_text_export(text.removeprefix("\ufeff"), name, format), None
+
+
+def _read_x12_text(
+    text: str, name: str, default_role: ProviderRole | None = None
+) -> tuple[Batch, Interchange]:
     try:
-        return read_x12(text)
+        return read_x12(text, default_role=default_role)
     except X12Error as exc:
         raise ExportReadError(name, f"not a readable X12 interchange: {exc}") from None
 
 
-def _read_text_export(text: str, name: str, format: ExportFormat | None) -> Batch:
+def _read_text_export(
+    text: str, name: str, format: ExportFormat | None, default_role: ProviderRole | None = None
+) -> Batch:
     chosen = format or _guess_format(text, name)
     if chosen == "x12":
-        return _read_x12_text(text, name)[0]
+        return _read_x12_text(text, name, default_role)[0]
     if chosen == "jsonl":
-        # An empty JSON Lines file is a day with no visits; an empty JSON document is broken.
         # Only "\n" ends a record: str.splitlines() would also split on U+2028 and U+0085,
         # which may stand unescaped inside a JSON string.
-        return _batch_from_lines(iter_jsonl(text.split("\n")))
+        batch = _batch_from_lines(iter_jsonl(text.split("\n")))
+        if not (batch.visits or batch.rejected):
+            raise ExportReadError(name, "the export holds no records (an empty file, or only "
+                                  "blank lines): nothing to scrub")  # fmt: skip
+        return batch
     if not text.strip():
-        raise ExportReadError(name, "the export is empty")
+        raise ExportReadError(name, "the export is empty: nothing to scrub")
     try:
         document, fast = _loads_fast(text)
-        return with_fast_parse(fast, partial(parse_export, document, name))
+        batch = with_fast_parse(fast, partial(parse_export, document, name))
     except InexactNumber:
-        return parse_export(loads_exact(text), name)
+        batch = parse_export(loads_exact(text), name)
     except ValueError as exc:
         raise ExportReadError(name, f"not valid JSON: {exc}") from None
+    if not (batch.patients or batch.cases or batch.visits or batch.rejected):
+        raise ExportReadError(name, "the export holds no records (its patients, cases and "
+                              "visits are empty lists): nothing to scrub")  # fmt: skip
+    return batch
 
 
 def _visit_lines(batch: Batch) -> Iterator[dict[str, Any]]:

@@ -94,6 +94,8 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 _KEYS = frozenset({"id", "patient_id", "case_id", "payer_id"})
+#: fields a rule reads but never sets: the ids, and what the case was read from
+_READ_ONLY = _KEYS | {"origin"}
 
 
 def _plain_type(hint: Any) -> Any:
@@ -138,7 +140,7 @@ def _record_fields(
                 subject,
                 get=_getter(chain),
                 choices=choices,
-                settable=settable and name not in _KEYS and kind is not Kind.LIST,
+                settable=settable and name not in _READ_ONLY and kind is not Kind.LIST,
                 attribute=chain,
                 python_type=_plain_type(hints[attribute.name]),
             )

@@ -19,6 +19,7 @@ __all__ = [
     "Address",
     "Batch",
     "Case",
+    "CaseOrigin",
     "Charge",
     "Employer",
     "Guarantor",
@@ -64,6 +65,18 @@ class ProviderRole(enum.StrEnum):
     SLP = "SLP"
     STUDENT = "student"
     AIDE = "aide"
+    #: any other profession (a chiropractor, a physician) whose claims pass through a therapy
+    #: billing service: rules decide what it means, and the bundled rules leave it alone
+    OTHER = "other"
+
+
+class CaseOrigin(enum.StrEnum):
+    """What a case was read from, so that a rule can tell a value the input never carries from
+    one the EMR left out: an 837P claim carries no policy dates, plan of care, note types or
+    minutes."""
+
+    EMR = "emr"
+    X12_837P = "837p"
 
 
 class NoteType(enum.StrEnum):
@@ -211,6 +224,10 @@ class Case:
     #: the certified plan of care (Medicare recertifies at least every 90 days)
     plan_of_care_start: date | None = None
     plan_of_care_end: date | None = None
+    #: what the case was read from (set by the reader, never by the export: it is not part of
+    #: the JSON), left out of comparisons: the same claim read from JSON and from an 837P is
+    #: the same case
+    origin: CaseOrigin = attrs.field(default=CaseOrigin.EMR, eq=False)
 
 
 @attrs.frozen

@@ -27,7 +27,13 @@ from scrubber.tables.units import HEADERS as UNIT_HEADERS
 from scrubber.tables.units import LAYOUTS as UNIT_LAYOUTS
 from scrubber.tables.units import UnitTable, unit_table
 
-__all__ = ["TableSummary", "inspect_table", "render_summary", "summary_document"]
+__all__ = [
+    "TableSummary",
+    "inspect_table",
+    "inspect_tables",
+    "render_summary",
+    "summary_document",
+]
 
 TableKindName = Literal["unit", "pair"]
 _KIND_WORDS = {
@@ -73,14 +79,19 @@ class TableSummary:
 
 
 def _kind_of(part: Part) -> TableKindName:
-    units = [looks for _, looks, _ in UNIT_HEADERS]
-    pairs = [looks for _, looks, _ in PAIR_HEADERS]
-    rows = numbered_rows(part, lambda row: any(looks(row) for looks in (*units, *pairs)))
-    for _, (_, row) in zip(range(HEAD_LINES), rows, strict=False):
-        if row and any(looks(row) for looks in units):
-            return "unit"
-        if row and any(looks(row) for looks in pairs):
-            return "pair"
+    return _kind_and_layout(part)[0]
+
+
+def _kind_and_layout(part: Part) -> tuple[TableKindName, str]:
+    """The kind of table a part is and its layout, from the header found among its first rows."""
+    everything = [looks for _, looks, _ in (*UNIT_HEADERS, *PAIR_HEADERS)]
+    rows = numbered_rows(part, lambda row: any(looks(row) for looks in everything))
+    head = [row for _, (_, row) in zip(range(HEAD_LINES), rows, strict=False)]
+    for index, row in enumerate(head):
+        for kind, headers in (("unit", UNIT_HEADERS), ("pair", PAIR_HEADERS)):
+            for name, looks, within in headers:
+                if row and index < within and looks(row):
+                    return kind, name  # type: ignore[return-value]  # "unit" or "pair"
     raise TableError([
         TableProblem(1, 1, f"neither a unit-cap nor a PTP table: {UNIT_EXPECTED}, or a PTP header "
                      '"column1,column2,modifier_indicator" or "Column 1, Column 2, ..."', part.label)
@@ -103,6 +114,39 @@ def inspect_table(
     if kind == "unit":
         return _unit_summary(unit_table(source, parts))
     return _pair_summary(pair_table(source, parts=parts), on or date.today())
+
+
+def inspect_tables(
+    path: Path, *, kind: TableKindName | None = None, on: date | None = None
+) -> list[tuple[Path, TableSummary | TableError]]:
+    """Every table ``path`` holds, each summarised or with its problems: one table (a file, an
+    archive, a folder of the parts of one table), or, for a folder whose files are tables of
+    different kinds or layouts (such as the bundled ``payer_rules/tables/``), each of its
+    files on its own."""
+    source = open_source(path)
+    if source.kind != "folder":
+        return [(path, _inspected(path, kind, on))]
+    files: dict[str, set[tuple[str, str] | None]] = {}
+    for part in source.parts():
+        name = part.label.split(":", 1)[0]
+        try:
+            found: tuple[str, str] | None = _kind_and_layout(part)
+        except TableError:
+            found = None
+        files.setdefault(name, set()).add(found)
+    layouts = set().union(*files.values())
+    if len(files) == 1 or (len(layouts) == 1 and None not in layouts):
+        return [(path, _inspected(path, kind, on))]
+    return [(path / name, _inspected(path / name, kind, on)) for name in files]
+
+
+def _inspected(
+    path: Path, kind: TableKindName | None, on: date | None
+) -> TableSummary | TableError:
+    try:
+        return inspect_table(path, kind=kind, on=on)
+    except TableError as exc:
+        return exc
 
 
 def _unit_summary(table: UnitTable) -> TableSummary:

@@ -15,7 +15,7 @@ import attrs
 
 from scrubber.tables.cache import TableCache
 from scrubber.tables.pair_index import DictPairs, PairIndex, fast_pairs, parse_periods
-from scrubber.tables.problems import Problems
+from scrubber.tables.problems import Problems, TableError
 from scrubber.tables.rows import (
     HEAD_LINES,
     Header,
@@ -24,7 +24,7 @@ from scrubber.tables.rows import (
     header_key,
     parts_of_one_layout,
 )
-from scrubber.tables.sources import Part, Source, open_source
+from scrubber.tables.sources import Part, Source, decoded_line, open_source
 
 __all__ = ["PairTable", "load_pair_table", "pair_table"]
 
@@ -158,7 +158,7 @@ def _text_head(part: Part) -> tuple[str, str, int] | None:
         next_end = len(data) if next_end == -1 else next_end + 1
         lines.append(data[head_end:next_end])
         head_end = next_end
-    texts = [line.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n") for line in lines]
+    texts = [decoded_line(line) for line in lines]
     if not texts:
         return None
     delimiter = delimiter_of(texts, _is_pairs_header)
@@ -192,9 +192,9 @@ def _fast_pair_table(parts: tuple[Part, ...], path: Path) -> PairTable | None:
             return None
         if not part.data.isascii():
             try:
-                part.data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                return None  # the row-by-row reader names the line that is not UTF-8
+                part.text()  # UTF-8 or Windows-1252: the rows are read as bytes below
+            except TableError:
+                return None  # the row-by-row reader names the line
         head = _text_head(part)
         if head is None:
             return None

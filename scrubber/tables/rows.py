@@ -58,16 +58,13 @@ def delimiter_of(head: Sequence[str], is_header: Callable[[list[str]], bool]) ->
 def numbered_rows(
     part: Part, is_header: Callable[[list[str]], bool]
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line the row starts on, cells) of a part: a worksheet's rows, or a text part read as
-    CSV (comma or tab) with quoted cells that may span lines."""
+    """(line the row starts on, cells) of a part: a worksheet's rows, or a text part (UTF-8 or
+    Windows-1252, CRLF or LF line ends) read as CSV (comma or tab) with quoted cells that may
+    span lines."""
     if part.sheet is not None:
         yield from part.sheet()
         return
-    try:
-        text = part.data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = part.data.count(b"\n", 0, exc.start) + 1
-        raise TableError([TableProblem(line, 1, "not UTF-8 text", part.label)]) from None
+    text = part.text()
     delimiter = delimiter_of(text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES], is_header)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1

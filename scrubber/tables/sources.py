@@ -38,6 +38,7 @@ __all__ = [
     "PART_SUFFIXES",
     "Part",
     "Source",
+    "decoded_line",
     "open_source",
 ]
 
@@ -71,6 +72,21 @@ class Part:
         default=None, eq=False
     )
 
+    def text(self) -> str:
+        """A text part's text: UTF-8 (a byte-order mark dropped), else Windows-1252, the
+        encoding CMS publishes the MUE CSV in (its notice holds ``CPT®``). ``TableError`` at the
+        first byte that is neither."""
+        try:
+            return self.data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:
+            return self.data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            line = self.data.count(b"\n", 0, exc.start) + 1
+            message = f"not UTF-8 or Windows-1252 text (byte 0x{self.data[exc.start]:02X})"
+            raise TableError([TableProblem(line, 1, message, self.label)]) from None
+
     def line_text(self, line: int) -> str:
         """The text of one line (for the caret under a problem); a worksheet row's cells
         joined by tabs."""
@@ -82,8 +98,17 @@ class Part:
             if start == 0:
                 return ""
         end = self.data.find(b"\n", start)
-        text = self.data[start : end if end != -1 else len(self.data)]
-        return text.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+        return decoded_line(self.data[start : end if end != -1 else len(self.data)])
+
+
+def decoded_line(line: bytes) -> str:
+    """One line of a text part as text, for messages: UTF-8, else Windows-1252 (a byte neither
+    knows shown as a replacement character); no byte-order mark, no line end."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = line.decode("cp1252", "replace")
+    return text.lstrip("\ufeff").rstrip("\r\n")
 
 
 @attrs.frozen

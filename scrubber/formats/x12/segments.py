@@ -1,5 +1,7 @@
-"""X12 at the level of segments: the separators an interchange declares, its segments exactly as
-received, and its envelopes (ISA/IEA, GS/GE, ST/SE) checked.
+"""X12 at the level of segments: the interchanges of a file (one or several, one after
+another), the separators each declares, its segments exactly as received, and its envelopes
+(ISA/IEA, GS/GE, ST/SE) checked; what the file holds is told first (an 835, an 837I or a 4010
+claim is refused for what it is, before anything else).
 
 Nothing is assumed: the element separator is the fourth character of the ISA segment, the
 repetition separator ISA11, the component separator ISA16 and the segment terminator the
@@ -10,6 +12,7 @@ written back byte for byte.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import attrs
@@ -18,11 +21,16 @@ from scrubber.errors import ScrubberError
 
 __all__ = [
     "Delimiters",
+    "Envelope",
     "Segment",
     "Transaction",
     "X12Error",
+    "holds",
     "looks_like_x12",
-    "parse_interchange",
+    "parse_interchanges",
+    "shown",
+    "split_interchanges",
+    "utf16_problem",
 ]
 
 ISA_LENGTH = 106
@@ -71,10 +79,56 @@ class Transaction:
     segments: tuple[Segment, ...]
 
 
+#: what may stand before the first ISA: a byte-order mark and white space (kept as received)
+_LEAD = "\ufeff \t\r\n"
+#: line breaks after a segment terminator belong to that segment (kept as received)
+_BREAKS = "\r\n"
+_BLANKS = (" ", "\t")
+#: white space that ends lines (spaces or tabs, then a line break), as received
+_LINE_ENDS = re.compile(r"(?:[ \t]*[\r\n])*")
+_WHITE = re.compile(r"\s*")
+#: the longest value a message quotes whole
+_SHOWN = 40
+
+
+def shown(value: str) -> str:
+    """A value of the interchange as a message quotes it: in quotes with escapes (so that a
+    space or a control character is visible), cut after 40 characters with the number of
+    characters left out."""
+    if len(value) <= _SHOWN:
+        return repr(value)
+    return f"{value[:_SHOWN]!r}... ({len(value) - _SHOWN:,} more characters)"
+
+
+_STARTS_X12 = re.compile(r"[\ufeff \t\r\n]*ISA")
+
+
 def looks_like_x12(text: str) -> bool:
-    """Whether ``text`` starts an X12 interchange (an ``ISA`` segment, white space before it
-    allowed)."""
-    return text.lstrip("\ufeff \t\r\n").startswith("ISA")
+    """Whether ``text`` starts an X12 interchange (an ``ISA`` segment; a byte-order mark and
+    white space before it allowed, however much of it there is: a match, not a copy)."""
+    return _STARTS_X12.match(text) is not None
+
+
+def utf16_problem(head: str) -> str | None:
+    """Why text that starts with ``head`` is UTF-16 read as if it were UTF-8 (its ASCII
+    characters each followed or preceded by a NUL), or None. X12 and the exports are UTF-8 or
+    ASCII."""
+    sample = head[:64]
+    if len(sample) >= 4 and sample.count("\x00") * 3 >= len(sample):
+        return ("the text is UTF-16 (a NUL byte beside every character); X12 is read as UTF-8 "
+                "or ASCII: save the file as UTF-8")  # fmt: skip
+    return None
+
+
+@attrs.frozen
+class Envelope:
+    """One interchange (``ISA`` ... ``IEA``) of a file: its separators, its segments as received
+    and its transaction sets. ``ordinal`` is its place in the file (1 for the first)."""
+
+    ordinal: int
+    delimiters: Delimiters
+    segments: tuple[Segment, ...] = attrs.field(repr=False)
+    transactions: tuple[Transaction, ...] = attrs.field(repr=False)
 
 
 def _delimiters(head: str) -> Delimiters:
@@ -107,65 +161,230 @@ def _delimiters(head: str) -> Delimiters:
     return Delimiters(element, component, repetition, segment)
 
 
-def _segments(text: str, delimiters: Delimiters) -> list[Segment]:
+def _segments(text: str, delimiters: Delimiters) -> tuple[list[Segment], str]:
     """Each segment with its raw text: its elements, its terminator and the line breaks after
-    it."""
+    it; and the text after the last terminator (line breaks, or a truncated segment). Nothing
+    is refused here: what the text holds is told before how it is written."""
     terminator, element = delimiters.segment, delimiters.element
     pieces = text.split(terminator)
-    rest = pieces.pop()  # after the last terminator: line breaks, or a truncated segment
-    if rest.strip():
-        raise X12Error(
-            f"the text after segment {len(pieces)} does not end with the segment terminator "
-            f"{terminator!r} (truncated?)"
-        )
+    rest = pieces.pop()
     # Each piece's leading line breaks end the segment before it; comprehensions, not a loop:
     # a million segments is a common day.
-    bodies = [piece.lstrip("\r\n") for piece in pieces]
-    if "" in bodies:
-        raise X12Error(f"segment {bodies.index('') + 1} is empty")
-    tail = rest.lstrip("\r\n")
+    bodies = [piece.lstrip(_BREAKS) for piece in pieces]
+    # Spaces before a line break end a line as well (kept as received); spaces before a
+    # segment indent it, which is refused later.
+    bodies = [_after_line_ends(body) if body[:1] in _BLANKS else body for body in bodies]
+    tail = _after_line_ends(rest.lstrip(_BREAKS))
     breaks = [
         piece[: len(piece) - len(body)]
         for piece, body in zip([*pieces[1:], rest], [*bodies[1:], tail], strict=True)
     ]
-    return [
+    segments = [
         Segment(elements := tuple(body.split(element)), body + terminator + after, number,
                 elements[0])
         for number, (body, after) in enumerate(zip(bodies, breaks, strict=True), start=1)
     ]  # fmt: skip
+    return segments, tail
 
 
-def parse_interchange(text: str) -> tuple[Delimiters, list[Segment], list[Transaction]]:
-    """The separators, every segment, and the transaction sets; ``X12Error`` when the envelope
-    is broken (separators, truncation, counts and control numbers that do not match)."""
-    lead = len(text) - len(text.lstrip("\ufeff \t\r\n"))
-    if not text[lead:].startswith("ISA"):
+def _after_line_ends(body: str) -> str:
+    """``body`` after the spaces and tabs that only stand before a line break."""
+    return body[_LINE_ENDS.match(body).end() :]  # type: ignore[union-attr]  # always matches
+
+
+def _interchange_end(text: str, start: int, delimiters: Delimiters) -> int:
+    """Where the interchange that starts at ``start`` ends: after its IEA's terminator and the
+    line breaks that follow it (the end of the text when no IEA follows, or only white space
+    does)."""
+    iea = re.compile(re.escape(delimiters.segment) + r"\s*IEA" + re.escape(delimiters.element))
+    found = iea.search(text, start + ISA_LENGTH - 1)
+    if found is None:
+        return len(text)
+    end = text.find(delimiters.segment, found.end())
+    if end < 0:
+        return len(text)
+    end = _LINE_ENDS.match(text, end + 1).end()  # type: ignore[union-attr]  # always matches
+    rest = _WHITE.match(text, end).end()  # type: ignore[union-attr]  # (a match, not a copy)
+    return len(text) if rest == len(text) else end
+
+
+def split_interchanges(text: str) -> tuple[str, list[tuple[Delimiters, list[Segment], str]]]:
+    """What stands before the first ISA (a byte-order mark, white space), and each interchange
+    of the file: its separators, its segments, the text after its last terminator. A file may
+    hold several interchanges one after another (clearinghouses batch them that way), each
+    with its own separators."""
+    problem = utf16_problem(text)
+    if problem is not None:
+        raise X12Error(problem)
+    at = len(text) - len(text.lstrip(_LEAD))
+    lead = text[:at]
+    if not text.startswith("ISA", at):
         raise X12Error("an X12 interchange starts with ISA")
-    delimiters = _delimiters(text[lead:])
-    segments = _segments(text[lead:], delimiters)
-    if lead:
-        segments[0] = segments[0]._replace(raw=text[:lead] + segments[0].raw)
-    return delimiters, segments, _envelopes(segments)
+    found: list[tuple[Delimiters, list[Segment], str]] = []
+    while True:
+        try:
+            delimiters = _delimiters(text[at : at + ISA_LENGTH])
+        except X12Error as exc:
+            raise _placed(exc, len(found) + 1, several=bool(found)) from None
+        end = _interchange_end(text, at, delimiters)
+        segments, rest = _segments(text[at:end], delimiters)
+        found.append((delimiters, segments, rest))
+        if end >= len(text):
+            return lead, found
+        if not text.startswith("ISA", end):
+            last = segments[-1].number if segments else 0
+            raise _placed(X12Error(f"the text after the IEA (segment {last}) does not start "
+                                   "another interchange (ISA)"), len(found), several=True)  # fmt: skip
+        at = end
+
+
+def _placed(exc: X12Error, ordinal: int, *, several: bool) -> X12Error:
+    """The problem of one interchange of a file that holds several, said of that one."""
+    return X12Error(f"interchange {ordinal}: {exc}") if several else exc
+
+
+def parse_interchanges(text: str) -> tuple[str, list[Envelope]]:
+    """What stands before the first ISA, and every interchange of the file with its transaction
+    sets. ``X12Error`` (one line) when the file holds anything but 837P claims of version
+    005010X222A1 or later (``holds``), when it is UTF-16 or its segments are indented, or when an
+    envelope is broken (separators, truncation, counts and control numbers that do not match)."""
+    lead, found = split_interchanges(text)
+    several = len(found) > 1
+    indented = next(
+        (
+            (ordinal, segment)
+            for ordinal, (_, segments, _) in enumerate(found, start=1)
+            for segment in segments
+            if segment.id[:1].isspace()
+        ),
+        None,
+    )
+    what = holds([segments for _, segments, _ in found], indented=indented is not None)
+    if what is not None:
+        raise X12Error(what)
+    if indented is not None:
+        ordinal, segment = indented
+        raise _placed(X12Error(f"segment {segment.number} ({shown(segment.id.strip())}) is indented "
+                               "with white space: X12 segments follow the terminator (and its line "
+                               "break) directly; remove the indentation"), ordinal, several=several)  # fmt: skip
+    envelopes = []
+    for ordinal, (delimiters, segments, rest) in enumerate(found, start=1):
+        try:
+            if rest.strip():
+                raise X12Error(f"the text after segment {len(segments)} does not end with the "
+                               f"segment terminator {delimiters.segment!r} (truncated?)")  # fmt: skip
+            empty = next((s.number for s in segments if not s.id), None)
+            if empty is not None:
+                raise X12Error(f"segment {empty} is empty")
+            transactions = _envelopes(segments)
+        except X12Error as exc:
+            raise _placed(exc, ordinal, several=several) from None
+        envelopes.append(Envelope(ordinal, delimiters, tuple(segments), tuple(transactions)))
+    return lead, envelopes
+
+
+# ---- what the file holds: 837P claims of 005010X222A1 or a later addendum, nothing else -------
+
+#: the versions read: the 837P of 5010 with the A1 addendum HIPAA adopted, or a later one
+_READ_VERSION = re.compile(r"005010X222A[1-9][0-9]{0,2}")
+_READ = "scrubber reads 837P professional claims, version 005010X222A1 or a later addendum"
+#: transaction sets by their ST01, as a message names them
+_SET_NAMES = {
+    "820": "an 820 premium payment",
+    "834": "an 834 benefit enrollment",
+    "835": "an 835 claim payment advice",
+    "270": "a 270 eligibility inquiry",
+    "271": "a 271 eligibility response",
+    "276": "a 276 claim status inquiry",
+    "277": "a 277 claim status response",
+    "278": "a 278 services review",
+    "997": "a 997 functional acknowledgment",
+    "999": "a 999 implementation acknowledgment",
+}
+
+
+def _version_shown(version: str) -> str:
+    return version if re.fullmatch(r"[A-Z0-9]{1,12}", version) else shown(version)
+
+
+def _described(st01: str, version: str) -> str:
+    """What one transaction set is, in words."""
+    named = _version_shown(version) if version else "no version given"
+    if st01 != "837":
+        name = _SET_NAMES.get(st01) or f"a transaction set {_version_shown(st01)}"
+        return f"{name} ({named})"
+    if version.startswith("005010X223"):
+        return f"an 837I institutional claim ({named})"
+    if version.startswith("005010X224"):
+        return f"an 837D dental claim ({named})"
+    if version.startswith("004010X096"):
+        return f"a 4010 institutional claim ({named}), a version 5010 replaced in 2012"
+    if version.startswith("004010"):
+        return f"a 4010 claim ({named}), a version 5010 replaced in 2012"
+    if version == "005010X222":
+        return "an 837P of version 005010X222, without the A1 addendum HIPAA adopted"
+    return f"an 837 of version {named}"
+
+
+def holds(interchanges: list[list[Segment]], *, indented: bool = False) -> str | None:
+    """Why the file cannot be read for what it holds (one line), or None when every
+    transaction set is an 837P of version 005010X222A1 or a later addendum (GS08 and ST03).
+    Told before anything else, so that an 835 or a 4010 claim is named as what it is."""
+    kinds: list[tuple[str, str]] = []  # (what, where) of each set not read
+    sets = 0
+    for ordinal, segments in enumerate(interchanges, start=1):
+        version = ""
+        for segment in segments:
+            sid = segment.id.strip() if indented else segment.id
+            if sid == "GS":
+                version = segment.get(8)
+            elif sid == "ST":
+                sets += 1
+                st01, st03 = segment.get(1), segment.get(3)
+                own = st03 or version
+                if (
+                    st01 == "837"
+                    and _READ_VERSION.fullmatch(version)
+                    and (not st03 or _READ_VERSION.fullmatch(st03))
+                ):
+                    continue
+                where = f"transaction set {shown(segment.get(2))} at segment {segment.number}"
+                if len(interchanges) > 1:
+                    where = f"interchange {ordinal}, {where}"
+                if st01 == "837" and st03 and _READ_VERSION.fullmatch(st03):
+                    own = version  # the group's version is the one at fault
+                kinds.append((_described(st01, own), where))
+    also = "; its segments are also indented with white space" if indented else ""
+    if not sets:
+        return f"the file holds no transaction set (ST): nothing to read; {_READ}{also}"
+    if not kinds:
+        return None
+    what, where = kinds[0]
+    if all(kind == what for kind, _ in kinds) and len(kinds) == sets:
+        return f"the file holds {what}: {_READ}{also}"
+    return f"the {where} holds {what}: {_READ}{also}"
 
 
 def _envelopes(segments: list[Segment]) -> list[Transaction]:
     ids = [segment.id for segment in segments]
     second = _index(ids, "ISA", 1)
     if second is not None:
-        raise X12Error(f"segment {second + 1} starts a second interchange (ISA): one interchange "
-                       "a file is read; split the file at each ISA")  # fmt: skip
+        raise X12Error(f"segment {second + 1} is an ISA, but the interchange before it has no "
+                       "IEA (truncated?)")  # fmt: skip
     if ids[-1] != "IEA":
-        raise X12Error(f"the interchange ends with {ids[-1]!r}, not IEA (truncated?)")
+        raise X12Error(f"the interchange ends with {shown(ids[-1])}, not IEA (truncated?)")
     isa, iea = segments[0], segments[-1]
     if iea.get(2) != isa.get(13):
-        raise X12Error(f"IEA02 {iea.get(2)!r} is not the ISA13 control number {isa.get(13)!r}")
+        raise X12Error(
+            f"IEA02 {shown(iea.get(2))} is not the ISA13 control number {shown(isa.get(13))}"
+        )
     transactions: list[Transaction] = []
     groups = 0
     at = 1
     while at < len(segments) - 1:
         gs = segments[at]
         if gs.id != "GS":
-            raise X12Error(f"segment {gs.number} is {gs.id!r} where a GS or the IEA belongs")
+            raise X12Error(f"segment {gs.number} is {shown(gs.id)} where a GS or the IEA belongs")
         groups += 1
         sets, at = 0, at + 1
         while at < len(segments) - 1 and segments[at].id == "ST":
@@ -179,11 +398,13 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
             counted = end - at + 1
             if se.get(1) != str(counted):
                 raise X12Error(
-                    f"SE01 of the transaction set {st.get(2)!r} says {se.get(1)!r} segments; it has "
+                    f"SE01 of the transaction set {shown(st.get(2))} says {shown(se.get(1))} segments; it has "
                     f"{counted} from ST to SE"
                 )
             if se.get(2) != st.get(2):
-                raise X12Error(f"SE02 {se.get(2)!r} is not the ST02 control number {st.get(2)!r}")
+                raise X12Error(
+                    f"SE02 {shown(se.get(2))} is not the ST02 control number {shown(st.get(2))}"
+                )
             _check_hierarchy([segments[n] for n in range(at, end) if ids[n] == "HL"])
             transactions.append(Transaction(st.get(2), tuple(segments[at : end + 1])))
             sets += 1
@@ -193,12 +414,14 @@ def _envelopes(segments: list[Segment]) -> list[Transaction]:
             raise X12Error(f"the functional group that starts at segment {gs.number} has no GE")
         if ge.get(1) != str(sets) or ge.get(2) != gs.get(6):
             raise X12Error(
-                f"GE01 {ge.get(1)!r} and GE02 {ge.get(2)!r} do not close the group GS06 "
-                f"{gs.get(6)!r} of {sets} transaction sets"
+                f"GE01 {shown(ge.get(1))} and GE02 {shown(ge.get(2))} do not close the group GS06 "
+                f"{shown(gs.get(6))} of {sets} transaction sets"
             )
         at += 1
     if iea.get(1) != str(groups):
-        raise X12Error(f"IEA01 says {iea.get(1)!r} functional groups; the interchange has {groups}")
+        raise X12Error(
+            f"IEA01 says {shown(iea.get(1))} functional groups; the interchange has {groups}"
+        )
     return transactions
 
 
@@ -226,10 +449,10 @@ def _check_hierarchy(hls: list[Segment]) -> None:
     for segment in hls:
         own, parent, level = segment.get(1), segment.get(2), segment.get(3)
         if not own or own in seen:
-            raise X12Error(f"the HL at segment {segment.number} has HL01 {own!r}, which is not a "
+            raise X12Error(f"the HL at segment {segment.number} has HL01 {shown(own)}, which is not a "
                            "new id in its transaction set")  # fmt: skip
         if level not in _PARENT_LEVEL:
-            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {level!r}; an "
+            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {shown(level)}; an "
                            "837P has 20 (billing provider), 22 (subscriber) and 23 (patient)")  # fmt: skip
         above = _PARENT_LEVEL[level]
         expected = open_at.get(above, "") if above else ""
@@ -237,8 +460,8 @@ def _check_hierarchy(hls: list[Segment]) -> None:
             raise X12Error(f"the HL at segment {segment.number} (level {level}) has no HL of level "
                            f"{above} above it")  # fmt: skip
         if parent != expected:
-            named = f"is the HL {expected!r} above it" if expected else "is none (level 20)"
-            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {parent!r}; "
+            named = f"is the HL {shown(expected)} above it" if expected else "is none (level 20)"
+            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {shown(parent)}; "
                            f"its parent {named}")  # fmt: skip
         seen.add(own)
         open_at[level] = own

@@ -1,24 +1,30 @@
-"""The scrubbed interchange: the 837P as received, with what the scrub changed and nothing else.
+"""The scrubbed interchanges: the 837P as received, with what the scrub changed and nothing else.
 
 Held and rejected claims are left out (they are in the result's exceptions and rejected list);
 a claim spanning several dates keeps the dates that are billed; scrubbed-away lines are
-removed; each remaining line carries its code, units and modifiers as billed, and when its
-units changed, its charge scaled to them (original charge x billed units / original units,
-rounded half-up to cents); ``CLM02`` is the sum of its lines (rewritten only when it is not
-already, in value). A subscriber or patient loop left
-without claims is dropped, and the LX, HL, SE, GE and IEA numbers and counts are made
+removed; each remaining line carries its code, units and modifiers as billed (``SV101`` is
+rewritten only when they changed, its components after the modifiers, such as the description
+SV101-7, kept as received), and when its units changed, its charge scaled to them (original
+charge x billed units / original units, rounded half-up to cents); ``CLM02`` is the sum of its
+lines, rewritten only when it differs in value (``100`` stays ``100``). A subscriber or patient
+loop left without claims is dropped, and the LX, HL, SE, GE and IEA numbers and counts are made
 consistent. Every other segment is written byte for byte as it was received.
+
+Each interchange of the file is written with its own envelope, and only when it still holds a
+claim: an interchange without a claim is one a clearinghouse refuses. When no claim at all is
+billed the text is empty (the command line then writes no file).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
+from scrubber.formats.x12.elements import amount_of
 from scrubber.formats.x12.reader import ClaimPlace, Interchange
-from scrubber.formats.x12.segments import Delimiters, Segment
+from scrubber.formats.x12.segments import Delimiters, Envelope, Segment
 from scrubber.model.records import Charge
 from scrubber.model.results import ScrubResult
 
@@ -51,7 +57,6 @@ def _claim(
     if place.rejected or not kept:
         return []
     out = list(segments[place.clm : place.lines[0].lx])
-    changed = len(kept) != len(place.lines)
     total = Decimal(0)
     for number, line in enumerate(kept, start=1):
         charge = billed[line.charge_id]
@@ -60,33 +65,34 @@ def _claim(
         out.extend(segments[line.lx + 1 : line.sv1])
         sv1 = segments[line.sv1]
         elements = list(sv1.elements)
-        procedure = sv1.parts(1, d)
-        wanted = [procedure[0], charge.cpt, *charge.modifiers]
         amount = line.amount
         if charge.units != line.units:
             amount = (line.amount * charge.units / line.units).quantize(_CENT, ROUND_HALF_UP)
             elements[2] = str(amount)
             elements[4] = str(charge.units)
-        if wanted != [p for p in procedure if p]:
-            elements[1] = d.component.join(wanted)
-        rewritten = _rewritten(sv1, elements, d)
-        changed = changed or rewritten is not sv1
-        out.append(rewritten)
+        elements[1] = _procedure(sv1.get(1), charge, d)
+        out.append(_rewritten(sv1, elements, d))
         out.extend(segments[line.sv1 + 1 : line.end])
         total += amount
     out.extend(segments[place.lines[-1].end : place.end])
     clm = out[0]
-    if changed or _amount(clm.get(2)) != total:  # CLM02 is the sum of the lines as billed
+    if amount_of(clm.get(2)) != total:  # CLM02 is the sum of the lines as billed, in value
         out[0] = _rewritten(clm, [*clm.elements[:2], _money(total), *clm.elements[3:]], d)
     return out
 
 
-def _amount(text: str) -> Decimal | None:
-    """An amount as written (``480`` and ``480.00`` are the same), None when it is none."""
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
+def _procedure(received: str, charge: Charge, d: Delimiters) -> str:
+    """SV101 as billed: as received when the code and modifiers did not change; else the code
+    and modifiers rewritten, and every component after the modifiers (SV101-7, the
+    description: an EVV visit's times) kept in its place."""
+    parts = received.split(d.component)
+    if [parts[1], *(m for m in parts[2:6] if m)] == [charge.cpt, *charge.modifiers]:
+        return received
+    after = parts[6:]
+    modifiers = list(charge.modifiers)
+    if after:  # the description stays the seventh component
+        modifiers += [""] * (4 - len(modifiers))
+    return d.component.join([parts[0], charge.cpt, *modifiers, *after])
 
 
 def _hierarchy(out: list[Segment], ids: list[str], d: Delimiters) -> list[Segment]:
@@ -130,39 +136,43 @@ def _hierarchy(out: list[Segment], ids: list[str], d: Delimiters) -> list[Segmen
 
 
 def write_scrubbed(interchange: Interchange, result: ScrubResult) -> str:
-    """The interchange as billed (see the module's docstring)."""
-    d = interchange.delimiters
+    """The interchanges as billed (see the module's docstring); empty when nothing is billed."""
     # Held visits are in the exceptions, not billed: their lines, and a claim with nothing
     # billed, are left out by looking up what is billed.
     billed = {charge.id: charge for visit in result.billed for charge in visit.charges}
-    claims_of: dict[int, list[ClaimPlace]] = {}
+    claims_of: dict[tuple[int, int], list[ClaimPlace]] = {}
     for place in interchange.claims:
-        claims_of.setdefault(place.transaction, []).append(place)
-    written: dict[int, list[Segment]] = {}
-    for index, transaction in enumerate(interchange.transactions):
-        segments = transaction.segments
-        out: list[Segment] = []
-        at = 0
-        for place in sorted(claims_of.get(index, []), key=lambda p: p.clm):
-            out.extend(segments[at : place.clm])
-            out.extend(_claim(place, segments, billed, d))
-            at = place.end
-        out.extend(segments[at:])
-        ids = [segment.id for segment in out]
-        if "CLM" not in ids:
-            continue  # a transaction set with no claim left is left out
-        out = _hierarchy(out, ids, d)
-        se = out[-1]
-        out[-1] = _rewritten(se, [se.id, str(len(out)), *se.elements[2:]], d)
-        written[index] = out
-    return _envelope(interchange, written)
+        claims_of.setdefault((place.envelope, place.transaction), []).append(place)
+    parts: list[str] = []
+    for number, envelope in enumerate(interchange.envelopes):
+        d = envelope.delimiters
+        written: dict[int, list[Segment]] = {}
+        for index, transaction in enumerate(envelope.transactions):
+            segments = transaction.segments
+            out: list[Segment] = []
+            at = 0
+            for place in sorted(claims_of.get((number, index), []), key=lambda p: p.clm):
+                out.extend(segments[at : place.clm])
+                out.extend(_claim(place, segments, billed, d))
+                at = place.end
+            out.extend(segments[at:])
+            ids = [segment.id for segment in out]
+            if "CLM" not in ids:
+                continue  # a transaction set with no claim left is left out
+            out = _hierarchy(out, ids, d)
+            se = out[-1]
+            out[-1] = _rewritten(se, [se.id, str(len(out)), *se.elements[2:]], d)
+            written[index] = out
+        if written:  # an interchange without a claim is left out
+            parts.append(_envelope(envelope, written))
+    return interchange.lead + "".join(parts) if parts else ""
 
 
-def _envelope(interchange: Interchange, written: dict[int, list[Segment]]) -> str:
+def _envelope(envelope: Envelope, written: dict[int, list[Segment]]) -> str:
     """ISA, the groups with the transaction sets left in them (GE01 recounted), IEA; a group
     left without transaction sets is left out (IEA01 recounted)."""
-    d = interchange.delimiters
-    segments = interchange.segments
+    d = envelope.delimiters
+    segments = envelope.segments
     parts: list[str] = []
     groups, at, index = 0, 0, 0
     while at < len(segments):
@@ -173,7 +183,7 @@ def _envelope(interchange: Interchange, written: dict[int, list[Segment]]) -> st
             while segments[at].id == "ST":
                 if index in written:
                     group.append("".join(map(_RAW, written[index])))
-                at += len(interchange.transactions[index].segments)
+                at += len(envelope.transactions[index].segments)
                 index += 1
             ge = segments[at]
             if group:

@@ -1,0 +1,237 @@
+"""The loops of one 837P transaction set walked in order: each claim (loop 2300) with its
+lines (2400) and the parties in force where it stands (its billing provider, subscriber, payer
+and patient, from the HL levels above it), as the reader maps them onto records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import attrs
+
+from scrubber.formats.x12.elements import d8
+from scrubber.formats.x12.segments import Delimiters, Segment, Transaction, shown
+from scrubber.model.records import ProviderRole
+
+__all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
+
+
+@attrs.define
+class Party:
+    """An NM1 and the segments that describe it (N3, N4, DMG, REF, PRV)."""
+
+    nm1: Segment
+    position: int
+    n3: Segment | None = None
+    n4: Segment | None = None
+    dmg: Segment | None = None
+    refs: dict[str, str] = attrs.Factory(dict)
+    taxonomy: str | None = None
+
+
+@attrs.define
+class Line:
+    lx: int
+    sv1: Segment | None = None
+    sv1_at: int = 0
+    day: date | None = None
+    day_at: int = 0
+    #: why the line's DTP*472 cannot be used (a range of several days)
+    day_problem: str | None = None
+    rendering: Party | None = None
+    end: int = 0
+
+
+@attrs.frozen
+class Context:
+    """The parties in force where a claim stands (its billing provider, subscriber, payer)."""
+
+    billing: Party | None
+    billing_taxonomy: str | None
+    subscriber: Party | None
+    sbr: Segment | None
+    payer: Party | None
+    patient: Party | None
+
+
+@attrs.define
+class Claim:
+    clm: Segment
+    at: int
+    hi: list[str] = attrs.Factory(list)
+    refs: dict[str, str] = attrs.Factory(dict)
+    accident: date | None = None
+    rendering: Party | None = None
+    facility: Party | None = None
+    lines: list[Line] = attrs.Factory(list)
+    end: int = 0
+    #: past an SBR inside the claim: the other subscribers and payers of a coordination of
+    #: benefits (loops 2320 and 2330), whose parties are not this claim's
+    other_payers: bool = False
+
+
+def service_day(segment: Segment) -> tuple[date | None, str | None]:
+    qualifier, value = segment.get(2), segment.get(3)
+    if qualifier == "D8":
+        return d8(value), None
+    if qualifier == "RD8":
+        first, _, last = value.partition("-")
+        start, end = d8(first), d8(last)
+        if start is not None and start == end:
+            return start, None
+        return None, (f"DTP*472 RD8 {shown(value)} is a range of several days: therapy lines are billed "
+                      "per date (one line per date of service)")  # fmt: skip
+    return None, None
+
+
+class TransactionReader:
+    """Reads one transaction set's claims, keeping the loop context segments need."""
+
+    def __init__(
+        self,
+        transaction: Transaction,
+        index: int,
+        delimiters: Delimiters,
+        place: str = "",
+        default_role: ProviderRole | None = None,
+    ):
+        self.segments = transaction.segments
+        self.index = index
+        self.control = transaction.control
+        self.d = delimiters
+        #: the interchange, when the file holds several ("interchange 2, ")
+        self.place = place
+        self.default_role = default_role
+        self.billing: Party | None = None
+        self.billing_taxonomy: str | None = None
+        self.subscriber: Party | None = None
+        self.sbr: Segment | None = None
+        self.payer: Party | None = None
+        self.patient: Party | None = None
+        #: the context as the current billing provider's and subscriber's own segments left it
+        self._billing_end: tuple[Party | None, str | None] | None = None
+        self._subscriber_end: tuple[Party | None, Party | None, Segment | None] | None = None
+
+    def _enter(self, level: str) -> None:
+        """At an HL: the context a claim sees is what its ancestors' own segments set (the
+        envelope check has made the HL tree follow the segments' order). A billing provider
+        starts afresh; a subscriber sees its billing provider as that HL's own segments left
+        it; a patient, its subscriber as that HL's own segments left it. What a sibling's
+        segments set is forgotten, as the billed interchange may leave that sibling out."""
+        if level == "20":
+            self.billing, self.billing_taxonomy = None, None
+            self.subscriber, self.payer, self.sbr, self.patient = None, None, None, None
+            self._billing_end = None
+            self._subscriber_end = None
+        elif level == "22":
+            if self._billing_end is None:
+                self._billing_end = (self.billing, self.billing_taxonomy)
+            self.billing, self.billing_taxonomy = self._billing_end
+            self.subscriber, self.payer, self.sbr, self.patient = None, None, None, None
+            self._subscriber_end = None
+        else:
+            if self._subscriber_end is None:
+                self._subscriber_end = (self.subscriber, self.payer, self.sbr)
+            self.billing, self.billing_taxonomy = self._billing_end or (None, None)
+            self.subscriber, self.payer, self.sbr = self._subscriber_end
+            self.patient = None
+
+    def where(self, position: int) -> str:
+        """A place in the interchange, as a 999 acknowledgment names it."""
+        return f"{self.place}ST {self.control} segment {position}"
+
+    def claims(self) -> Iterator[tuple[Claim, Context]]:
+        """Each claim with the parties in force where it stands."""
+        party: Party | None = None
+        claim: Claim | None = None
+        line: Line | None = None
+        for at, segment in enumerate(self.segments):
+            position = at + 1
+            sid = segment.id
+            if sid in ("HL", "SE"):
+                if claim is not None:
+                    yield self._close(claim, line, at)
+                    claim, line = None, None
+                if sid == "SE":
+                    return
+                party = None
+                self._enter(segment.get(3))
+                continue
+            if sid == "CLM":
+                if claim is not None:
+                    yield self._close(claim, line, at)
+                claim, line, party = Claim(segment, at), None, None
+                continue
+            if sid == "LX" and claim is not None:
+                if line is not None:
+                    line.end = at
+                line = Line(at)
+                claim.lines.append(line)
+                party = None
+                continue
+            if sid == "SBR":
+                if claim is None:
+                    self.sbr = segment
+                else:  # loop 2320: another payer of this claim, never the one billed
+                    claim.other_payers = True
+            elif sid == "NM1":
+                party = Party(segment, position)
+                who = segment.get(1)
+                if claim is None:
+                    if who == "85":
+                        self.billing = party
+                    elif who == "IL":
+                        self.subscriber = party
+                    elif who == "PR":
+                        self.payer = party
+                    elif who == "QC":
+                        self.patient = party
+                elif line is not None:
+                    if who == "82":
+                        line.rendering = party
+                elif claim.other_payers:
+                    pass  # 2330A-G: the other payer's subscriber, payer and providers
+                elif who == "82":
+                    claim.rendering = party
+                elif who == "77":
+                    claim.facility = party
+            elif sid == "N3" and party is not None:
+                party.n3 = segment
+            elif sid == "N4" and party is not None:
+                party.n4 = segment
+            elif sid == "DMG" and party is not None:
+                party.dmg = segment
+            elif sid == "PRV":
+                if segment.get(1) == "BI" and claim is None:
+                    self.billing_taxonomy = segment.get(3)
+                elif party is not None:
+                    party.taxonomy = segment.get(3)
+            elif sid == "REF":
+                if claim is not None and line is None and party is None:
+                    claim.refs.setdefault(segment.get(1), segment.get(2))
+                elif party is not None:
+                    party.refs.setdefault(segment.get(1), segment.get(2))
+            elif claim is not None and line is None and sid == "HI":
+                claim.hi.extend(
+                    segment.get(n).split(self.d.component)[1]
+                    if self.d.component in segment.get(n)
+                    else ""
+                    for n in range(1, len(segment.elements))
+                )
+            elif claim is not None and line is None and sid == "DTP" and segment.get(1) == "439":
+                claim.accident = d8(segment.get(3))
+            elif line is not None and sid == "SV1":
+                line.sv1, line.sv1_at = segment, at
+            elif line is not None and sid == "DTP" and segment.get(1) == "472":
+                line.day_at = at
+                line.day, line.day_problem = service_day(segment)
+        if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
+            yield self._close(claim, line, len(self.segments))
+
+    def _close(self, claim: Claim, line: Line | None, end: int) -> tuple[Claim, Context]:
+        if line is not None:
+            line.end = end
+        claim.end = end
+        context = Context(self.billing, self.billing_taxonomy, self.subscriber, self.sbr,
+                           self.payer, self.patient)  # fmt: skip
+        return claim, context
