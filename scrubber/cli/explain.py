@@ -15,6 +15,7 @@ from scrubber.cli.common import (
     rule_paths,
 )
 from scrubber.cli.config import load_config
+from scrubber.shown import visible_lines
 
 __all__ = ["add"]
 
@@ -45,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     with open_history(args, read_only=True) as history:
         batch = read_export(args.export)
         lines = explain_visit(rules, batch, args.visit, all_rules=args.all_rules, history=history)
-    print("\n".join(lines))
+    print(visible_lines("\n".join(lines)))
     return EXIT_OK

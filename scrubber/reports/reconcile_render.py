@@ -8,6 +8,7 @@ from typing import Any
 
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.reconcile import EXPLAINED, KIND_WORDS, Fact, ReconcileReport, ReconcileRow
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "CSV_COLUMNS",
@@ -92,7 +93,7 @@ def reconcile_csv(report: ReconcileReport) -> str:
 
 
 def _cut(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 def reconcile_table(report: ReconcileReport) -> str:
@@ -144,4 +145,4 @@ def reconcile_table(report: ReconcileReport) -> str:
     if report.billing_rejected:
         lines += ["", f"billing lines not read: {len(report.billing_rejected)}"]
         lines += [f"  {_cut('; '.join(r.errors), 160)}" for r in report.billing_rejected]
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines) + "\n")

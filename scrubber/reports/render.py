@@ -7,6 +7,7 @@ from typing import Any
 
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "cause_label",
@@ -114,7 +115,7 @@ CELL = 40
 
 
 def _cell(text: str, width: int = CELL) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 def render_table(report: BalanceReport) -> str:
@@ -180,4 +181,4 @@ def render_table(report: BalanceReport) -> str:
         text.append("  " + "  ".join(
             f"{v:<{sizes[i]}}" if i == 0 else f"{v:>{sizes[i]}}" for i, v in enumerate(line)
         ))  # fmt: skip
-    return "\n".join(text) + "\n"
+    return visible_lines("\n".join(text) + "\n")

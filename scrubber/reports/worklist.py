@@ -20,6 +20,7 @@ import attrs
 from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
 from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "CSV_COLUMNS",
@@ -169,7 +170,7 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 def worklist_table(items: tuple[WorkItem, ...]) -> str:
@@ -200,4 +201,4 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
             lines.append(
                 f"  {_cut(item.source, 30)} ({_cut(item.visit_id or 'no id', 30)}): {_cut(item.message, 160)}"
             )
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines) + "\n")
