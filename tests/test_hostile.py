@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 
+import attrs
 import pytest
 from engine_helpers import batch_of, charge, rules_from
 
@@ -278,3 +279,62 @@ def test_10_a_billing_value_of_a_megabyte_is_quoted_cut(tmp_path):
     ])  # fmt: skip
     (rejected,) = read_billing(path).rejected
     assert "(99,940 more characters)" in rejected.errors[0] and len(rejected.errors[0]) < 200
+
+
+# 5. pair edits in time linear in the day's lines -------------------------------------------------
+
+
+class _Counted(str):
+    """A code that counts how often it is hashed or compared: the steps of a rule."""
+
+    calls = 0
+
+    def __hash__(self):
+        _Counted.calls += 1
+        return str.__hash__(self)
+
+    def __eq__(self, other):
+        _Counted.calls += 1
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        _Counted.calls += 1
+        return str.__ne__(self, other)
+
+    def __lt__(self, other):
+        _Counted.calls += 1
+        return str.__lt__(self, other)
+
+
+def _steps(rules, lines: int) -> int:
+    """The steps of a scrub of one patient-day of ``lines`` lines (97140, 97530, 97124, 97110
+    in turn, every fifth with modifier 59), in visits of 10."""
+    codes = ("97140", "97530", "97124", "97110")
+    batch = batch_of(*(
+        {"charges": [charge(codes[n % 4], 1, 15, ("59",) if n % 5 == 0 else ())
+                     for n in range(start, start + 10)]}
+        for start in range(0, lines, 10)
+    ))  # fmt: skip
+    counted = tuple(
+        attrs.evolve(v, charges=tuple(attrs.evolve(c, cpt=_Counted(c.cpt)) for c in v.charges))
+        for v in batch.visits
+    )
+    _Counted.calls = 0
+    rules.scrub(attrs.evolve(batch, visits=counted))
+    return _Counted.calls
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["deny 97140 with 97530 per day unless modifier 59", "deny 97140 with any per day",
+     'deny by table "tables/ptp.csv" per day'],
+)  # fmt: skip
+def test_5_a_pair_edit_takes_a_step_per_line_not_per_pair(tmp_path, rule):
+    """Doubling the day's lines doubles the lookups (a pair-by-pair rule would quadruple them);
+    no time is measured here (bench/pairs_bench.py prints the times)."""
+    rules = rules_from(
+        tmp_path, f"rules any {{\n    rule ptp: {rule}\n}}\n",
+        {"ptp.csv": "column1,column2,modifier_indicator\n97530,97140,1\n97140,97124,0\n"},
+    )  # fmt: skip
+    small, large = _steps(rules, 400), _steps(rules, 800)
+    assert large < 2.5 * small, (small, large)
