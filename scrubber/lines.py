@@ -30,8 +30,18 @@ MAX_LINE = 1 << 17
 #: of the MUE file, run over a few)
 MAX_ROW_LINES = 16
 
-_BREAK = re.compile(rb"\r\n?|\n")
 _NOT_BLANK = re.compile(rb"[^ \t,\r\n]")
+
+
+def _end_of_line(data: bytes, at: int) -> int:
+    """Where the line starting at ``at`` ends, its line break included: two searches in C
+    (a regular expression for CR, LF or CRLF is ten times slower on a 256 MiB line)."""
+    feed = data.find(b"\n", at)
+    feed = len(data) if feed == -1 else feed + 1
+    ret = data.find(b"\r", at, feed)
+    if ret == -1:
+        return feed
+    return ret + 2 if data[ret + 1 : ret + 2] == b"\n" else ret + 1
 
 
 class Unreadable(Exception):
@@ -103,8 +113,7 @@ class Lines:
             at = self._at
             if at >= size:
                 raise StopIteration
-            found = _BREAK.search(data, at)
-            end = found.end() if found is not None else size
+            end = _end_of_line(data, at)
             self.number += 1
             self._at = end
             why = None

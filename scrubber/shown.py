@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from scrubber.model.records import mask_ssn_like
 
-__all__ = ["QUOTED", "cell", "cut", "quoted", "visible", "visible_lines"]
+__all__ = ["QUOTED", "cell", "cut", "double_quoted", "quoted", "visible", "visible_lines"]
 
 #: the most characters of one value a message quotes
 QUOTED = 60
@@ -69,14 +69,25 @@ def cut(text: str, limit: int = QUOTED) -> str:
     return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
-def quoted(value: str, limit: int = QUOTED) -> str:
-    """``value`` as a message quotes it: in quotes, with control characters and spaces made
-    visible (``'A123 '``, ``'\\x1b[31m'``), SSN-shaped digits masked, and at most ``limit``
-    characters of it, saying how many were left out: ``'AAAA…' (999,940 more characters)``."""
-    if len(value) <= limit:
-        return repr(mask_ssn_like(value))
+def quoted(value: str, limit: int = QUOTED, *, marks: str = "'") -> str:
+    """``value`` as a message quotes it: in quotes, with control characters made visible
+    (``'A123 '``, ``'\\x1b[31m'``), SSN-shaped digits masked, and at most ``limit``
+    characters of it, saying how many were left out: ``'AAAA…' (999,940 more characters)``.
+
+    ``marks='"'`` quotes in double quotes, escaping only control characters (the messages of
+    table files quote cells that way: ``"four" is not a whole number of units``)."""
+    left = max(len(value) - limit, 0)
     # Mask before cutting, so that a cut never leaves 8 digits of an SSN; only the part shown
     # (and one SSN's length past it) is looked at, however long the value.
-    head = mask_ssn_like(value[: limit + _SSN_SPAN])[:limit]
-    text = repr(head)
-    return f"{text[:-1]}…{text[-1]} ({len(value) - limit:,} more characters)"
+    head = mask_ssn_like(value[: limit + _SSN_SPAN])[:limit] if left else mask_ssn_like(value)
+    if marks == "'":
+        text = repr(head)
+        text = f"{text[:-1]}…{text[-1]}" if left else text
+    else:
+        text = f"{marks}{visible(head)}{'…' if left else ''}{marks}"
+    return f"{text} ({left:,} more characters)" if left else text
+
+
+def double_quoted(value: str, limit: int = QUOTED) -> str:
+    """``quoted`` in double quotes: how the messages of table files quote a cell."""
+    return quoted(value, limit, marks='"')
