@@ -16,7 +16,7 @@ from engine_helpers import batch_of, charge, rules_from
 from scrubber.cli import main
 from scrubber.errors import ExportReadError
 from scrubber.formats.billing import BillingCharge, BillingReport, read_billing
-from scrubber.formats.emr import write_export
+from scrubber.formats.emr import export_document, parse_export, write_export
 from scrubber.formats.results import dumps_audit, dumps_result
 from scrubber.formats.sheets import FORMULA_STARTS, csv_text
 from scrubber.reports.balance import balance
@@ -338,3 +338,13 @@ def test_5_a_pair_edit_takes_a_step_per_line_not_per_pair(tmp_path, rule):
     )  # fmt: skip
     small, large = _steps(rules, 400), _steps(rules, 800)
     assert large < 2.5 * small, (small, large)
+
+
+def test_10_a_megabyte_value_of_an_export_is_quoted_cut():
+    document = export_document(batch_of({"charges": [charge("97110", 1, 15)]}))
+    document["visits"][0]["charges"][0]["units"] = "7" * 1_000_000
+    (rejected,) = parse_export(document).rejected
+    assert rejected.errors == (
+        'visits[0].charges[0].units: expected a whole number ≥ 0, got "' + "7" * 59
+        + "… (999,942 more characters)",
+    )  # fmt: skip
