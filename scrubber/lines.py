@@ -84,12 +84,15 @@ class Lines:
         self._at = 0
         self._first_end = 0
         self._row_lines = 0
+        #: the text of the lines of the row being read
+        self.row_text: list[str] = []
 
     def __iter__(self) -> Lines:
         return self
 
     def new_row(self) -> None:
         self._row_lines = 0
+        self.row_text = []
         self.first = 0
 
     def restart(self) -> None:
@@ -136,6 +139,7 @@ class Lines:
             if not self._row_lines:
                 self.first, self._first_end = self.number, end
             self._row_lines += 1
+            self.row_text.append(text)
             return text
 
     def _step_over_blanks(self) -> None:

@@ -348,3 +348,19 @@ def test_10_a_megabyte_value_of_an_export_is_quoted_cut():
         'visits[0].charges[0].units: expected a whole number ≥ 0, got "' + "7" * 59
         + "… (999,942 more characters)",
     )  # fmt: skip
+
+
+def test_2_a_quote_left_open_never_swallows_the_charge_lines_after_it(tmp_path):
+    header = b"visit_id,date_of_service,created_on,location,cpt,units"
+    good = [b"V%d,2026-03-02,2026-03-02,Main,97110,1" % n for n in range(10)]
+    lines = [header, *good]
+    lines[3] = b'V2,2026-03-02,2026-03-02,"Main,97110,1'  # opens a quote...
+    lines[6] = b'V5,2026-03-02,2026-03-02,"Oak,97110,1'  # ...that this one closes
+    report = read_billing(_report_of(tmp_path, lines))
+    assert [c.line for c in report.charges] == [2, 3, 5, 6, 8, 9, 10, 11]
+    assert [r.line for r in report.rejected] == [4, 7]
+    assert "runs on over line 5, which is a charge line of its own" in report.rejected[0].errors[0]
+    # a cell with a line break in it is still read
+    lines = [header, b'V1,2026-03-02,2026-03-02,"Main', b'St",97110,1', good[2]]
+    report = read_billing(_report_of(tmp_path, lines))
+    assert [(c.line, c.location) for c in report.charges] == [(2, "Main\nSt"), (4, "Main")]

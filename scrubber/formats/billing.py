@@ -168,9 +168,10 @@ def _rows(
 ) -> tuple[tuple[BillingCharge, ...], tuple[BillingRejected, ...]]:
     """Every row after the header: a charge, or rejected with its line. A row that cannot be
     read (a line of it too long or not UTF-8, a cell over the CSV reader's limit, a quote never
-    closed) is rejected, and so is a row that reads but is not a charge; when such a row ran over
-    several lines, the lines after its first are read again as rows of their own, so that one
-    broken row never hides the charges after it."""
+    closed) is rejected, and so is a row that reads but is not a charge, or that swallowed a
+    charge line into a quoted cell; when such a row ran over several lines, the lines after its
+    first are read again as rows of their own, so that one broken row never hides the charges
+    after it."""
     charges = []
     errors: dict[int, tuple[str, ...]] = {}
     reader = csv.reader(lines, delimiter=delimiter)
@@ -189,16 +190,40 @@ def _rows(
         if not any(cell.strip() for cell in row):
             continue
         charge, problems = _charge(row, at, lines.first)
+        if charge is not None and len(lines.row_text) > 1:
+            swallowed = _charge_among(lines.row_text[1:], delimiter, at)
+            if swallowed:
+                charge, problems = (
+                    None,
+                    [
+                        f"line {lines.first}: a quote opened here runs on over line {lines.first + swallowed}, "
+                        "which is a charge line of its own (a quote that is not closed?)"
+                    ],
+                )
         if charge is not None:
             charges.append(charge)
             continue
         errors.setdefault(lines.first, tuple(problems))
-        if lines.number > lines.first:
+        if len(lines.row_text) > 1:
             lines.restart()
     for line, why in lines.unreadable.items():
         errors.setdefault(line, (f"line {line}: {_why(why)}",))
     rejected = tuple(BillingRejected(line, errors[line]) for line in sorted(errors))
     return tuple(charges), rejected
+
+
+def _charge_among(texts: list[str], delimiter: str, at: dict[str, int]) -> int:
+    """The first of the lines a quoted cell ran over that reads as a charge line on its own
+    (1 for the second line of the row), or 0. A cell with a line break in it is CSV; but when
+    what it swallowed are charge lines, the quote was not closed where it should have been."""
+    for n, text in enumerate(texts, start=1):
+        try:
+            row = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if _charge(row, at, 0)[0] is not None:
+            return n
+    return 0
 
 
 def _charge(
