@@ -49,6 +49,10 @@ from typing import Any
 import attrs
 import openpyxl
 from engine_helpers import check_conservation, units_by_claim
+from fuzz_billing import billing_reports, probe_billing
+from fuzz_history import history_files, probe_history
+from fuzz_outputs import hostile_exports, probe_csv_outputs, probe_shown_outputs
+from fuzz_workbooks import probe_workbook, workbooks
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr, TerminalDef
@@ -760,4 +764,9 @@ TARGETS = (
     Target("command line", commands, probe_command),
     Target("tables", tables, probe_table),
     Target("interchanges", interchanges, probe_interchange),
+    Target("history files", history_files, probe_history),
+    Target("billing reports", billing_reports, probe_billing),
+    Target("CSV outputs", hostile_exports, probe_csv_outputs),
+    Target("terminal and HTML outputs", hostile_exports, probe_shown_outputs),
+    Target("workbooks", workbooks, probe_workbook),
 )

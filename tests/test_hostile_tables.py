@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fuzz_workbooks import cell, workbook
 
 from scrubber.tables.problems import TableError
 from scrubber.tables.sheet_limits import MAX_SHEET_CELLS, check_sheets
@@ -23,55 +24,6 @@ pytest.importorskip("python_calamine")
 
 #: the memory a child may use: far above what reading these tiny files needs
 CAP = 1 << 30
-
-
-def workbook(cells: str, *, extra: dict[str, bytes] | None = None) -> bytes:
-    """A minimal .xlsx whose one worksheet holds ``cells`` (the XML inside ``<sheetData>``)."""
-    files = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
-            'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="'
-            'application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
-            'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
-            'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.worksheet+xml"/></Types>'
-        ),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
-            'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-            'Target="xl/workbook.xml"/></Relationships>'
-        ),
-        "xl/workbook.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.'
-            'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" '
-            'r:id="rId1"/></sheets></workbook>'
-        ),
-        "xl/_rels/workbook.xml.rels": (
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
-            'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-            'Target="worksheets/sheet1.xml"/></Relationships>'
-        ),
-        "xl/worksheets/sheet1.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.'
-            'openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + cells + "</sheetData>"
-            "</worksheet>"
-        ),
-    }
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-def cell(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
 HEADER = '<row r="1">' + cell("A1", "code") + cell("B1", "units") + "</row>"
