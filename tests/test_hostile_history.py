@@ -1,5 +1,5 @@
-"""A damaged history is refused before use, never used or written (issue 24, point 3; DESIGN §8
-guarantee 3): a flipped header byte, swapped pages, values of the wrong type or range, a
+"""A damaged history is refused before use, never used or written (issue 24, point 3;
+docs/history.md): a flipped header byte, swapped pages, values of the wrong type or range, a
 look-alike of the tables, and bytes flipped anywhere end in one line and exit 2, never in a
 traceback; the file is left as it was."""
 
