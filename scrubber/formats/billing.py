@@ -123,12 +123,12 @@ def read_billing(path: str | Path, columns: Mapping[str, str] | None = None) -> 
         raise ExportReadError(
             name, f"cannot read the billing report ({exc.strerror or exc})"
         ) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:MAX_LINE_BYTES]:
+    lines = Lines(data, max_line=MAX_LINE_BYTES)
+    first = next(lines, None)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or "\x00" in (first or ""):
         raise ExportReadError(
             name, "the billing report is UTF-16 text, not UTF-8 (save the report as CSV UTF-8)"
         )
-    lines = Lines(data, max_line=MAX_LINE_BYTES)
-    first = next(lines, None)
     if lines.unreadable:
         line, why = next(iter(lines.unreadable.items()))
         raise ExportReadError(name, f"the header (line {line}) cannot be read: {_why(why)}")
@@ -142,9 +142,7 @@ def read_billing(path: str | Path, columns: Mapping[str, str] | None = None) -> 
     if not header:
         raise ExportReadError(name, "the billing report is empty")
     wanted = {column: (columns or {}).get(column, column) for column in BILLING_COLUMNS}
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        found.setdefault(_key(cell), index)
+    found = {_key(cell): index for index, cell in enumerate(header)}
     lacking = [f"{column} (as {written!r})" if written != column else column
                for column, written in wanted.items() if _key(written) not in found]  # fmt: skip
     if lacking:
@@ -190,16 +188,9 @@ def _rows(
         if not any(cell.strip() for cell in row):
             continue
         charge, problems = _charge(row, at, lines.first)
-        if charge is not None and len(lines.row_text) > 1:
-            swallowed = _charge_among(lines.row_text[1:], delimiter, at)
-            if swallowed:
-                charge, problems = (
-                    None,
-                    [
-                        f"line {lines.first}: a quote opened here runs on over line {lines.first + swallowed}, "
-                        "which is a charge line of its own (a quote that is not closed?)"
-                    ],
-                )
+        swallowed = _charge_among(lines.row_text[1:], delimiter, at) if charge else 0
+        if swallowed:
+            charge, problems = None, [_swallowed(lines.first, lines.first + swallowed)]
         if charge is not None:
             charges.append(charge)
             continue
@@ -210,6 +201,11 @@ def _rows(
         errors.setdefault(line, (f"line {line}: {_why(why)}",))
     rejected = tuple(BillingRejected(line, errors[line]) for line in sorted(errors))
     return tuple(charges), rejected
+
+
+def _swallowed(line: int, charge_line: int) -> str:
+    return (f"line {line}: a quote opened here runs on over line {charge_line}, which is a "
+            "charge line of its own (a quote that is not closed?)")  # fmt: skip
 
 
 def _charge_among(texts: list[str], delimiter: str, at: dict[str, int]) -> int:
