@@ -12,8 +12,9 @@ override, and HTML (a tag, a closing ``</script>``, an attribute break-out).
   number written as a number may start with ``-``); a text cell reads back as written, with a
   ``'`` before a formula start.
 - **terminal and HTML outputs**: the balance, worklist and reconcile tables and ``explain`` (as
-  the command line prints it) hold no control character but line breaks; the balance, worklist
-  and reconcile pages hold none of the hostile tags as markup (each is escaped where it shows).
+  the command line prints it; the visit given as ``--visit=ID``, since an id may start with
+  ``-``) hold no control character but line breaks; the balance, worklist and reconcile pages
+  hold none of the hostile tags as markup (each is escaped where it shows).
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def probe_shown_outputs(document: dict[str, Any]) -> str:
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(
-                ["explain", str(export), "--visit", visit, "--rules", str(workdir() / "rules")]
+                ["explain", str(export), f"--visit={visit}", "--rules", str(workdir() / "rules")]
             )
         assert code == 0, err.getvalue()[-300:]
         _no_controls("explain", out.getvalue())
