@@ -9,8 +9,6 @@ SSNs it makes are in the 9xx range, which is never issued, so no real number can
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +17,7 @@ from typing import Any
 import attrs
 
 from scrubber.formats.emr import export_document
+from scrubber.formats.sheets import csv_text
 from scrubber.model.records import (
     Address,
     Batch,
@@ -486,9 +485,5 @@ def sample_billing(batch: Batch, result: ScrubResult, seed: int = 0) -> str:
         created = (visit.finalized_on or visit.date_of_service) + timedelta(days=2)
         rows += [(held.visit_id, held.date_of_service.isoformat(), created.isoformat(),
                   visit.location, charge.cpt, charge.units) for charge in held.charges]  # fmt: skip
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("visit_id", "date_of_service", "created_on", "location", "cpt", "units"))
     rows.sort(key=lambda row: (row[2], row[0], row[4], row[5]))
-    writer.writerows(rows)
-    return out.getvalue()
+    return csv_text(("visit_id", "date_of_service", "created_on", "location", "cpt", "units"), rows)

@@ -50,6 +50,10 @@ import attrs
 import fuzz_x12
 import openpyxl
 from engine_helpers import check_conservation, units_by_claim
+from fuzz_billing import billing_reports, probe_billing
+from fuzz_history import history_files, probe_history
+from fuzz_outputs import hostile_exports, probe_csv_outputs, probe_shown_outputs
+from fuzz_workbooks import probe_workbook, workbooks
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr, TerminalDef
@@ -766,4 +770,9 @@ TARGETS = (
     Target("interchange files", fuzz_x12.interchange_files, fuzz_x12.probe_interchange_file),
     Target("encodings", fuzz_x12.encoded_files, fuzz_x12.probe_encoded_file),
     Target("hostile numbers", fuzz_x12.hostile_numbers, fuzz_x12.probe_hostile_numbers),
+    Target("history files", history_files, probe_history),
+    Target("billing reports", billing_reports, probe_billing),
+    Target("CSV outputs", hostile_exports, probe_csv_outputs),
+    Target("terminal and HTML outputs", hostile_exports, probe_shown_outputs),
+    Target("workbooks", workbooks, probe_workbook),
 )

@@ -4,6 +4,8 @@ line carries one of the modifiers; ``with any`` takes every other billed line as
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,15 +62,20 @@ class DenyPairKind(ActionKind[DenyPair]):
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
             denials: list[tuple[Line, str]] = []
             for lines in billed_groups(visits, scope):
+                # Each line's partners are the partner lines other than itself: counted once
+                # per group, so the rule costs a step per line, not per pair of lines.
+                counts = Counter(
+                    line.charge.cpt for line in lines
+                    if partners is None or line.charge.cpt in partners
+                )  # fmt: skip
+                smallest = heapq.nsmallest(2, counts)
                 for line in lines:
                     if not rule.selects(line) or bypass.intersection(line.charge.modifiers):
                         continue
-                    found = [
-                        other.charge.cpt for other in lines
-                        if other is not line and (partners is None or other.charge.cpt in partners)
-                    ]  # fmt: skip
-                    if found:
-                        denials.append((line, f"{line.charge.cpt} denied: billed with {min(found)} "
+                    code = line.charge.cpt
+                    others = [c for c in smallest if c != code or counts[code] > 1]
+                    if others:
+                        denials.append((line, f"{code} denied: billed with {others[0]} "
                                               f"the same {scope} ({rule.label})"))  # fmt: skip
             deny_all(rule, recorder, denials)
 

@@ -5,8 +5,10 @@ applies from its effective date up to the day before its deletion date."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -15,6 +17,9 @@ from scrubber.actions.pairs import BYPASS_MODIFIERS, billed_groups, deny_all
 from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
+
+if TYPE_CHECKING:
+    from scrubber.tables.pairs import PairTable
 
 __all__ = ["KIND", "DenyTable"]
 
@@ -56,19 +61,26 @@ class DenyTableKind(ActionKind[DenyTable]):
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
             denials: list[tuple[Line, str]] = []
             for lines in billed_groups(visits, scope):
+                # The codes billed in the group, counted once: a line's partners are the codes
+                # of the other lines, and lines of one code and bypass get one answer.
+                counts = Counter(line.charge.cpt for line in lines)
+                present = sorted(counts)
+                decided: dict[tuple[str, bool, date], str | None] = {}
                 for line in lines:
                     if not rule.selects(line):
                         continue
-                    code, day = line.charge.cpt, line.state.visit.date_of_service
-                    bypassed = BYPASS_MODIFIERS.intersection(line.charge.modifiers)
-                    present = sorted({other.charge.cpt for other in lines if other is not line})
-                    for column1 in present:
-                        indicator = table.indicator(column1, code, day)
-                        if indicator is None or indicator == "9" or (indicator == "1" and bypassed):
-                            continue
+                    code = line.charge.cpt
+                    bypassed = not BYPASS_MODIFIERS.isdisjoint(line.charge.modifiers)
+                    day = line.state.visit.date_of_service
+                    key = (code, bypassed, day)
+                    if key not in decided:
+                        decided[key] = _denied_by(
+                            table, present, counts, code, bypassed=bypassed, day=day
+                        )
+                    column1 = decided[key]
+                    if column1 is not None:
                         denials.append((line, f"{code} denied: column 2 of a PTP edit with "
                                               f"{column1} billed the same {scope} ({rule.label})"))  # fmt: skip
-                        break
             deny_all(rule, recorder, denials)
 
         return apply
@@ -78,6 +90,26 @@ class DenyTableKind(ActionKind[DenyTable]):
 
     def sample(self, choose: Chooser) -> tuple[str, bool]:
         return f'deny by table "{choose.pair_table()}" per day', False
+
+
+def _denied_by(
+    table: PairTable,
+    present: list[str],
+    counts: Counter[str],
+    code: str,
+    *,
+    bypassed: bool,
+    day: date,
+) -> str | None:
+    """The first column-1 code billed beside ``code`` whose edit applies, or None."""
+    for column1 in present:
+        if column1 == code and counts[code] == 1:
+            continue  # the line itself is no partner
+        indicator = table.indicator(column1, code, day)
+        if indicator is None or indicator == "9" or (indicator == "1" and bypassed):
+            continue
+        return column1
+    return None
 
 
 KIND = DenyTableKind()

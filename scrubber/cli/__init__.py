@@ -55,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with paused_gc():
             code: int = args.run(args)
     except ScrubberError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from scrubber.shown import visible_lines  # a message may quote an input's bytes
+
+        print(f"error: {visible_lines(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `scrubber sample | head`
         return EXIT_OK

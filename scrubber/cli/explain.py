@@ -17,6 +17,7 @@ from scrubber.cli.common import (
     x12_role,
 )
 from scrubber.cli.config import load_config
+from scrubber.shown import visible_lines
 
 __all__ = ["add"]
 
@@ -50,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
     with open_history(args, read_only=True) as history:
         batch = read_export(args.export, x12_default_role=x12_role(args, config))
         lines = explain_visit(rules, batch, args.visit, all_rules=args.all_rules, history=history)
-    print("\n".join(lines))
+    print(visible_lines("\n".join(lines)))
     return EXIT_OK

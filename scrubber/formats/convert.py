@@ -40,6 +40,7 @@ from scrubber.model.records import (
     mask_ssn_like,
     printable,
 )
+from scrubber.shown import cut
 
 __all__ = [
     "InexactNumber",
@@ -80,7 +81,8 @@ _FROM_FAST_PARSE: ContextVar[bool] = ContextVar("scrubber_fast_parse", default=F
 
 
 def shown(value: Any) -> str:
-    """The value as the user wrote it in JSON, shortened so a huge blob cannot flood a report."""
+    """The value as the user wrote it in JSON, shortened so a huge blob cannot flood a report
+    (saying how many characters were left out)."""
     if isinstance(value, float) and _FROM_FAST_PARSE.get():
         raise InexactNumber  # show the digits as written, not the float's
     if isinstance(value, Decimal):
@@ -91,8 +93,8 @@ def shown(value: Any) -> str:
         text = "a list"
     else:
         text = printable(json.dumps(value, ensure_ascii=False))
-    text = text if len(text) <= 60 else text[:57] + "..."
-    return mask_ssn_like(text)
+    # masked before it is cut, so that a cut never leaves most of an SSN's digits
+    return cut(mask_ssn_like(text), 60)
 
 
 def _structure_str(value: Any, _: type) -> str:

@@ -6,19 +6,26 @@ way in some versions): a location written as ``=HYPERLINK("http://evil","x")`` i
 become a live link in the audit. Every text cell that starts with one of those characters is
 written with a leading ``'``, which spreadsheets show as text and do not display. Numbers
 written as numbers (``-2`` units) are left alone: only text is ever a formula.
+
+Then every cell that holds a carriage return, a line feed, the delimiter or a quote is quoted
+(quotes doubled). Python's ``csv`` module quotes only the characters of its own line ending
+(``\\n`` here), so a cell ``\\r=cmd`` would get its ``'`` and still end the row at the CR in a
+spreadsheet, whose next row would start with ``=cmd``: the quoting is done here, after the
+formula escape, so that it cannot be missed.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-__all__ = ["FORMULA_STARTS", "csv_text", "safe_cell", "write_rows"]
+__all__ = ["FORMULA_STARTS", "csv_line", "csv_text", "safe_cell", "write_rows"]
 
 #: the characters a spreadsheet reads as the start of a formula
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: the characters that make a cell quoted: they would end the cell or the row
+_QUOTED = frozenset(',"\r\n')
 
 
 def safe_cell(value: Any) -> Any:
@@ -29,11 +36,26 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def _field(value: Any) -> str:
+    """One cell as written: made safe, then quoted when it holds a CR, LF, comma or quote."""
+    text = "" if value is None else str(safe_cell(value))
+    if _QUOTED.isdisjoint(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_line(row: Sequence[Any]) -> str:
+    """One row as a CSV line ending in ``\\n``, every cell made safe and quoted where needed
+    (a row of one empty cell is ``""``, so that it is not read as a blank line)."""
+    if len(row) == 1 and _field(row[0]) == "":
+        return '""\n'
+    return ",".join(map(_field, row)) + "\n"
+
+
 def write_rows(target: IO[str], rows: Iterable[Sequence[Any]]) -> None:
     """Write ``rows`` as CSV (``\\n`` line ends), every cell made safe."""
-    writer = csv.writer(target, lineterminator="\n")
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        target.write(csv_line(row))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -7,8 +7,9 @@ else (no names, addresses or SSNs). A visit sent again replaces its record.
 - One transaction per scrub (``session``): an interrupted or failed scrub leaves the file as it
   was, and a second scrub on the same file waits for the first (up to ``timeout`` seconds, then
   a clear error).
-- A file that is not a scrubber history (another SQLite database, a text file, a damaged one) is
-  refused and never written; a history written by a newer scrubber is refused too.
+- A file that is not a scrubber history (another SQLite database, a text file, a damaged one, a
+  look-alike with other tables or bad values) is refused and never written; a history written by
+  a newer scrubber is refused too. ``integrity`` checks the whole file before it is used.
 - Lookups go through indexes on the patient and the visit, so a day's cost does not grow with the
   months already stored.
 """
@@ -25,8 +26,10 @@ from pathlib import Path
 
 from scrubber._version import __version__
 from scrubber.errors import UsageError
+from scrubber.history.integrity import problem_of, tables_of_a_history
 from scrubber.model.history import VisitFact
 from scrubber.model.records import NoteType
+from scrubber.shown import cut, visible
 
 __all__ = ["SCHEMA", "HistoryError", "HistoryStore"]
 
@@ -54,6 +57,12 @@ _CREATE = (
         PRIMARY KEY (visit_id, cpt)
     ) WITHOUT ROWID""",
 )
+
+
+#: what ``sqlite_master`` of a history holds
+_TABLES = tables_of_a_history(_CREATE)
+#: what goes wrong reading a file SQLite cannot read whole (its error text may not be UTF-8)
+_UNREADABLE = (sqlite3.DatabaseError, UnicodeDecodeError)
 
 
 class HistoryError(UsageError):
@@ -99,7 +108,7 @@ class HistoryStore:
         store = cls(connection, shown, timeout)
         try:
             if exists:
-                store._check_schema()
+                store._check()
             else:
                 store._create()
         except BaseException:
@@ -132,26 +141,15 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot create the history ({exc})") from None
 
-    def _check_schema(self) -> None:
+    def _check(self) -> None:
+        """Refuse a file that is not a sound history (``integrity``), before anything is read
+        from it or written to it."""
         try:
-            row = self._db.execute(
-                "SELECT value FROM scrubber_history WHERE key = 'schema'"
-            ).fetchone()
-            self._db.execute("SELECT visit_id FROM visits LIMIT 1").fetchall()
-        except sqlite3.DatabaseError as exc:
-            if "no such table" in str(exc):
-                raise HistoryError(
-                    f"{self.path}: not a scrubber history (an SQLite database without its "
-                    "tables); it was left untouched"
-                ) from None
+            problem = problem_of(self._db, _TABLES, SCHEMA)
+        except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
-        if row is None or not str(row[0]).isdigit():
-            raise HistoryError(f"{self.path}: not a scrubber history (no schema version)")
-        if int(row[0]) > SCHEMA:
-            raise HistoryError(
-                f"{self.path}: written by a newer scrubber (history schema {row[0]}; this one "
-                f"reads up to {SCHEMA}): upgrade scrubber, or start a new history"
-            )
+        if problem is not None:
+            raise HistoryError(f"{self.path}: {problem}; it was left untouched")
 
     # -- a scrub --
 
@@ -178,7 +176,7 @@ class HistoryStore:
     def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except _UNREADABLE as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise HistoryError(
                     f"{self.path}: another scrub is using this history; gave up after waiting "
@@ -207,21 +205,12 @@ class HistoryStore:
                 "WHERE v.patient_id = ? ORDER BY v.date_of_service, v.visit_id, b.cpt",
                 (patient_id,),
             ).fetchall()
-        except sqlite3.DatabaseError as exc:
+        except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
-        facts: list[VisitFact] = []
-        billed: list[tuple[str, int]] = []
-        head: tuple[object, ...] | None = None
-        for row in rows:
-            if head is not None and row[0] != head[0]:
-                facts.append(_fact(head, billed))
-                billed = []
-            head = row
-            if row[7] is not None:
-                billed.append((str(row[7]), int(row[8])))
-        if head is not None:
-            facts.append(_fact(head, billed))
-        return facts
+        try:
+            return _facts(rows)
+        except (ValueError, KeyError, TypeError) as exc:  # checked on open; a file changed since
+            raise _damaged(self.path, exc) from None
 
     def record(self, facts: Iterable[VisitFact]) -> None:
         """Keep the facts of a scrub's visits (a visit already there is replaced); outside a
@@ -242,12 +231,15 @@ class HistoryStore:
             self._db.executemany("DELETE FROM billed_units WHERE visit_id = ?", ids)
             self._db.executemany("INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self._db.executemany("INSERT INTO billed_units VALUES (?, ?, ?)", units)
-        except sqlite3.DatabaseError as exc:
+        except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
 
     def __len__(self) -> int:
         """The number of visits held."""
-        return int(self._db.execute("SELECT COUNT(*) FROM visits").fetchone()[0])
+        try:
+            return int(self._db.execute("SELECT COUNT(*) FROM visits").fetchone()[0])
+        except _UNREADABLE as exc:
+            raise _damaged(self.path, exc) from None
 
     def close(self) -> None:
         self._db.close()
@@ -261,6 +253,23 @@ class HistoryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _facts(rows: list[tuple[object, ...]]) -> list[VisitFact]:
+    """One fact per visit of rows ordered by visit, each with its billed units."""
+    facts: list[VisitFact] = []
+    billed: list[tuple[str, int]] = []
+    head: tuple[object, ...] | None = None
+    for row in rows:
+        if head is not None and row[0] != head[0]:
+            facts.append(_fact(head, billed))
+            billed = []
+        head = row
+        if row[7] is not None:
+            billed.append((str(row[7]), int(str(row[8]))))
+    if head is not None:
+        facts.append(_fact(head, billed))
+    return facts
 
 
 def _fact(row: tuple[object, ...], billed: list[tuple[str, int]]) -> VisitFact:
@@ -288,4 +297,6 @@ def _refuse_unless_history(target: Path, shown: str) -> None:
 
 
 def _damaged(path: str, exc: Exception) -> HistoryError:
-    return HistoryError(f"{path}: the history is damaged ({exc}); it was left untouched")
+    # SQLite's words may quote the damaged bytes: shown escaped and cut
+    said = cut(visible(str(exc)), 200)
+    return HistoryError(f"{path}: the history is damaged ({said}); it was left untouched")

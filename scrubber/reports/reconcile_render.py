@@ -17,6 +17,7 @@ from scrubber.reports.reconcile import (
     ReconcileRow,
 )
 from scrubber.reports.words import plural
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "CSV_COLUMNS",
@@ -102,7 +103,7 @@ def reconcile_csv(report: ReconcileReport) -> str:
 
 
 def _cut(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 def _aligned(
@@ -190,4 +191,4 @@ def reconcile_table(report: ReconcileReport) -> str:
     if report.billing_rejected:
         lines += ["", f"billing lines not read: {len(report.billing_rejected)}"]
         lines += [f"  {_cut('; '.join(r.errors), 160)}" for r in report.billing_rejected]
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines) + "\n")

@@ -8,6 +8,7 @@ from typing import Any
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
 from scrubber.reports.words import plural
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "cause_label",
@@ -115,7 +116,7 @@ CELL = 40
 
 
 def _cell(text: str, width: int = CELL) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 #: the shortest a cause's free text (a hold's reason) is cut to
@@ -208,4 +209,4 @@ def render_table(report: BalanceReport) -> str:
         text.append("  " + "  ".join(
             f"{v:<{sizes[i]}}" if i == 0 else f"{v:>{sizes[i]}}" for i, v in enumerate(line)
         ))  # fmt: skip
-    return "\n".join(text) + "\n"
+    return visible_lines("\n".join(text) + "\n")

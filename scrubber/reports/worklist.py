@@ -21,6 +21,7 @@ from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
 from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
 from scrubber.reports.words import plural
+from scrubber.shown import cell, visible_lines
 
 __all__ = [
     "CSV_COLUMNS",
@@ -179,7 +180,7 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return cell(text, width)
 
 
 def worklist_table(items: tuple[WorkItem, ...]) -> str:
@@ -211,4 +212,4 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
             lines.append(
                 f"  {_cut(item.source, 30)} ({item.visit_id or 'no id'}): {_cut(item.message, 160)}"
             )
-    return "\n".join(lines) + "\n"
+    return visible_lines("\n".join(lines) + "\n")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 
+from scrubber.shown import double_quoted
 from scrubber.tables.cache import TableCache
 from scrubber.tables.pair_index import DictPairs, PairIndex, fast_pairs, parse_periods
 from scrubber.tables.problems import Problems, TableError
@@ -76,12 +77,14 @@ def _cms_date(text: str, line: int, column: int, problems: Problems) -> str | No
     if text in ("", "*"):
         return text
     if not _CMS_DATE.fullmatch(text):
-        problems.add(line, column, f'"{text}" is not a date as YYYYMMDD (or * for none)')
+        problems.add(
+            line, column, f"{double_quoted(text)} is not a date as YYYYMMDD (or * for none)"
+        )
         return None
     try:
         date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:
-        problems.add(line, column, f'"{text}" is not a calendar date')
+        problems.add(line, column, f"{double_quoted(text)} is not a calendar date")
         return None
     return text
 
@@ -231,7 +234,7 @@ def _load_pair_table(parts: tuple[Part, ...], path: Path) -> PairTable:
                 return None
             dates = f"{start},{end},"
         if indicator not in ("0", "1", "9"):
-            message = f'"{indicator}" is not a modifier indicator (0, 1 or 9)'
+            message = f"{double_quoted(indicator)} is not a modifier indicator (0, 1 or 9)"
             problems.add(line, column_of(row, at - 1), message)
             return None
         return (dates + indicator).encode()
@@ -280,7 +283,9 @@ def _read_rows(
             bad = next((c for c in (column1, column2) if not _CODE.fullmatch(c)), None)
             if bad is not None:
                 at = 1 if bad == column1 else column_of(row, 1)
-                problems.add(line, at, f'"{bad}" is not a code (5 capital letters or digits)')
+                problems.add(
+                    line, at, f"{double_quoted(bad)} is not a code (5 capital letters or digits)"
+                )
                 continue
             valid_codes.update((column1, column2))
         key = (row[2], "", "") if layout == "simple" else (row[3], row[4], row[5])

@@ -11,9 +11,9 @@ compared with every space and line break removed, case ignored.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator, Sequence
 
+from scrubber.lines import Lines, Unreadable
 from scrubber.tables.problems import Problems, TableError, TableProblem
 from scrubber.tables.sources import Part
 
@@ -32,6 +32,8 @@ __all__ = [
 HEAD_LINES = 20
 #: how many physical lines are looked at to tell commas from tabs (a notice spans several)
 _SNIFF_LINES = 200
+#: the most lines one row may run over (the AMA notice of the MUE file runs over seven)
+MAX_ROW_LINES = 256
 
 #: a layout's name, how its header row looks, and within how many rows it must be found
 Header = tuple[str, Callable[[list[str]], bool], int]
@@ -58,23 +60,42 @@ def delimiter_of(head: Sequence[str], is_header: Callable[[list[str]], bool]) ->
 def numbered_rows(
     part: Part, is_header: Callable[[list[str]], bool]
 ) -> Iterator[tuple[int, list[str]]]:
-    """(line the row starts on, cells) of a part: a worksheet's rows, or a text part (UTF-8 or
-    Windows-1252, CRLF or LF line ends) read as CSV (comma or tab) with quoted cells that may
-    span lines."""
+    """(line the row starts on, cells) of a part: a worksheet's rows, or a text part read as
+    CSV (comma or tab) with quoted cells that may span lines, each line UTF-8 or else
+    Windows-1252 (the MUE file of CMS). A text part is read a line at a
+    time (``scrubber.lines``): a line over 131,072 bytes is refused before it is decoded, and
+    runs of blank lines are stepped over in one search."""
     if part.sheet is not None:
         yield from part.sheet()
         return
-    text = part.text()
-    delimiter = delimiter_of(text.split("\n", _SNIFF_LINES)[:_SNIFF_LINES], is_header)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
+    delimiter = delimiter_of(_first_lines(part.data), is_header)
+    lines = Lines(part.data, max_row_lines=MAX_ROW_LINES, skip_unreadable=False, fallback="cp1252")
+    reader = csv.reader(lines, delimiter=delimiter)
+    while True:
+        lines.new_row()
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except Unreadable as exc:
+            raise TableError([TableProblem(exc.line, 1, exc.message, part.label)]) from None
+        except csv.Error as exc:
+            line = lines.first or lines.number
+            problem = TableProblem(line, 1, f"not readable as CSV: {exc}", part.label)
+            raise TableError([problem]) from None
+        yield lines.first, row
+
+
+def _first_lines(data: bytes) -> list[str]:
+    """The first lines of a part, to tell commas from tabs (as many as can be read)."""
+    head: list[str] = []
+    lines = Lines(data, max_row_lines=_SNIFF_LINES + 1, skip_unreadable=False, fallback="cp1252")
     try:
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        problem = TableProblem(start, 1, f"not readable as CSV: {exc}", part.label)
-        raise TableError([problem]) from None
+        while len(head) < _SNIFF_LINES:
+            head.append(next(lines))
+    except (StopIteration, Unreadable):
+        pass  # the reading proper says what cannot be read
+    return head
 
 
 def rows_after_header(

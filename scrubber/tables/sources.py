@@ -30,7 +30,9 @@ from typing import Any
 import attrs
 
 from scrubber.files import FileRefused, read_regular
+from scrubber.shown import cut, double_quoted
 from scrubber.tables.problems import TableError, TableProblem
+from scrubber.tables.sheet_limits import check_sheets
 
 __all__ = [
     "MAX_PARTS",
@@ -46,6 +48,8 @@ __all__ = [
 MAX_TABLE_BYTES = 2 << 30
 #: the most parts one table may have (CMS uses four)
 MAX_PARTS = 256
+#: the most characters of a line a problem shows (a CMS line is a few hundred)
+LINE_SHOWN = 400
 TEXT_SUFFIXES = (".csv", ".txt")
 SHEET_SUFFIX = ".xlsx"
 PART_SUFFIXES = (*TEXT_SUFFIXES, SHEET_SUFFIX)
@@ -91,14 +95,22 @@ class Part:
         """The text of one line (for the caret under a problem); a worksheet row's cells
         joined by tabs."""
         if self.sheet is not None:
-            return next(("\t".join(cells) for number, cells in self.sheet() if number == line), "")
+            cells = next((cells for number, cells in self.sheet() if number == line), [])
+            return cut("\t".join(cells), LINE_SHOWN)
         start = 0
         for _ in range(line - 1):
             start = self.data.find(b"\n", start) + 1
             if start == 0:
                 return ""
         end = self.data.find(b"\n", start)
-        return decoded_line(self.data[start : end if end != -1 else len(self.data)])
+        end = end if end != -1 else len(self.data)
+        # a line of a megabyte is shown cut, and only the part shown is decoded
+        text = self.data[start : min(end, start + 4 * LINE_SHOWN)]
+        shown = decoded_line(text).lstrip("\ufeff").rstrip("\r")
+        if end - start > 4 * LINE_SHOWN or len(shown) > LINE_SHOWN:
+            whole = len(decoded_line(self.data[start:end]))
+            return f"{shown[:LINE_SHOWN]}… ({whole - LINE_SHOWN:,} more characters)"
+        return shown
 
 
 def decoded_line(line: bytes) -> str:
@@ -106,8 +118,10 @@ def decoded_line(line: bytes) -> str:
     knows shown as a replacement character); no byte-order mark, no line end."""
     try:
         text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        text = line.decode("cp1252", "replace")
+    except UnicodeDecodeError as exc:
+        # a line cut for a message may end inside a character: still UTF-8
+        cut_short = exc.reason == "unexpected end of data"
+        text = line.decode("utf-8" if cut_short else "cp1252", "replace")
     return text.lstrip("\ufeff").rstrip("\r\n")
 
 
@@ -215,7 +229,7 @@ def _members(archive: zipfile.ZipFile, label: str = "") -> list[zipfile.ZipInfo]
     for info in archive.infolist():
         if _unsafe(info.filename):
             raise _refused(
-                f'the member "{info.filename}" is named with ".." or an absolute path: '
+                f'the member {double_quoted(info.filename)} is named with ".." or an absolute path: '
                 "the archive is refused",
                 _join(label, info.filename),
             )
@@ -310,8 +324,11 @@ def _sheet_parts(data: bytes, label: str) -> list[Part]:
             label,
         ) from None
 
-    # A workbook is a ZIP archive too: its declared sizes are checked before calamine inflates.
-    _members_of_workbook(_open_zip(data, label, "Excel workbook (.xlsx)"), label)
+    # A workbook is a ZIP archive too: its declared sizes are checked before calamine inflates,
+    # and how far its worksheets reach before calamine allocates them.
+    workbook_archive = _open_zip(data, label, "Excel workbook (.xlsx)")
+    _members_of_workbook(workbook_archive, label)
+    check_sheets(workbook_archive, label)
     parts = []
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import attrs
 
+from scrubber.shown import double_quoted
 from scrubber.tables.problems import Problems
 from scrubber.tables.rows import HEAD_LINES, Header, column_of, header_key, parts_of_one_layout
 from scrubber.tables.sources import Part, Source, open_source
@@ -18,6 +19,8 @@ from scrubber.tables.sources import Part, Source, open_source
 __all__ = ["CapScope", "UnitCap", "UnitTable", "load_unit_table", "unit_table"]
 
 _CODE = re.compile(r"[A-Z0-9]{5}")
+#: the most digits of a cap (a day of therapy is far below a million units)
+_CAP_DIGITS = 6
 
 
 class CapScope(enum.StrEnum):
@@ -96,10 +99,18 @@ def _read_caps(
             continue
         code, units_text = row[0], row[1]
         if not _CODE.fullmatch(code):
-            problems.add(line, 1, f'"{code}" is not a code (5 capital letters or digits)')
+            problems.add(
+                line, 1, f"{double_quoted(code)} is not a code (5 capital letters or digits)"
+            )
             continue
-        if not units_text.isdigit():
-            problems.add(line, column_of(row, 1), f'"{units_text}" is not a whole number of units')
+        # ASCII digits only ("²" is a digit to Python, not to int()), and few of them: a cap
+        # of a hundred thousand digits would not even convert
+        if not (units_text.isascii() and units_text.isdigit()) or len(units_text) > _CAP_DIGITS:
+            problems.add(
+                line,
+                column_of(row, 1),
+                f"{double_quoted(units_text)} is not a whole number of units",
+            )
             continue
         scope = indicator = None
         if layout == "cms":
@@ -107,7 +118,7 @@ def _read_caps(
             if indicator not in ("1", "2", "3"):
                 problems.add(
                     line, column_of(row, 2),
-                    f'"{row[2]}" is not an MUE adjudication indicator (it must start with 1, 2 or 3)',
+                    f"{double_quoted(row[2])} is not an MUE adjudication indicator (it must start with 1, 2 or 3)",
                 )  # fmt: skip
                 continue
             scope = CapScope.LINE if indicator == "1" else CapScope.DAY
