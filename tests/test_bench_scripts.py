@@ -21,6 +21,7 @@ TINY = {
     "fuzz.py": ["--examples", "5"],
     "cms_tables_bench.py": ["--ptp-rows", "2000", "--xlsx-rows", "200"],
     "x12_bench.py": ["--lines", "300", "--runs", "1"],
+    "lsp_bench.py": ["--rules", "30", "--runs", "2"],
 }
 
 

@@ -12,6 +12,7 @@ and emptied for files that had some and no longer do.
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import traceback
 from collections.abc import Callable, Coroutine
@@ -25,6 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from scrubber._version import __version__
+from scrubber.bulk import paused_gc
 from scrubber.lsp import completion, definition, diagnostics, formatting, hover, tokens
 from scrubber.lsp.folder import RULE_SUFFIXES, Analysis, FileView, Folder
 from scrubber.lsp.names import Names
@@ -104,7 +106,7 @@ class ScrubberServer(LanguageServer):
                 if state is None:
                     state = self.folders[folder] = Folder(folder, self._log_from_worker)
                 self.loop = asyncio.get_running_loop()
-                result = await self.on_worker(partial(state.analyze, buffers, wanted))
+                result = await self.on_worker(partial(_analyze, state, buffers, wanted))
                 self._publish(result)
                 # What requests read (names, table rows) is made ready after the publish.
                 self.names[folder] = await self.on_worker(partial(_prepared, state, result))
@@ -163,6 +165,15 @@ class ScrubberServer(LanguageServer):
     async def on_worker(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the worker thread (it reads analyses the worker may be building)."""
         return await asyncio.get_running_loop().run_in_executor(self.worker, work)
+
+
+def _analyze(
+    folder: Folder, buffers: dict[Path, tuple[str, int | None]], generation: int
+) -> Analysis:
+    # A check is one bulk step: the cyclic collector waits until it is done (as on the
+    # command line), so that a collection never lands in the middle of a keystroke's check.
+    with paused_gc():
+        return folder.analyze(buffers, generation)
 
 
 def _prepared(folder: Folder, analysis: Analysis) -> Names:
@@ -349,4 +360,8 @@ def _wants_markdown(ls: ScrubberServer) -> bool:
 
 def serve() -> None:
     """Speak the protocol over standard input and output until the client says exit."""
-    make_server().start_io()
+    server = make_server()
+    # What is loaded now lives as long as the process: the collector need not scan it again.
+    gc.collect()
+    gc.freeze()
+    server.start_io()
