@@ -19,9 +19,10 @@ import attrs
 
 from scrubber.actions import LANGUAGE
 from scrubber.errors import RuleError
-from scrubber.lang import ast
+from scrubber.lang import ast, codes
 from scrubber.lsp.positions import LineIndex
 from scrubber.lsp.tables import FolderTables, TableSet
+from scrubber.tables.cache import TableCache
 from scrubber.tables.loader import TableKind
 
 __all__ = ["Analysis", "FileView", "Folder", "rule_files"]
@@ -29,7 +30,7 @@ __all__ = ["Analysis", "FileView", "Folder", "rule_files"]
 RULE_SUFFIXES = (".rules", ".test")
 #: the codes of problems that leave statements out of a parse (syntax, limits, blocks): a
 #: file with one keeps its last good parse for hover and definitions
-_SYNTAX_CODES = frozenset({"E001", "E002", "E003"})
+_SYNTAX_CODES = frozenset({codes.SYNTAX.code, codes.LIMIT.code, codes.BLOCKS.code})
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -122,7 +123,8 @@ class Folder:
         self._log = log
         self._parsed: dict[Path, FileView] = {}
         self._last_good: dict[Path, FileView] = {}
-        self.tables = FolderTables(on_read=self._table_read)
+        # Large tables go through the compiled cache, as on the command line.
+        self.tables = FolderTables(TableCache.default(), on_read=self._table_read)
 
     def _table_read(self, path: Path, kind: TableKind, table: object) -> None:
         rows = len(table) if hasattr(table, "__len__") else 0

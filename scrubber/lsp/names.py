@@ -94,13 +94,6 @@ class Names:
             start, end = _name_place(view, node, declared)
             into[name] = Defined(name, view, node, start, end)
 
-    def rule_at(self, view: FileView, offset: int) -> Defined | None:
-        """The rule whose id is declared at ``offset``."""
-        for defined in self.rules.values():
-            if defined.view.path == view.path and defined.start <= offset <= defined.end:
-                return defined
-        return None
-
     def codes_of(self, name: str) -> tuple[str, ...]:
         """The codes a codeset holds, sorted (nested codesets and ranges expanded)."""
         known = self._expanded.get(name)

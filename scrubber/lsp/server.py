@@ -261,7 +261,8 @@ def _features(server: ScrubberServer) -> None:
         analysis, view = found
         offset = view.index.offset(params.position, ls.encoding)
         names = ls.names_of(analysis)
-        result = hover.hover_text(analysis, names, view, offset)
+        # On the worker: a large table's rows are read when first asked for.
+        result = await ls.on_worker(partial(hover.hover_text, analysis, names, view, offset))
         if result is None:
             return None
         text, start, end = result
@@ -283,7 +284,8 @@ def _features(server: ScrubberServer) -> None:
             return None
         analysis, view = found
         offset = view.index.offset(params.position, ls.encoding)
-        places = definition.targets(analysis, ls.names_of(analysis), view, offset)
+        names = ls.names_of(analysis)
+        places = await ls.on_worker(partial(definition.targets, analysis, names, view, offset))
         locations = []
         for place in places:
             uri = from_fs_path(str(place.path)) or place.path.as_uri()
@@ -306,7 +308,8 @@ def _features(server: ScrubberServer) -> None:
             return None
         analysis, view = found
         offset = view.index.offset(params.position, ls.encoding)
-        items, cut = completion.complete(analysis, ls.names_of(analysis), view, offset)
+        names = ls.names_of(analysis)
+        items, cut = await ls.on_worker(partial(completion.complete, analysis, names, view, offset))
         return types.CompletionList(
             is_incomplete=cut,
             items=[

@@ -143,9 +143,11 @@ class FolderTables(TableLoader):
         return TableSet(dict(self.named), held)
 
     def warm(self) -> None:
-        """Read the rows of every table used now, so that the first hover does not wait."""
+        """Read the rows of the tables used now, so that the first hover does not wait. A large
+        table (the CMS PTP file: seconds) is read when first asked instead, so that it never
+        holds up the check of the next keystroke."""
         for (path, _), held in list(self._held.items()):
-            if not isinstance(held.table, TableError):
+            if not isinstance(held.table, TableError) and len(held.table) <= _PARTNER_MAP_ROWS:
                 _rows(held, path)
 
 
