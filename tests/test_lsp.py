@@ -472,3 +472,39 @@ async def test_completion_offers_what_the_grammar_takes_there(
     assert await labels(base + 'hold "x" when patient.address.po') == {"postal_code"}
     assert {"medicare", "commercial", "any"} <= await labels("rules ")
     assert await labels(base + "# a note: lim") == set()
+
+
+async def test_rule_test_files_get_problems_hover_and_definitions(
+    client: LanguageClient, folder: Path
+) -> None:
+    path = folder / "medicare.test"
+    text = (
+        'test "KX past the threshold" for medicare:\n'
+        '    with insurance.class = "medicare"\n'
+        '    with patient.adress.city = "Phoenix"\n'
+        "    charge 97110 units 1 minutes 15\n"
+        "    expect 97110 has modifier KX\n"
+    )
+    uri = open_document(client, path, text)
+    await wait_for_diagnostics(client, uri)
+    [problem] = client.diagnostics[uri]
+    expected = [e for e in _check_json_with(folder, path, text) if e["file"].endswith(".test")]
+    assert [(problem.code, problem.message)] == [(e["code"], e["message"]) for e in expected]
+    assert problem.range.start == position(text, "patient.adress")
+    ident = types.TextDocumentIdentifier(uri=uri)
+    field = await client.text_document_hover_async(
+        types.HoverParams(text_document=ident, position=position(text, "class"))
+    )
+    assert hover_text(field).startswith('**insurance.class**: one of "medicare", ')
+    [payer] = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=ident, position=position(text, "medicare:"))
+    )
+    medicare = (folder / "medicare.rules").read_text(encoding="utf-8")
+    assert payer.uri == (folder / "medicare.rules").as_uri()
+    assert payer.range.start == position(medicare, "medicare ")
+
+
+def _check_json_with(folder: Path, path: Path, text: str) -> list[dict[str, object]]:
+    """``scrubber check --format json`` with ``path`` holding ``text`` (as the buffer does)."""
+    path.write_text(text, encoding="utf-8")
+    return _check_json(folder)
