@@ -34,6 +34,10 @@ STATEMENT_KEYWORDS = (
 )  # fmt: skip
 KEYWORDS = tuple(dict.fromkeys((*STATEMENT_KEYWORDS, *KINDS.keywords())))
 OPERATORS = ("and", "or", "not", "in", "matches", "is", "missing", "present", "has")
+#: a word of the language stands alone: not inside a hyphenated name (``visit`` in
+#: ``rule visit-cap``, ``per`` in ``per-visit``) nor a field path
+_WORD_START = r"(?<![\w.-])"
+_WORD_END = r"(?![\w-])"
 
 
 class RulesLexer(RegexLexer):
@@ -51,13 +55,23 @@ class RulesLexer(RegexLexer):
                 r"(matches)(\s+)(/(?:\\.|[^\\/\n])+/)",
                 bygroups(Operator.Word, Whitespace, String.Regex),
             ),
+            # a rule's id, a codeset's or a payer's name: whole, hyphens included
+            (
+                r"(rule)(\s+)([A-Za-z0-9][A-Za-z0-9_-]*)",
+                bygroups(Keyword, Whitespace, Name.Function),
+            ),
+            (r"(codeset)(\s+)([A-Za-z][A-Za-z0-9_-]*)", bygroups(Keyword, Whitespace, Name.Class)),
+            (
+                r"(payer|rules)(\s+)([A-Za-z][A-Za-z0-9_-]*)",
+                bygroups(Keyword, Whitespace, Name.Namespace),
+            ),
             (r"[0-9]{4}-[0-9]{2}-[0-9]{2}\b", Number.Other),
             (r"\b[A-Z0-9]{5}\b", Name.Constant),
             (r"\b[A-Z0-9]{2}\b", Name.Attribute),
             (r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+", Name.Variable),
-            (words(OPERATORS, suffix=r"\b"), Operator.Word),
-            (words(("true", "false"), suffix=r"\b"), Keyword.Constant),
-            (words(KEYWORDS, suffix=r"\b"), Keyword),
+            (words(OPERATORS, prefix=_WORD_START, suffix=_WORD_END), Operator.Word),
+            (words(("true", "false"), prefix=_WORD_START, suffix=_WORD_END), Keyword.Constant),
+            (words(KEYWORDS, prefix=_WORD_START, suffix=_WORD_END), Keyword),
             (r"-?[0-9]+(?:\.[0-9]+)?", Number),
             (r"<=|>=|!=|=|<|>|\.\.", Operator),
             (r"[{}\[\]():,]", Punctuation),

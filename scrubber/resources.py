@@ -13,9 +13,10 @@ from pathlib import Path
 
 from scrubber.errors import ScrubberError
 
-__all__ = ["bundled_rules_dir", "grammar_path", "grammar_text"]
+__all__ = ["bundled_rules_dir", "grammar_path", "grammar_text", "textmate_grammar_path"]
 
 GRAMMAR_FILE = "payer_rules.lark"
+TEXTMATE_FILE = "scrubber-rules.tmLanguage.json"
 
 
 def _data_dir(name: str) -> Path:
@@ -45,3 +46,8 @@ def grammar_text() -> str:
 def bundled_rules_dir() -> Path:
     """The folder of the default payer rules (and their tables)."""
     return _data_dir("payer_rules")
+
+
+def textmate_grammar_path() -> Path:
+    """The TextMate grammar of rule files, for editors that colour with one (editors/README.md)."""
+    return _data_dir("editors") / TEXTMATE_FILE

@@ -22,6 +22,7 @@ TINY = {
     "cms_tables_bench.py": ["--ptp-rows", "2000", "--xlsx-rows", "200"],
     "x12_bench.py": ["--lines", "300", "--runs", "1"],
     "pairs_bench.py": ["--sizes", "100,200", "--runs", "1"],
+    "lsp_bench.py": ["--rules", "30", "--runs", "2"],
 }
 
 

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 import scrubber
-from scrubber.resources import bundled_rules_dir, grammar_path, grammar_text
+from scrubber.resources import (
+    bundled_rules_dir,
+    grammar_path,
+    grammar_text,
+    textmate_grammar_path,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -17,6 +22,10 @@ def test_grammar_and_rules_are_found_from_this_installation():
     assert grammar_path().is_file()
     assert "codeset" in grammar_text()
     assert sorted(bundled_rules_dir().glob("*.rules"))
+    assert (
+        textmate_grammar_path().read_bytes()
+        == (REPO / "editors" / "scrubber-rules.tmLanguage.json").read_bytes()
+    )
 
 
 def test_installed_copy_matches_the_repository():
@@ -42,6 +51,7 @@ def test_the_wheel_carries_grammar_rules_and_py_typed(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "scrubber/py.typed" in names
     assert "scrubber/_data/grammar/payer_rules.lark" in names
+    assert "scrubber/_data/editors/scrubber-rules.tmLanguage.json" in names
     rule_files = {p.name for p in (REPO / "payer_rules").rglob("*") if p.is_file()}
     shipped = {Path(n).name for n in names if n.startswith("scrubber/_data/payer_rules/")}
     assert rule_files <= shipped

@@ -18,6 +18,7 @@ from scrubber.cli import (
     check,
     explain,
     fmt,
+    lsp,
     reconcile,
     sample,
     scrub,
@@ -31,7 +32,7 @@ from scrubber.errors import ScrubberError
 __all__ = ["main"]
 
 #: the commands, in the order ``--help`` lists them
-COMMANDS = (scrub, check, test, explain, fmt, balance, reconcile, worklist, tables, sample)
+COMMANDS = (scrub, check, test, explain, fmt, balance, reconcile, worklist, tables, sample, lsp)
 
 
 def _parser() -> Parser:

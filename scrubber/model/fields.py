@@ -20,6 +20,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 import attrs
 
 from scrubber.model.history import COUNT_DESCRIPTIONS, VisitCounts
+from scrubber.model.meanings import meaning
 from scrubber.model.records import (
     Address,
     Case,
@@ -68,7 +69,7 @@ class Field:
     attribute: tuple[str, ...] = ()
     #: the Python type of the value (an enum class for choices), to build values of it
     python_type: Any = attrs.field(default=str, eq=False, repr=False)
-    #: what the field means, for explanations and hover text (derived fields only, for now)
+    #: what the field means, for explanations, hover text and completion
     description: str = ""
 
 
@@ -143,6 +144,7 @@ def _record_fields(
                 settable=settable and name not in _READ_ONLY and kind is not Kind.LIST,
                 attribute=chain,
                 python_type=_plain_type(hints[attribute.name]),
+                description=meaning(prefix, record.__name__, attribute.name),
             )
         )
     return fields
