@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from corpus import corpus
 from lsp_helpers import (
-    ROOT,
     SERVER,
     UTF16,
     change_document,
@@ -260,20 +260,17 @@ async def test_go_to_definition_of_codeset_payer_and_code(
     ]
 
 
-REALWORLD = ROOT.parent / "shared" / "realworld" / "cms"
-
-
-@pytest.mark.skipif(not REALWORLD.is_dir(), reason="the real CMS excerpts are not here")
 async def test_go_to_definition_and_hover_in_the_cms_files_as_published(
     client: LanguageClient, tmp_path: Path
 ) -> None:
+    cms = corpus("cms")
     folder = tmp_path / "cms"
     (folder / "tables").mkdir(parents=True)
-    ptp = (REALWORLD / "ccipra-v322r0-f1.excerpt.txt").read_bytes()
+    ptp = (cms / "ccipra-v322r0-f1.excerpt.txt").read_bytes()
     (folder / "tables" / "ptp.txt").write_bytes(ptp)
     # The MUE file is Latin-1 as CMS publishes it (CPT® in the notice); the table readers take
     # UTF-8, so it is written here as UTF-8, line for line.
-    mue = (REALWORLD / "MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv").read_bytes()
+    mue = (cms / "MCR_MUE_PractitionerServices_Eff_07-01-2026.excerpt.csv").read_bytes()
     (folder / "tables" / "mue.csv").write_text(mue.decode("latin-1"), encoding="utf-8", newline="")
     mue_lines = mue.decode("latin-1").splitlines()
     mue_line, mue_code = next(
