@@ -20,6 +20,7 @@ from common import best_of, machine
 
 from scrubber.engine import RuleSet
 from scrubber.engine.compile import CompiledBlock
+from scrubber.engine.program import Program
 from scrubber.load import load_rules
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
@@ -28,7 +29,7 @@ from scrubber.sample import sample_batch
 
 
 @attrs.frozen
-class NaiveRuleSet(RuleSet):
+class NaiveProgram(Program):
     """The same engine with no index: every rule in effect on the date is visited for every
     group, whatever its payer and codes (a rule of another payer finds no visit to work on)."""
 
@@ -41,7 +42,8 @@ class NaiveRuleSet(RuleSet):
 
 def naive_scrub(rules: RuleSet, batch: Batch) -> ScrubResult:
     """Every rule of the rule set, tested against every group of visits."""
-    return NaiveRuleSet(rules.rules, rules.blocks, rules.payers).scrub(batch)
+    naive = NaiveProgram(rules.rules, rules.blocks, rules.payers)
+    return RuleSet(naive, stores=rules.stores).scrub(batch)
 
 
 def rules_folder(folder: Path, extra: int, rng: random.Random) -> Path:

@@ -1,6 +1,6 @@
 """Scrub a partitioned JSON Lines export on Dask, when one machine is not enough.
 
-Needs the ``dask`` extra (``pip install 'scrubber[dask]'``). The export is a list of JSON Lines
+Needs the ``dask`` extra (``pip install 'charge-scrubber[dask]'``). The export is a list of JSON Lines
 files (the partitions, in export order); the result is the one ``RuleSet.scrub`` gives for the
 files read one after the other, because rules never look beyond one patient's date of service:
 
@@ -11,8 +11,10 @@ files read one after the other, because rules never look beyond one patient's da
    rejected, as the reader rejects them within a file;
 3. the visits are grouped by patient (rules never look beyond one patient, and the counts across
    visits and the caps per week need the patient's days in order), and each patient's days are
-   scrubbed on a worker with the engine's one primitive (``scrubber.engine.day.scrub_patient``),
-   reading the patient's earlier visits from the history file when one is given;
+   scrubbed on a worker by the engine's one run (``scrubber.engine.run``), reading the
+   patient's earlier visits from the history file when one is given, with the dates the export
+   sends each visit on (the policy for a visit sent again needs them all: a visit may come back
+   under another patient);
 4. ``collect`` merges the days by their place in the export and numbers the audit
    (``scrubber.engine.merge``), and, with a history, records the scrub's visits in it in one
    transaction, taken before the workers start and committed once everything is merged.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
@@ -33,9 +36,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scrubber.engine.day import DayVisit, GroupOutcome, scrub_patient
+from scrubber.engine.day import DayVisit, GroupOutcome
 from scrubber.engine.merge import merge
 from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.run import Run, by_patient
 from scrubber.errors import ExportReadError, ScrubberError, UsageError
 from scrubber.formats.convert import converter
 from scrubber.formats.emr import numbered_lines
@@ -106,7 +110,7 @@ def scrub_partitions(
         from dask.delayed import delayed
     except ImportError:
         raise UsageError(
-            "scrubbing on Dask needs the dask extra: pip install 'scrubber[dask]'"
+            "scrubbing on Dask needs the dask extra: pip install 'charge-scrubber[dask]'"
         ) from None
     files = [str(path) for path in paths]
     if not files:
@@ -129,9 +133,13 @@ def scrub_partitions(
     )
     checked = lines.map_partitions(_reject_conflicts, conflicts=_as_dict(conflicts))
     accepted = checked.filter(lambda line: isinstance(line.record, LineRecord))
+    # Every visit's date, for the policy for a visit sent again (read only with a history).
+    resent = _as_dict(accepted.map(_sent_on)) if history_path is not None else None
+    # The history is opened once per worker and scrub: a new scrub reads the file anew.
+    opened = (history_path, uuid.uuid4().hex) if history_path is not None else None
     outcomes = (
         accepted.groupby(_patient_of, shuffle="tasks")
-        .map(_scrub_patient, rule_paths, digest, history_path)
+        .map(_scrub_patient, rule_paths, digest, opened, resent=resent)
         .flatten()
     )
     rejected = checked.filter(lambda line: isinstance(line.record, Rejected)).map(
@@ -239,11 +247,18 @@ def _merge_claims(first: _Fold, second: _Fold) -> _Fold:
     return (early[0], early[1], early[2] or late[2] or clash)
 
 
-def _as_dict(conflicts: Bag) -> Any:
-    """The conflicts as one dictionary, for every partition to check its lines against."""
+def _as_dict(pairs: Bag) -> Any:
+    """A bag of (key, value) as one dictionary that every task is handed (the conflicts every
+    partition checks its lines against; the dates every visit is sent on)."""
     from dask.delayed import delayed
 
-    return delayed(dict)(conflicts)
+    return delayed(dict)(pairs)
+
+
+def _sent_on(line: _Line) -> tuple[str, Any]:
+    record = line.record
+    assert isinstance(record, LineRecord)
+    return record.visit.id, record.visit.date_of_service
 
 
 def _reject_conflicts(lines: Iterable[_Line], conflicts: dict[tuple[str, str], Any]) -> list[_Line]:
@@ -273,29 +288,42 @@ def _patient_of(line: _Line) -> str:
     return record.patient.id
 
 
-@cache
-def _history(path: str) -> HistoryStore:
-    """The history file, read-only, once per worker process."""
-    from scrubber.history.store import HistoryStore
+#: the history each worker process has open: (path, the scrub it was opened for) and the store
+_OPEN: dict[tuple[str, str], HistoryStore] = {}
 
-    return HistoryStore.open(path, read_only=True)
+
+def _history(opened: tuple[str, str]) -> HistoryStore:
+    """The history file, read-only, once per worker process and scrub: a later scrub (after
+    the file was deleted and begun anew, say) opens it again, and the store of an earlier scrub
+    is closed."""
+    store = _OPEN.get(opened)
+    if store is None:
+        from scrubber.history.store import HistoryStore
+
+        for old in [key for key in _OPEN if key != opened]:
+            _OPEN.pop(old).close()
+        store = _OPEN[opened] = HistoryStore.open(opened[0], read_only=True)
+    return store
 
 
 def _scrub_patient(
     group: tuple[str, list[_Line]],
     rule_paths: tuple[str, ...],
     digest: str,
-    history: str | None,
+    opened: tuple[str, str] | None,
+    resent: dict[str, Any] | None = None,
 ) -> list[GroupOutcome]:
     patient_id, lines = group
-    days: dict[str, list[DayVisit]] = {}
+    visits = []
     for line in lines:
         record = line.record
         assert isinstance(record, LineRecord)
-        day = days.setdefault(record.visit.date_of_service.isoformat(), [])
-        day.append((line.order, record.patient, record.case, record.visit))
+        visits.append(DayVisit(line.order, record.patient, record.case, record.visit))
     rules = _rules(rule_paths, digest)
-    store = _history(history) if history is not None else None
-    resent = {visit.id for day in days.values() for *_, visit in day}
-    earlier = rules.patient_days(store, patient_id, resent)
-    return scrub_patient(rules, list(days.values()), earlier)
+    store = _history(opened) if opened is not None else None
+    run = Run(rules.program, store)
+    if resent is not None:
+        run.resent = resent
+    else:
+        run.send(visits)
+    return run.patient(patient_id, by_patient(visits)[patient_id].values())

@@ -1,4 +1,5 @@
-"""From rule files to a ``RuleSet``: the one place that joins the language and the engine."""
+"""From rule files to a ``RuleSet``: the one place that joins the language, the engine and the
+history store (a history given by its path is opened with ``HistoryStore``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from scrubber.actions import LANGUAGE
 from scrubber.engine.ruleset import RuleSet
+from scrubber.history.store import HistoryStore
 from scrubber.tables.cache import TableCache
 
 __all__ = ["load_rules"]
@@ -17,6 +19,9 @@ def load_rules(
 ) -> RuleSet:
     """Load, check and compile rule files or folders (default: the bundled rules).
 
+    The rule set opens a history given by its path (``rules.scrub(batch, history="x.history")``)
+    and keeps a stream's days in a temporary file, with ``scrubber.history.HistoryStore``.
+
     ``cache`` keeps large PTP tables compiled between runs (``TableCache.default()`` is the
     user's cache folder); without one, every table is read from its file.
 
@@ -25,4 +30,4 @@ def load_rules(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    return RuleSet.compile(LANGUAGE.load_checked(paths, cache))
+    return RuleSet.compile(LANGUAGE.load_checked(paths, cache), stores=HistoryStore)

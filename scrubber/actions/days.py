@@ -5,15 +5,15 @@ period (``limit ... per week``).
 Rules never look beyond one patient, so a patient's days are scrubbed in date order, each with a
 ``PatientDays`` that holds the facts of the visits before it; after each day, the facts of that
 day (with the units it billed) are added. Nothing here reads files: the facts of earlier scrubs
-come from a history store (``scrubber.history``) through the ``History`` protocol.
+come from a history store through the run (``scrubber.engine.run``), which also says which
+visits it sends again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from scrubber.lang.ast import Scope
 from scrubber.model.history import VisitCounts, VisitFact
@@ -21,18 +21,7 @@ from scrubber.model.history import VisitCounts, VisitFact
 if TYPE_CHECKING:
     from scrubber.actions.state import VisitState
 
-__all__ = ["PERIOD_START", "History", "PatientDays"]
-
-
-class History(Protocol):
-    """What the engine needs of a history store: the facts of one patient's earlier visits,
-    a place to record the facts of a scrub, and one transaction around the whole scrub."""
-
-    def facts_of(self, patient_id: str) -> list[VisitFact]: ...
-
-    def record(self, facts: Iterable[VisitFact]) -> None: ...
-
-    def session(self) -> AbstractContextManager[None]: ...
+__all__ = ["PERIOD_START", "PatientDays"]
 
 
 #: the first day of the period a date falls in: the day itself, its ISO week (from Monday), its
@@ -47,19 +36,46 @@ PERIOD_START = {
 
 class PatientDays:
     """The facts of one patient's visits known before the day being scrubbed: from earlier
-    scrubs (minus the visits this run sends again: a corrected visit replaces its record) and
-    from the days of this run already scrubbed."""
+    scrubs (``history``) and from the days of this run already scrubbed (``add``).
 
-    __slots__ = ("_counts", "_facts")
+    A visit the run sends again (``resent``: its id and the date this run sends it on) replaces
+    its history record from that date on: the history's record counts for the days before the
+    new record's date, as daily runs see it (DESIGN §8, guarantee 4). Every kind of run builds
+    its patient's days here, so they all apply that policy the same way."""
 
-    def __init__(self, earlier: Iterable[VisitFact] = ()) -> None:
-        self._facts: list[VisitFact] = list(earlier)
+    __slots__ = ("_counts", "_history", "_resent", "_run", "_visible")
+
+    def __init__(
+        self,
+        history: Iterable[VisitFact] = (),
+        resent: Mapping[str, date] | None = None,
+        run: Iterable[VisitFact] = (),
+    ) -> None:
+        self._history: list[VisitFact] = list(history)
+        self._resent: Mapping[str, date] = resent if resent is not None else {}
+        self._run: list[VisitFact] = list(run)
         self._counts: dict[tuple[str, date], VisitCounts] = {}
+        self._visible: tuple[date, list[VisitFact]] | None = None
 
     def add(self, facts: Iterable[VisitFact]) -> None:
         """The facts of a day just scrubbed (its billed units included)."""
-        self._facts.extend(facts)
+        self._run.extend(facts)
         self._counts.clear()
+        self._visible = None
+
+    def facts_on(self, day: date) -> list[VisitFact]:
+        """The facts that count for a visit on ``day``: this run's, and the history's but for
+        the records of visits this run sends again on or before ``day``."""
+        visible = self._visible
+        if visible is not None and visible[0] == day:
+            return visible[1]
+        resent = self._resent
+        history = self._history
+        if history:
+            history = [f for f in history if f.visit_id not in resent or day < resent[f.visit_id]]
+        facts = [*history, *self._run] if history else self._run
+        self._visible = (day, facts)
+        return facts
 
     def counts(self, state: VisitState, today: Sequence[VisitFact]) -> VisitCounts:
         """The counts of a visit, from the facts known and those of its own day (``today``: the
@@ -69,7 +85,7 @@ class PatientDays:
         found = self._counts.get(key)
         if found is not None:
             return found
-        facts = [*self._facts, *today]
+        facts = [*self.facts_on(day), *today]
         treatment = sorted(
             {f.date_of_service for f in _of_case(facts, case.id, day) if f.had_charge}
         )
@@ -93,7 +109,7 @@ class PatientDays:
         ``last``."""
         return sum(
             units
-            for f in self._facts
+            for f in self.facts_on(last)
             if f.payer_id == payer_id and first <= f.date_of_service <= last
             for code, units in f.billed
             if codes is None or code in codes

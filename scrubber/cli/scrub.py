@@ -85,6 +85,7 @@ def add(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from scrubber.actions import LANGUAGE
     from scrubber.engine.ruleset import RuleSet
+    from scrubber.history.store import HistoryStore
 
     config = load_config()
     fail_on = (
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
             for error in report.errors:
                 print(error.format(), file=sys.stderr)
             raise UsageError(f"{len(report.errors)} problem(s) in the rules: nothing was scrubbed")
-        rules = RuleSet.compile(report.rules)
+        rules = RuleSet.compile(report.rules, stores=HistoryStore)
         files = shown_rule_files(paths, report.rules.files)
         args.x12_default_role = x12_role(args, config)
         with open_history(args) as history:

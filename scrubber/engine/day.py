@@ -1,7 +1,7 @@
 """The one scrub primitive: one patient's visits of one date of service, with their rules.
 
-Every run is built on it: a whole batch, a stream of days, and the groups a cluster scrubs apart
-(``RuleSet.scrub``, ``scrub_stream``, ``scrub_group``, ``scrubber.distributed``). Rules never look
+Every run is built on it, through the one run object (``scrubber.engine.run``): a whole batch, a
+stream of days, the patients a cluster scrubs apart, one visit explained. Rules never look
 beyond one patient's day, so each group is scrubbed on its own and its outcome carries the place
 of every item in the whole export; ``scrubber.engine.merge`` puts outcomes together and numbers
 the audit, in one place, whatever order they were scrubbed in.
@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
+from scrubber.engine.program import Program
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
@@ -31,15 +32,20 @@ from scrubber.model.history import VisitFact
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit
 
-if TYPE_CHECKING:
-    from scrubber.engine.ruleset import RuleSet
-
-__all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "fact_of", "scrub_day", "scrub_patient"]
+__all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "fact_of", "scrub_day"]
 
 BUILTIN_SOURCE = "scrubber"
 
-#: a visit handed to the primitive: its place in the whole export, its patient, case and visit
-DayVisit = tuple[int, Patient, Case, Visit]
+
+class DayVisit(NamedTuple):
+    """A visit handed to the primitive, with its patient and case. A named tuple rather than an
+    attrs record: one is made per visit of every run, and it is only ever read."""
+
+    #: the visit's place in the whole export (any increasing numbers): results follow it
+    order: int
+    patient: Patient
+    case: Case
+    visit: Visit
 
 
 @attrs.frozen
@@ -58,7 +64,7 @@ class GroupOutcome:
 
 
 def scrub_day(
-    rules: RuleSet,
+    rules: Program,
     visits: Sequence[DayVisit],
     days: PatientDays | None = None,
     tracer: Tracer | None = None,
@@ -78,24 +84,6 @@ def scrub_day(
     return _outcome(states, recorder, days is not None)
 
 
-def scrub_patient(
-    rules: RuleSet,
-    days: Sequence[Sequence[DayVisit]],
-    earlier: PatientDays | None = None,
-    tracer: Tracer | None = None,
-) -> list[GroupOutcome]:
-    """Scrub one patient's days in date order (``days``: the visits of each date), each day
-    knowing what the ones before it billed. ``earlier``: the patient's facts from earlier
-    scrubs; None when the run keeps no days (no history, no rule that counts across visits)."""
-    outcomes = []
-    for visits in sorted(days, key=lambda group: group[0][3].date_of_service):
-        outcome = scrub_day(rules, visits, earlier, tracer)
-        if earlier is not None:
-            earlier.add(outcome.facts)
-        outcomes.append(outcome)
-    return outcomes
-
-
 def fact_of(
     patient: Patient, case: Case, visit: Visit, billed: tuple[tuple[str, int], ...] = ()
 ) -> VisitFact:
@@ -107,7 +95,7 @@ def fact_of(
 
 
 def _run(
-    rules: RuleSet, group: list[VisitState], recorder: Recorder, tracer: Tracer | None
+    rules: Program, group: list[VisitState], recorder: Recorder, tracer: Tracer | None
 ) -> None:
     day = group[0].visit.date_of_service
     payers = group[0].payers if len(group) == 1 else frozenset().union(*(s.payers for s in group))
@@ -181,7 +169,7 @@ def _traced(
             tracer.event(TraceEvent(EventKind.UNCHANGED, rule, state.visit.id))
 
 
-def _trace_skipped(rules: RuleSet, group: list[VisitState], ran: set[int], tracer: Tracer) -> None:
+def _trace_skipped(rules: Program, group: list[VisitState], ran: set[int], tracer: Tracer) -> None:
     """The rules that never ran on a visit: not its payer, not in effect, or no code of theirs
     in the group."""
     payer_tests = dict(rules.payers)

@@ -234,6 +234,27 @@ class HistoryStore:
         except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
 
+    def sent_on(self, visit_ids: Iterable[str]) -> dict[str, date]:
+        """The date of service the history holds for each of ``visit_ids`` it holds."""
+        ids = list(dict.fromkeys(visit_ids))
+        found: dict[str, date] = {}
+        try:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found.update(
+                    (row[0], date.fromisoformat(row[1]))
+                    for row in self._db.execute(
+                        f"SELECT visit_id, date_of_service FROM visits WHERE visit_id IN ({marks})",
+                        chunk,
+                    )
+                )
+        except _UNREADABLE as exc:
+            raise _damaged(self.path, exc) from None
+        except (TypeError, ValueError) as exc:  # checked on open; a file changed since
+            raise _damaged(self.path, exc) from None
+        return found
+
     def __len__(self) -> int:
         """The number of visits held."""
         try:

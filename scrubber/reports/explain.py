@@ -11,13 +11,11 @@ number with its trailing space); ``all_rules`` lists every rule, with why it did
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from scrubber.actions.days import History
 from scrubber.actions.rule import CompiledRule
-from scrubber.engine.day import DayVisit, scrub_patient
 from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.run import History, by_patient, day_visits
 from scrubber.engine.trace import EventKind, TraceEvent
 from scrubber.errors import UsageError
 from scrubber.lang.checked import BUILTIN_PAYER
@@ -119,8 +117,14 @@ def explain_visit(
         raise UsageError(f"scrubber explain: no visit {visit_id!r} in the export")
     tracer = _VisitTracer(visit_id)
     patient, case = batch.patient_of(visit), batch.case_of(visit)
-    earlier = rules.patient_days(history, patient.id, {v.id for v in batch.visits})
-    outcome = scrub_patient(rules, _days_of(batch, visit), earlier, tracer)[-1]
+    # The patient's days up to the visit's, as the whole export's run scrubs them.
+    run = rules.run(history, tracer)
+    visits = day_visits(batch)
+    run.send(visits)
+    days = by_patient(visits)[patient.id]
+    outcome = run.patient(
+        patient.id, [group for day, group in days.items() if day <= visit.date_of_service]
+    )[-1]
     if any(v.id == visit_id for _, v in outcome.billed):
         where = "billed"
     elif any(h.visit_id == visit_id for _, h in outcome.exceptions):
@@ -148,22 +152,6 @@ def explain_visit(
     if not changed and not all_rules:
         lines.append("No rule changed this visit (--all lists every rule and why it did nothing).")
     return lines
-
-
-def _days_of(batch: Batch, visit: Visit) -> list[list[DayVisit]]:
-    """The visit's patient's visits up to that day, by date, each with its place in the export:
-    what the scrub saw of that patient before and on that day."""
-    patient_id = batch.case_of(visit).patient_id
-    last: date = visit.date_of_service
-    days: dict[date, list[DayVisit]] = {}
-    for order, other in enumerate(batch.visits):
-        if other.date_of_service <= last:
-            case = batch.case_of(other)
-            if case.patient_id == patient_id:
-                days.setdefault(other.date_of_service, []).append(
-                    (order, batch.patient(patient_id), case, other)
-                )
-    return [days[day] for day in sorted(days)]
 
 
 def _others_rejected(rejected: Sequence[Rejected]) -> list[str]:

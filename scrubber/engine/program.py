@@ -1,0 +1,96 @@
+"""What a rule set is once compiled: the rules in their one order, the blocks of each payer, the
+payers' conditions, and the plans that say which rules a group visits first.
+
+The scrub primitive (``scrubber.engine.day``) asks the program these questions; the runs
+(``scrubber.engine.run``) hand the primitive its groups. Keeping the program apart from the runs
+is what lets the primitive import it without the runs importing the primitive back.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date, timedelta
+
+import attrs
+
+from scrubber.actions.rule import CompiledRule
+from scrubber.actions.state import Line, VisitState
+from scrubber.engine.compile import CompiledBlock, compile_rules
+from scrubber.lang.checked import BUILTIN_PAYER, CheckedRules
+from scrubber.lang.expressions import Condition
+from scrubber.lang.expressions.condition import Context
+from scrubber.model.records import Case, Patient, Visit
+
+__all__ = ["Program"]
+
+_MAX_PLANS = 4096
+
+#: a plan: the blocks in effect, and the positions of the rules to visit first
+Plan = tuple[tuple[CompiledBlock, ...], tuple[int, ...]]
+
+
+@attrs.frozen
+class Program:
+    """Compiled rules, indexed by payer and by code (``scrubber.engine.compile``)."""
+
+    rules: tuple[CompiledRule, ...] = attrs.field(repr=lambda rules: f"<{len(rules)} rules>")
+    blocks: dict[str, tuple[CompiledBlock, ...]] = attrs.field(repr=False)
+    #: each payer's name and the condition that chooses its visits, by name
+    payers: tuple[tuple[str, Condition], ...] = attrs.field(repr=False)
+    _plans: dict[tuple[frozenset[str], int, frozenset[str]], Plan] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
+    #: the dates on which some block starts or stops applying, sorted
+    _eras: tuple[date, ...] = attrs.field(init=False, repr=False, eq=False)
+    #: whether a rule reads what happened on other days (computed once: runs ask per scrub)
+    reads_history: bool = attrs.field(init=False, repr=False, eq=False)
+
+    @_eras.default
+    def _block_boundaries(self) -> tuple[date, ...]:
+        edges = set()
+        for block in (b for blocks in self.blocks.values() for b in blocks):
+            if block.effective is not None:
+                edges.add(block.effective)
+            if block.through is not None and block.through < date.max:
+                edges.add(block.through + timedelta(days=1))
+        return tuple(sorted(edges))
+
+    @reads_history.default
+    def _reads_history(self) -> bool:
+        return any(rule.reads_history for rule in self.rules)
+
+    @classmethod
+    def compile(cls, checked: CheckedRules) -> Program:
+        rules, blocks, payers = compile_rules(checked)
+        return cls(rules, blocks, payers)
+
+    def payers_of(self, patient: Patient, case: Case, visit: Visit) -> frozenset[str]:
+        """The payers a visit belongs to (always including ``any``)."""
+        context = Context(visit, patient, case)
+        return frozenset(
+            {BUILTIN_PAYER, *(name for name, test in self.payers if test.test(context))}
+        )
+
+    def state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
+        """A visit's working state, with its lines, as the rules will change them."""
+        state = VisitState(visit, order, patient, case, self.payers_of(patient, case, visit))
+        state.lines = [Line(charge, state, index) for index, charge in enumerate(visit.charges)]
+        return state
+
+    def plan(self, payers: frozenset[str], day: date, codes: frozenset[str]) -> Plan:
+        """The blocks in effect and the rules to visit first, for a group's payers, date and
+        codes. Memoized by era (the span between two block boundaries) rather than by date, so
+        that the days of a long stream share their plans instead of each adding new ones."""
+        key = (payers, bisect_right(self._eras, day), codes)
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _MAX_PLANS:
+                self._plans.clear()
+            blocks = tuple(
+                b for p in sorted(payers) for b in self.blocks.get(p, ()) if b.effective_on(day)
+            )
+            first = sorted({p for b in blocks for p in b.general} | {
+                p for b in blocks for code in codes for p in b.by_code.get(code, ())
+            })  # fmt: skip
+            plan = self._plans[key] = (blocks, tuple(first))
+        return plan
