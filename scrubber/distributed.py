@@ -1,6 +1,6 @@
 """Scrub a partitioned JSON Lines export on Dask, when one machine is not enough.
 
-Needs the ``dask`` extra (``pip install 'scrubber[dask]'``). The export is a list of JSON Lines
+Needs the ``dask`` extra (``pip install 'charge-scrubber[dask]'``). The export is a list of JSON Lines
 files (the partitions, in export order); the result is the one ``RuleSet.scrub`` gives for the
 files read one after the other, because rules never look beyond one patient's date of service:
 
@@ -106,7 +106,7 @@ def scrub_partitions(
         from dask.delayed import delayed
     except ImportError:
         raise UsageError(
-            "scrubbing on Dask needs the dask extra: pip install 'scrubber[dask]'"
+            "scrubbing on Dask needs the dask extra: pip install 'charge-scrubber[dask]'"
         ) from None
     files = [str(path) for path in paths]
     if not files:
