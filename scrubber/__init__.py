@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     )
     from scrubber.formats.results import dumps_audit, dumps_result, read_result
     from scrubber.formats.x12 import Interchange, X12Error, compose_837p, read_x12, write_scrubbed
-    from scrubber.load import load_rules
+    from scrubber.load import load_rules, rules_from_text
     from scrubber.model.records import (
         Address,
         Batch,
@@ -95,6 +95,7 @@ _HOMES: dict[str, str] = {
     "GroupOutcome": "scrubber.engine.day",
     "TableCache": "scrubber.tables.cache",
     "load_rules": "scrubber.load",
+    "rules_from_text": "scrubber.load",
     "paused_gc": "scrubber.bulk",
 }
 
@@ -147,6 +148,7 @@ __all__ = [
     "read_export",
     "read_result",
     "read_x12",
+    "rules_from_text",
     "write_export",
     "write_scrubbed",
 ]

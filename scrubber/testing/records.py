@@ -198,32 +198,58 @@ RECORDS: dict[type, st.SearchStrategy[Any]] = {
 }
 
 
-@st.composite
+#: records with their ids left blank: ``batches`` names them. Built once, because hypothesis
+#: validates a strategy the first time it draws from it, and building one per record drawn made
+#: drawing (and so shrinking) a batch several times slower.
+_unnamed_patients = patients(st.just(""))
+_unnamed_cases = cases(st.just(""), st.just(""))
+_unnamed_visits = visits(st.just(""), st.just(""), st.just(()))
+
+
 def batches(
-    draw: st.DrawFn,
     max_patients: int = 6,
     max_visits: int = 12,
     days: st.SearchStrategy[date] = dates,
     charge_codes: st.SearchStrategy[str] | None = None,
-) -> Batch:
+) -> st.SearchStrategy[Batch]:
     """A valid batch: unique ids, every case's patient and every visit's case present.
 
     ``days`` narrows the dates of service (a few days make ``per day`` rules meet several
     visits); ``charge_codes`` narrows the codes on the lines.
     """
+    return _batches(max_patients, max_visits, days, charges(st.just(""), charge_codes))
+
+
+@st.composite
+def _batches(
+    draw: st.DrawFn,
+    max_patients: int,
+    max_visits: int,
+    days: st.SearchStrategy[date],
+    unnamed_charges: st.SearchStrategy[Charge],
+) -> Batch:
     n_patients = draw(st.integers(1, max_patients))
-    patient_list = [draw(patients(st.just(f"P{i}"))) for i in range(n_patients)]
+    patient_list = [attrs.evolve(draw(_unnamed_patients), id=f"P{i}") for i in range(n_patients)]
     case_list = [
-        draw(cases(st.just(f"C{i}"), st.sampled_from([p.id for p in patient_list])))
+        attrs.evolve(
+            draw(_unnamed_cases),
+            id=f"C{i}",
+            patient_id=patient_list[draw(st.integers(0, n_patients - 1))].id,
+        )
         for i in range(draw(st.integers(1, n_patients + 2)))
     ]
     visit_list = []
     for i in range(draw(st.integers(0, max_visits))):
         n_charges = draw(st.integers(0, 4))
         charge_tuple = tuple(
-            draw(charges(st.just(f"V{i}-{j}"), charge_codes)) for j in range(n_charges)
+            attrs.evolve(draw(unnamed_charges), id=f"V{i}-{j}") for j in range(n_charges)
         )
-        case_ids = st.sampled_from([c.id for c in case_list])
-        visit = draw(visits(st.just(f"V{i}"), case_ids, st.just(charge_tuple)))
-        visit_list.append(attrs.evolve(visit, date_of_service=draw(days)))
+        case_id = case_list[draw(st.integers(0, len(case_list) - 1))].id
+        visit = draw(_unnamed_visits)
+        visit_list.append(
+            attrs.evolve(
+                visit, id=f"V{i}", case_id=case_id, charges=charge_tuple,
+                date_of_service=draw(days),
+            )
+        )  # fmt: skip
     return Batch(tuple(patient_list), tuple(case_list), tuple(visit_list))
