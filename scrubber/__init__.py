@@ -38,9 +38,15 @@ if TYPE_CHECKING:
         read_export,
         write_export,
     )
-    from scrubber.formats.results import dumps_audit, dumps_result, read_result
+    from scrubber.formats.results import (
+        AuditWriter,
+        ResultWriter,
+        dumps_audit,
+        dumps_result,
+        read_result,
+    )
     from scrubber.formats.x12 import Interchange, X12Error, compose_837p, read_x12, write_scrubbed
-    from scrubber.load import load_rules
+    from scrubber.load import load_rules, rules_from_text
     from scrubber.model.records import (
         Address,
         Batch,
@@ -85,7 +91,10 @@ _HOMES: dict[str, str] = {
         ("dumps_export", "iter_jsonl", "parse_export", "read_export", "write_export"),
         "scrubber.formats.emr",
     ),
-    **dict.fromkeys(("dumps_audit", "dumps_result", "read_result"), "scrubber.formats.results"),
+    **dict.fromkeys(
+        ("AuditWriter", "ResultWriter", "dumps_audit", "dumps_result", "read_result"),
+        "scrubber.formats.results",
+    ),
     **dict.fromkeys(
         ("Interchange", "X12Error", "compose_837p", "read_x12", "write_scrubbed"),
         "scrubber.formats.x12",
@@ -95,12 +104,14 @@ _HOMES: dict[str, str] = {
     "GroupOutcome": "scrubber.engine.day",
     "TableCache": "scrubber.tables.cache",
     "load_rules": "scrubber.load",
+    "rules_from_text": "scrubber.load",
     "paused_gc": "scrubber.bulk",
 }
 
 __all__ = [
     "Address",
     "AuditEntry",
+    "AuditWriter",
     "Batch",
     "Case",
     "CaseOrigin",
@@ -123,6 +134,7 @@ __all__ = [
     "ProviderRole",
     "Rejected",
     "RelatedCause",
+    "ResultWriter",
     "RuleError",
     "RuleSet",
     "RuleSetError",
@@ -147,6 +159,7 @@ __all__ = [
     "read_export",
     "read_result",
     "read_x12",
+    "rules_from_text",
     "write_export",
     "write_scrubbed",
 ]

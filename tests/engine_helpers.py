@@ -3,7 +3,6 @@ and code, EMR units = billed + held + what the audit took; every visit in one pl
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -11,10 +10,10 @@ from typing import Any
 
 from hypothesis import assume
 
-from scrubber.actions import LANGUAGE
 from scrubber.engine import RuleSet
+from scrubber.errors import RuleSetError
 from scrubber.formats.emr import parse_export
-from scrubber.load import load_rules
+from scrubber.load import load_rules, rules_from_text
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
 
@@ -33,15 +32,11 @@ def rules_from(
 def compile_files(files: dict[str, str]) -> RuleSet:
     """A rule folder given as {file name: text} compiled; for hypothesis, ``assume`` that it
     checks clean (random rule sets may hold two disagreeing caps)."""
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / "rules"
-        for name, text in files.items():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text, encoding="utf-8")
-        report = LANGUAGE.check_paths([root])
-        assume(report.rules is not None)
-        assert report.rules is not None
-        return RuleSet.compile(report.rules)
+    try:
+        return rules_from_text(files)
+    except RuleSetError:
+        assume(False)
+        raise
 
 
 def charge(

@@ -382,7 +382,7 @@ def test_the_testing_module_names_the_extra_it_needs():
         "    print(exc)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "pip install 'scrubber[test]'" in run.stdout
+    assert "pip install 'charge-scrubber[test]'" in run.stdout
 
 
 def test_help_of_the_package_shows_load_rules():

@@ -164,6 +164,16 @@ def test_no_install_line_names_the_other_projects_scrubber():
     assert installs and all(f"{name}[" in line for line in installs), installs
 
 
+def test_no_message_or_docstring_of_the_package_names_the_other_projects_scrubber():
+    """Install hints in messages (a missing extra) name this distribution too."""
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted((ROOT / "scrubber").rglob("*.py"))
+        for match in _FOREIGN_INSTALL.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
 def test_the_pattern_finds_the_install_lines_it_must():
     for bad in ("pip install scrubber", "pip install -U scrubber", "pip install 'scrubber[dask]'",
                 'pip install "scrubber[test]"', "pip install scrubber[xlsx]"):  # fmt: skip

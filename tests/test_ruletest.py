@@ -53,6 +53,21 @@ def test_min_coverage_fails_below_the_threshold(tmp_path, capsys):
     assert "below --min-coverage 100%" in capsys.readouterr().err
 
 
+def test_a_failure_counts_one_unit_in_the_singular(tmp_path, capsys):
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "a.rules").write_text("rules any {\n rule one: drop NC001\n}\n", encoding="utf-8")
+    (folder / "a.test").write_text(
+        'test "one":\n    charge NORCM units 1\n    expect NORCM not billed\n\n'
+        'test "two":\n    charge NORCM units 2\n    expect NORCM not billed\n',
+        encoding="utf-8",
+    )
+    assert main(["test", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "expected NORCM not billed, got 1 unit\n" in out
+    assert "expected NORCM not billed, got 2 units\n" in out
+
+
 def test_mistakes_in_tests_are_reported_like_rule_mistakes(tmp_path, capsys):
     folder = tmp_path / "rules"
     folder.mkdir()

@@ -16,7 +16,7 @@ from scrubber.reports.words import plural
 
 if TYPE_CHECKING:
     from scrubber.cli.config import Config
-    from scrubber.history.store import HistoryStore
+    from scrubber.history.store import HistoryStore, OutOfOrder
     from scrubber.lang.ast import RuleFile
     from scrubber.model.records import Batch, ProviderRole
     from scrubber.model.results import ScrubResult
@@ -137,6 +137,19 @@ def open_history(
         yield store
     finally:
         store.close()
+
+
+def out_of_order_warning(late: OutOfOrder) -> str:
+    """One line on stderr when a scrub added days to a history before days it already held:
+    the run is right, but counts made earlier for the later days did not see these."""
+    verb = "is" if late.visits == 1 else "are"
+    return (
+        f"warning: {plural(late.visits, 'visit')} of this scrub {verb} dated before days the "
+        f"history already held for their patients (from {late.earliest.isoformat()}; the "
+        f"history reached {late.latest_held.isoformat()}): counts across visits made earlier "
+        "for those later days (treatment days, caps per week, month or year) may differ from a "
+        "scrub of all days in date order"
+    )
 
 
 def cache_of(args: argparse.Namespace, config: Config | None = None) -> TableCache | None:

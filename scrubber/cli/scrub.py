@@ -27,6 +27,7 @@ from scrubber.cli.common import (
     bundled_rules_note,
     cache_of,
     open_history,
+    out_of_order_warning,
     plural,
     progress_bar,
     rule_paths,
@@ -124,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
                     summary, rule_files=files, rules_note="" if paths else bundled_rules_note()
                 )
                 outputs.commit()  # the history keeps the scrub only once every output is there
+            if history is not None and history.out_of_order is not None:
+                print(out_of_order_warning(history.out_of_order), file=sys.stderr)
     if args.summary == "json":
         print(json.dumps(summary.document(fail_on), indent=2), file=sys.stderr)
     elif args.summary == "text":

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 
 import attrs
 
@@ -28,6 +28,7 @@ from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, S
 __all__ = [
     "AUDIT_COLUMNS",
     "AuditWriter",
+    "ResultPiece",
     "ResultWriter",
     "audit_record",
     "dumps_audit",
@@ -96,10 +97,34 @@ def dumps_result(result: ScrubResult) -> str:
     return dumps_json(result_document(result)) + "\n"
 
 
+class ResultPiece(Protocol):
+    """What ``ResultWriter.add`` takes: a whole ``ScrubResult`` or one ``StreamedDay`` of
+    ``RuleSet.scrub_stream`` (any object with these four sections)."""
+
+    @property
+    def billed(self) -> tuple[Visit, ...]: ...
+    @property
+    def exceptions(self) -> tuple[HeldVisit, ...]: ...
+    @property
+    def rejected(self) -> tuple[Rejected, ...]: ...
+    @property
+    def audit(self) -> tuple[AuditEntry, ...]: ...
+
+
 class ResultWriter:
     """Writes a result piece by piece (the days of a stream) as the same bytes ``dumps_result``
     gives for the whole: each section's items are spooled to a temporary file as they come, and
-    the sections are put together at the end. Memory holds one piece at a time."""
+    the sections are put together at the end. Memory holds one piece at a time.
+
+    ```python
+    with open("result.json", "w", encoding="utf-8") as out, ResultWriter(out) as writer:
+        for day in rules.scrub_stream(records):
+            writer.add(day)
+    ```
+
+    Leaving the ``with`` block writes the document (``close``); leaving it on an exception
+    writes nothing more, so a failed stream never looks like a complete result.
+    """
 
     def __init__(self, target: IO[str]) -> None:
         self._target = target
@@ -109,16 +134,24 @@ class ResultWriter:
             for name, _ in SECTIONS
         }
         self._counts = dict.fromkeys(self._spools, 0)
+        self._done = False
 
-    def add(self, result: ScrubResult) -> None:
+    def add(self, piece: ResultPiece) -> None:
+        """Add the next piece; pieces must come in result order (the days of a stream as
+        ``scrub_stream`` yields them)."""
+        if self._done:
+            raise ValueError("this ResultWriter is closed: its result is written")
         for name, record in SECTIONS:
             spool = self._spools[name]
-            for item in getattr(result, name):
+            for item in getattr(piece, name):
                 text = dumps_json(record(item)).replace("\n", "\n    ")
                 spool.write((",\n    " if self._counts[name] else "    ") + text)
                 self._counts[name] += 1
 
     def close(self) -> None:
+        """Write the whole document to the target (once; the target stays open)."""
+        if self._done:
+            return
         out = self._target
         out.write("{")
         for n, (name, _) in enumerate(SECTIONS):
@@ -134,15 +167,20 @@ class ResultWriter:
         self.discard()
 
     def discard(self) -> None:
-        """Let go of the spooled pieces (``close`` does it once the result is written)."""
+        """Let go of the spooled pieces without writing (``close`` does it once the result is
+        written)."""
+        self._done = True
         for spool in self._spools.values():
             spool.close()
 
     def __enter__(self) -> ResultWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.discard()
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
 
 
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
@@ -171,8 +209,12 @@ class AuditWriter:
         self._target = target
         self._format = format
         self._count = 0
+        self._done = False
 
     def add(self, entries: Iterable[AuditEntry]) -> None:
+        """Add the next entries (a day's ``audit``), in result order."""
+        if self._done:
+            raise ValueError("this AuditWriter is closed: its audit trail is written")
         text = dumps_audit(entries, self._format)
         if self._format == "csv":
             header, _, rows = text.partition("\n")
@@ -187,10 +229,21 @@ class AuditWriter:
         self._target.write(text)
 
     def close(self) -> None:
+        """Finish the trail (the closing bracket of JSON, the header of an empty CSV); once."""
+        if self._done:
+            return
+        self._done = True
         if self._format == "json":
             self._target.write("\n]\n" if self._count else "[]\n")
         elif self._format == "csv" and not self._count:
             self._target.write(dumps_audit((), "csv"))
+
+    def __enter__(self) -> AuditWriter:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if kind is None:
+            self.close()
 
 
 @attrs.frozen

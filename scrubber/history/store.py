@@ -24,6 +24,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
+import attrs
+
 from scrubber._version import __version__
 from scrubber.errors import UsageError
 from scrubber.history.integrity import problem_of, tables_of_a_history
@@ -31,7 +33,7 @@ from scrubber.model.history import VisitFact
 from scrubber.model.records import NoteType
 from scrubber.shown import cut, visible
 
-__all__ = ["SCHEMA", "HistoryError", "HistoryStore"]
+__all__ = ["SCHEMA", "HistoryError", "HistoryStore", "OutOfOrder"]
 
 #: the version of the tables below; a newer file is refused, an older one would be upgraded
 SCHEMA = 1
@@ -69,6 +71,35 @@ class HistoryError(UsageError):
     """A history file that cannot be used: not a history, too new, damaged, locked."""
 
 
+#: how many ids one query names (SQLite allows 999 parameters in its older builds)
+_CHUNK = 500
+
+
+@attrs.frozen
+class OutOfOrder:
+    """Visits a scrub added to the history dated before days it already held for their
+    patients: the counts across visits made for those later days (treatment days, caps per week,
+    month or year) did not see them, so a later count can differ from a run of all days in date
+    order. Visits already in the history (corrections sent again) do not count: replacing them
+    is what the history is for."""
+
+    #: how many visits new to the history came out of order
+    visits: int
+    #: the earliest date of service among them
+    earliest: date
+    #: the latest date the history held for their patients
+    latest_held: date
+
+    def joined(self, other: OutOfOrder | None) -> OutOfOrder:
+        if other is None:
+            return self
+        return OutOfOrder(
+            self.visits + other.visits,
+            min(self.earliest, other.earliest),
+            max(self.latest_held, other.latest_held),
+        )
+
+
 class HistoryStore:
     """One history file, opened for a scrub (``open``) or for reading only (``read_only``)."""
 
@@ -78,6 +109,8 @@ class HistoryStore:
         self.timeout = timeout
         self._temporary: str | None = None
         self._depth = 0
+        #: what the current (or last) scrub added out of date order; None when nothing
+        self.out_of_order: OutOfOrder | None = None
 
     # -- opening --
 
@@ -167,6 +200,7 @@ class HistoryStore:
             return
         with self._transaction():
             self._depth = 1
+            self.out_of_order = None
             try:
                 yield
             finally:
@@ -219,7 +253,14 @@ class HistoryStore:
             with self.session():
                 self.record(facts)
             return
+        facts = list(facts)
         rows, units, ids = [], [], []
+        try:
+            late = self._out_of_order(facts)
+        except _UNREADABLE as exc:
+            raise _damaged(self.path, exc) from None
+        if late is not None:
+            self.out_of_order = late.joined(self.out_of_order)
         for fact in facts:
             ids.append((fact.visit_id,))
             rows.append((
@@ -254,6 +295,39 @@ class HistoryStore:
         except (TypeError, ValueError) as exc:  # checked on open; a file changed since
             raise _damaged(self.path, exc) from None
         return found
+
+    def _out_of_order(self, facts: list[VisitFact]) -> OutOfOrder | None:
+        """The facts about to be recorded that are new to the history and dated before the
+        latest day it holds for their patient (two indexed queries per 500 patients)."""
+        latest: dict[str, str] = {}
+        patients = sorted({fact.patient_id for fact in facts})
+        for start in range(0, len(patients), _CHUNK):
+            chunk = patients[start : start + _CHUNK]
+            latest.update(self._db.execute(
+                "SELECT patient_id, MAX(date_of_service) FROM visits WHERE patient_id IN "
+                f"({', '.join('?' * len(chunk))}) GROUP BY patient_id", chunk,
+            ).fetchall())  # fmt: skip
+        early = [
+            (fact, latest[fact.patient_id])
+            for fact in facts
+            if fact.patient_id in latest
+            and fact.date_of_service.isoformat() < latest[fact.patient_id]
+        ]
+        held: set[str] = set()
+        for start in range(0, len(early), _CHUNK):
+            chunk_ids = [fact.visit_id for fact, _ in early[start : start + _CHUNK]]
+            held.update(row[0] for row in self._db.execute(
+                f"SELECT visit_id FROM visits WHERE visit_id IN ({', '.join('?' * len(chunk_ids))})",
+                chunk_ids,
+            ))  # fmt: skip
+        late = [(fact, day) for fact, day in early if fact.visit_id not in held]
+        if not late:
+            return None
+        return OutOfOrder(
+            len(late),
+            min(fact.date_of_service for fact, _ in late),
+            max(date.fromisoformat(day) for _, day in late),
+        )
 
     def __len__(self) -> int:
         """The number of visits held."""

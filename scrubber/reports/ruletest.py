@@ -45,6 +45,7 @@ from scrubber.model.records import (
     Visit,
 )
 from scrubber.model.results import AuditEntry
+from scrubber.reports.words import plural
 
 __all__ = ["TestOutcome", "TestReport", "run_tests"]
 
@@ -199,7 +200,7 @@ def _check(
         if expect.kind == "units" and units != expect.value:
             failures.append(f"expected {expect.code} units {expect.value}, got {units}")
         elif expect.kind == "not_billed" and units:
-            failures.append(f"expected {expect.code} not billed, got {units} units")
+            failures.append(f"expected {expect.code} not billed, got {plural(units, 'unit')}")
         elif expect.kind in ("has_modifier", "lacks_modifier"):
             if not of_code:
                 failures.append(f"expected a {expect.code} line, but none was billed")
