@@ -267,7 +267,7 @@ def test_the_error_table_of_the_docs_is_the_registry():
     from scrubber.lang import codes
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "dsl.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (E\d{3}) \| ([^|]+?) \|", doc, re.MULTILINE)
+    rows = re.findall(r"^\| ([EW]\d{3}) \| ([^|]+?) \|", doc, re.MULTILINE)
     assert [(code.code, code.meaning) for code in codes.ALL] == rows
 
 
@@ -279,7 +279,7 @@ def test_every_code_the_checker_reports_is_in_the_registry():
         (source.name, code)
         for source in package.rglob("*.py")
         if source != package / "lang" / "codes.py"
-        for code in re.findall(r'"(E\d{3})"', source.read_text(encoding="utf-8"))
+        for code in re.findall(r'"([EW]\d{3})"', source.read_text(encoding="utf-8"))
     }
     assert written == set(), "codes are named by the constants of scrubber.lang.codes"
     assert len({code.code for code in codes.ALL}) == len(codes.ALL)

@@ -16,6 +16,8 @@ __all__ = ["ALL", "ErrorCode", "by_code"]
 class ErrorCode:
     code: str
     meaning: str
+    #: "warning" for what ``check`` reports without refusing the rules (``--strict`` refuses)
+    severity: str = "error"
 
     def __str__(self) -> str:
         return self.code
@@ -56,6 +58,13 @@ NEVER_APPLIES = ErrorCode(
 TABLE_MISSING = ErrorCode("E040", "a table that does not exist")
 TABLE_MALFORMED = ErrorCode("E041", "a malformed table (reported at the table's own line)")
 TABLE_OUTSIDE = ErrorCode("E042", "a table outside the rules folder")
+# warnings: the rules work, but probably not as their author meant
+MIXED_AND_OR = ErrorCode(
+    "W001", "`and` mixed with `or` without parentheses (`and` binds first)", "warning"
+)
+NEVER_HOLDS = ErrorCode("W002", "a condition that can never hold", "warning")
+ALWAYS_HOLDS = ErrorCode("W003", "a condition that always holds", "warning")
+UNUSED = ErrorCode("W004", "a payer or codeset nothing uses", "warning")
 
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)

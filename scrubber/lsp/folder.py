@@ -144,7 +144,7 @@ class Folder:
             self._last_good.pop(gone, None)
         self.tables.begin()
         report = LANGUAGE.check([view.source for view in views.values()], tables=self.tables)
-        errors = self._by_file(report.errors, views)
+        errors = self._by_file((*report.errors, *report.warnings), views)
         for path, view in views.items():
             if not view.broken:
                 self._last_good[path] = view
