@@ -119,3 +119,16 @@ def test_the_language_server_shows_warnings_as_warnings(tmp_path):
     (diagnostic,) = diagnostics(analysis, path, types.PositionEncodingKind.Utf16)
     assert diagnostic.severity == types.DiagnosticSeverity.Warning
     assert diagnostic.code == "W001"
+
+
+def test_with_errors_the_text_output_lists_the_errors_and_json_both(tmp_path, capsys):
+    folder, _ = _check(
+        tmp_path, WARNINGS["W004"][0] + "rules medicare {\n rule b: drop nocode\n}\n"
+    )
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "E010" in out and "W004" not in out
+    assert main(["check", str(folder), "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)
+    assert [e["code"] for e in found["errors"]] == ["E010"]
+    assert [w["code"] for w in found["warnings"]] == ["W004"]
