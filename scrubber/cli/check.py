@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     warnings = report.warnings
     # Errors first: the warnings of rules that do not check (a codeset unused because the rule
     # naming it is misspelt) are mostly noise; they are listed once the errors are fixed (the
-    # JSON output and the language server give both at once).
+    # JSON output gives both at once).
     shown_warnings = () if errors else warnings
     problems = tuple(sorted((*errors, *shown_warnings), key=lambda e: e.sort_key))
     counts = report.counts()

@@ -63,9 +63,23 @@ def rules_at_revision(revision: str, folders: list[str], into: Path) -> list[str
         target = into / str(number)
         target.mkdir(parents=True)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(target, filter="data")
+            _extract(tar, target)
         found.append(str(target / relative))
     return found
+
+
+def _extract(tar: tarfile.TarFile, target: Path) -> None:
+    """Files and folders only, inside ``target`` (Python before 3.11.4 has no extraction
+    filters: the same rule by hand)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, filter="data")
+        return
+    safe = [
+        member for member in tar.getmembers()
+        if (member.isfile() or member.isdir()) and not member.name.startswith("/")
+        and ".." not in Path(member.name).parts
+    ]  # fmt: skip
+    tar.extractall(target, members=safe)
 
 
 def _git(where: Path, *args: str) -> bytes:
