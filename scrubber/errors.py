@@ -52,6 +52,8 @@ class RuleError(ScrubberError):
     end_column: int = 0
     source_line: str = ""
     notes: tuple[str, ...] = ()
+    #: "warning" for a problem ``check`` reports without refusing the rules
+    severity: str = "error"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.code} {self.message}"

@@ -30,7 +30,8 @@ __all__ = ["RulesLexer"]
 STATEMENT_KEYWORDS = (
     "codeset", "payer", "rules", "rule", "effective", "through", "when", "unless", "any",
     "test", "without", "next", "visit", "charge", "expect", "held", "billed", "lacks", "on",
-    "modifiers", "units", "minutes", "with", "for", "modifier",
+    "modifiers", "units", "minutes", "with", "for", "modifier", "repeat", "times", "every",
+    "days", "day",
 )  # fmt: skip
 KEYWORDS = tuple(dict.fromkeys((*STATEMENT_KEYWORDS, *KINDS.keywords())))
 OPERATORS = ("and", "or", "not", "in", "matches", "is", "missing", "present", "has")

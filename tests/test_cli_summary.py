@@ -14,8 +14,8 @@ from scrubber.formats.emr import read_export
 from scrubber.formats.results import dumps_result
 from scrubber.load import load_rules
 from scrubber.model.records import Rejected
-from scrubber.reports.words import plural
 from scrubber.resources import bundled_rules_dir
+from scrubber.words import plural
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "emr_export.json"

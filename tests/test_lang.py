@@ -204,7 +204,12 @@ def test_only_the_parser_and_the_formatter_import_lark():
     )
     # and the language server's syntax module, which colours words and completes with lark's
     # own lexer and interactive parser on the same grammar (issue 28); nothing else
-    assert importers == ["lang/fmt.py", "lang/parse.py", "lsp/syntax.py"]
+    assert importers == [
+        "lang/fmt.py",
+        *(f"lang/parse/{m}.py" for m in ("driver", "grammar", "rules_tree", "syntax_errors")),
+        *(f"lang/parse/{m}.py" for m in ("tests_tree", "tree")),
+        "lsp/syntax.py",
+    ]
 
 
 def test_the_engine_loads_neither_lark_nor_cattrs():
@@ -262,7 +267,7 @@ def test_the_error_table_of_the_docs_is_the_registry():
     from scrubber.lang import codes
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "dsl.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (E\d{3}) \| ([^|]+?) \|", doc, re.MULTILINE)
+    rows = re.findall(r"^\| ([EW]\d{3}) \| ([^|]+?) \|", doc, re.MULTILINE)
     assert [(code.code, code.meaning) for code in codes.ALL] == rows
 
 
@@ -274,7 +279,7 @@ def test_every_code_the_checker_reports_is_in_the_registry():
         (source.name, code)
         for source in package.rglob("*.py")
         if source != package / "lang" / "codes.py"
-        for code in re.findall(r'"(E\d{3})"', source.read_text(encoding="utf-8"))
+        for code in re.findall(r'"([EW]\d{3})"', source.read_text(encoding="utf-8"))
     }
     assert written == set(), "codes are named by the constants of scrubber.lang.codes"
     assert len({code.code for code in codes.ALL}) == len(codes.ALL)

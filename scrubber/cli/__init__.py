@@ -18,6 +18,7 @@ from scrubber.cli import (
     check,
     explain,
     fmt,
+    impact,
     lsp,
     reconcile,
     sample,
@@ -32,7 +33,9 @@ from scrubber.errors import ScrubberError
 __all__ = ["main"]
 
 #: the commands, in the order ``--help`` lists them
-COMMANDS = (scrub, check, test, explain, fmt, balance, reconcile, worklist, tables, sample, lsp)
+COMMANDS = (
+    scrub, check, test, explain, fmt, impact, balance, reconcile, worklist, tables, sample, lsp,
+)  # fmt: skip
 
 
 def _parser() -> Parser:

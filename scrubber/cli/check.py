@@ -37,6 +37,10 @@ def add(commands: Any) -> None:
         "--explain-order", metavar="PAYER",
         help="list the rules a visit of PAYER goes through, in order",
     )  # fmt: skip
+    check.add_argument(
+        "--strict", action="store_true",
+        help="exit 1 on warnings (W codes) too, not only on errors",
+    )  # fmt: skip
     add_cache_options(check)
     check.set_defaults(run=run)
 
@@ -54,31 +58,45 @@ def run(args: argparse.Namespace) -> int:
     else:
         report = LANGUAGE.check_paths(rule_paths(args.paths, config), cache_of(args, config))
     errors = report.errors
+    warnings = report.warnings
+    # Errors first: the warnings of rules that do not check (a codeset unused because the rule
+    # naming it is misspelt) are mostly noise; they are listed once the errors are fixed (the
+    # JSON output gives both at once).
+    shown_warnings = () if errors else warnings
+    problems = tuple(sorted((*errors, *shown_warnings), key=lambda e: e.sort_key))
     counts = report.counts()
     if args.format == "json":
-        print(json.dumps({"errors": [_error_json(e) for e in errors], **counts}, indent=2))
+        print(json.dumps({
+            "errors": [_error_json(e) for e in errors],
+            "warnings": [_error_json(w) for w in warnings],
+            **counts,
+        }, indent=2))  # fmt: skip
     elif args.format == "github":
-        for error in errors:
+        for error in problems:
             message = error.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             print(
-                f"::error file={error.file},line={error.line},col={error.column},"
+                f"::{error.severity} file={error.file},line={error.line},col={error.column},"
                 f"endColumn={max(error.end_column, error.column + 1)},title={error.code}::{message}"
             )
     else:
-        shown = errors if args.max_errors <= 0 else errors[: args.max_errors]
+        shown = problems if args.max_errors <= 0 else problems[: args.max_errors]
         for error in shown:
             print(error.format())
             print()
-        if len(errors) > len(shown):
-            print(f"... and {len(errors) - len(shown)} more (see all with --max-errors 0)")
+        if len(problems) > len(shown):
+            print(f"... and {len(problems) - len(shown)} more (see all with --max-errors 0)")
         if errors:
             files = len({e.file for e in errors})
             print(f"{plural(len(errors), 'problem')} in {plural(files, 'file')}")
+        elif warnings:
+            files = len({w.file for w in warnings})
+            strict = " (--strict: failing)" if args.strict else ""
+            print(f"{plural(len(warnings), 'warning')} in {plural(files, 'file')}{strict}")
         else:
             print("no problems: " + ", ".join(plural(n, w[:-1]) for w, n in counts.items()))
     if args.explain_order and report.rules is not None:
         _explain_order(report.rules, args.explain_order)
-    return EXIT_FINDINGS if errors else EXIT_OK
+    return EXIT_FINDINGS if errors or (args.strict and warnings) else EXIT_OK
 
 
 def _explain_order(checked: Any, payer: str) -> None:
@@ -108,5 +126,5 @@ def _error_json(error: RuleError) -> dict[str, object]:
     return {
         "code": error.code, "message": error.message, "file": error.file, "line": error.line,
         "column": error.column, "end_line": error.end_line, "end_column": error.end_column,
-        "source_line": error.source_line, "notes": list(error.notes),
+        "source_line": error.source_line, "notes": list(error.notes), "severity": error.severity,
     }  # fmt: skip

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrubber.errors import UsageError
-from scrubber.reports.words import plural
+from scrubber.words import plural
 
 if TYPE_CHECKING:
     from scrubber.cli.config import Config

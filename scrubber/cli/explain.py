@@ -41,11 +41,13 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.actions import LANGUAGE
     from scrubber.engine.ruleset import RuleSet
     from scrubber.formats.emr import read_export
+    from scrubber.history.store import HistoryStore
     from scrubber.reports.explain import explain_visit
 
     config = load_config()
     rules = RuleSet.compile(
-        LANGUAGE.load_checked(rule_paths(args.rules, config), cache_of(args, config))
+        LANGUAGE.load_checked(rule_paths(args.rules, config), cache_of(args, config)),
+        stores=HistoryStore,
     )
     args.history = args.history or config.history
     with open_history(args, read_only=True) as history:

@@ -38,6 +38,7 @@ __all__ = [
     "NextVisit",
     "Path",
     "PayerDef",
+    "RepeatVisit",
     "Rule",
     "RuleFile",
     "RuleTest",
@@ -272,16 +273,26 @@ class NextVisit:
 
 
 @attrs.frozen
-class Expect:
-    """``kind`` is units, not_billed, has_modifier, lacks_modifier, held or not_held."""
+class RepeatVisit:
+    """``repeat visit N times [every D days]``: N more copies of the visit written so far, with
+    its charges, each D days (default 1) after the one before."""
 
-    kind: str
-    code: str | None = None
-    value: int | str | None = None
+    times: int
+    every: int | None = None
     span: Span = span_field()
 
 
-TestStep = Given | TestCharge | NextVisit
+class Expect:
+    """Base of the rule-test expectations. Each kind defines its node in its own module
+    (``scrubber.lang.expects``), beside how it is checked, written and judged."""
+
+    __slots__ = ()
+    span: Span
+    #: the visit it looks at (1 for the first), None for all the test's visits together
+    visit: int | None
+
+
+TestStep = Given | TestCharge | NextVisit | RepeatVisit
 
 
 @attrs.frozen

@@ -16,6 +16,8 @@ __all__ = ["ALL", "ErrorCode", "by_code"]
 class ErrorCode:
     code: str
     meaning: str
+    #: "warning" for what ``check`` reports without refusing the rules (``--strict`` refuses)
+    severity: str = "error"
 
     def __str__(self) -> str:
         return self.code
@@ -46,6 +48,7 @@ BAD_CODE = ErrorCode("E025", "a malformed code or range")
 NEGATIVE_CAP = ErrorCode("E026", "a cap below 0")
 BAD_MODIFIER = ErrorCode("E027", "a malformed modifier")
 TABLE_NEEDS_SCOPE = ErrorCode("E028", "a table that needs a scope")
+UNKNOWN_VISIT = ErrorCode("E029", "a rule test's expectation names a visit the test does not have")
 EMPTY_RANGE = ErrorCode("E030", "an effective range that ends before it starts")
 BAD_DATE = ErrorCode("E031", "a date that is not on the calendar")
 CAPS_DISAGREE = ErrorCode("E032", "two caps on one code and scope in one block that disagree")
@@ -55,6 +58,13 @@ NEVER_APPLIES = ErrorCode(
 TABLE_MISSING = ErrorCode("E040", "a table that does not exist")
 TABLE_MALFORMED = ErrorCode("E041", "a malformed table (reported at the table's own line)")
 TABLE_OUTSIDE = ErrorCode("E042", "a table outside the rules folder")
+# warnings: the rules work, but probably not as their author meant
+MIXED_AND_OR = ErrorCode(
+    "W001", "`and` mixed with `or` without parentheses (`and` binds first)", "warning"
+)
+NEVER_HOLDS = ErrorCode("W002", "a condition that can never hold", "warning")
+ALWAYS_HOLDS = ErrorCode("W003", "a condition that always holds", "warning")
+UNUSED = ErrorCode("W004", "a payer or codeset nothing uses", "warning")
 
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)

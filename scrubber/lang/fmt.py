@@ -18,6 +18,7 @@ from lark import Lark, Token
 
 from scrubber.errors import RuleSetError
 from scrubber.lang import ast
+from scrubber.lang.expects import render_expect
 from scrubber.lang.expressions import render_expr
 from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse import parse_rules
@@ -185,12 +186,7 @@ def _test_item(item: ast.TestStep | ast.Expect) -> str:
         if item.modifiers:
             text += " modifiers " + " ".join(item.modifiers)
         return text
-    kind, code, value = item.kind, item.code, item.value
-    return {
-        "units": f"expect {code} units {value}",
-        "not_billed": f"expect {code} not billed",
-        "has_modifier": f"expect {code} has modifier {value}",
-        "lacks_modifier": f"expect {code} lacks modifier {value}",
-        "held": f'expect held "{value}"',
-        "not_held": "expect not held",
-    }[kind]
+    if isinstance(item, ast.RepeatVisit):
+        every = f" every {item.every} days" if item.every is not None else ""
+        return f"repeat visit {item.times} times{every}"
+    return render_expect(item)

@@ -144,7 +144,9 @@ class Folder:
             self._last_good.pop(gone, None)
         self.tables.begin()
         report = LANGUAGE.check([view.source for view in views.values()], tables=self.tables)
-        errors = self._by_file(report.errors, views)
+        # warnings once the folder checks clean, as `scrubber check` lists them
+        shown = report.errors or (*report.errors, *report.warnings)
+        errors = self._by_file(tuple(shown), views)
         for path, view in views.items():
             if not view.broken:
                 self._last_good[path] = view

@@ -14,7 +14,7 @@ from collections import Counter
 from scrubber.errors import UsageError
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
-from scrubber.reports.words import plural
+from scrubber.words import plural
 
 __all__ = ["ResultMismatch", "check_result_of"]
 

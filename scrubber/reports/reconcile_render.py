@@ -16,8 +16,8 @@ from scrubber.reports.reconcile import (
     ReconcileReport,
     ReconcileRow,
 )
-from scrubber.reports.words import plural
 from scrubber.shown import cell, visible_lines
+from scrubber.words import plural
 
 __all__ = [
     "CSV_COLUMNS",

@@ -7,8 +7,8 @@ from typing import Any
 
 from scrubber.formats.sheets import csv_text
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
-from scrubber.reports.words import plural
 from scrubber.shown import cell, visible_lines
+from scrubber.words import plural
 
 __all__ = [
     "cause_label",

@@ -19,7 +19,7 @@ scrubs tells it.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.trace import CoverageTracer
 from scrubber.lang import ast
 from scrubber.lang.checked import CheckedRules
+from scrubber.lang.expects import EXPECTS, Observed, ObservedLine
 from scrubber.model.fields import FIELDS, Subject, evolve_path
 from scrubber.model.records import (
     Address,
@@ -44,8 +45,7 @@ from scrubber.model.records import (
     ProviderRole,
     Visit,
 )
-from scrubber.model.results import AuditEntry
-from scrubber.reports.words import plural
+from scrubber.model.results import AuditEntry, ScrubResult
 
 __all__ = ["TestOutcome", "TestReport", "run_tests"]
 
@@ -160,6 +160,19 @@ def build_batch(test: ast.RuleTest) -> Batch:
             visit = attrs.evolve(
                 visit, id=f"V{len(visits) + 1}", date_of_service=day, finalized_on=day
             )
+        elif isinstance(step, ast.RepeatVisit):
+            # copies of the visit so far, charges and all, each ``every`` days after the last
+            for _ in range(max(step.times, 0)):
+                close()
+                day = visit.date_of_service + timedelta(
+                    days=1 if step.every is None else step.every
+                )
+                visit = attrs.evolve(
+                    visit, id=f"V{len(visits) + 1}", date_of_service=day, finalized_on=day
+                )
+                charges = [
+                    attrs.evolve(c, id=f"{visit.id}-{n}") for n, c in enumerate(charges, start=1)
+                ]
         elif isinstance(step, ast.TestCharge):
             charges.append(Charge(f"{visit.id}-{len(charges) + 1}", step.cpt, step.units, step.minutes,
                                   step.modifiers))  # fmt: skip
@@ -190,41 +203,44 @@ def _check(
         failures.append(
             f"the test's visit does not belong to payer {test.payer} (set its insurance)"
         )
-    lines = [c for v in result.billed for c in v.charges] + [
-        c for h in result.exceptions for c in h.charges
-    ]
-    reasons = [r.message for h in result.exceptions for r in h.reasons]
+    observed = _observed(result)
+    everything = Observed(
+        tuple(line for seen in observed.values() for line in seen.lines),
+        tuple(reason for seen in observed.values() for reason in seen.reasons),
+        tuple(warning for seen in observed.values() for warning in seen.warnings),
+    )
     for expect in test.expects:
-        of_code = [c for c in lines if c.cpt == expect.code]
-        units = sum(c.units for c in of_code)
-        if expect.kind == "units" and units != expect.value:
-            failures.append(f"expected {expect.code} units {expect.value}, got {units}")
-        elif expect.kind == "not_billed" and units:
-            failures.append(f"expected {expect.code} not billed, got {plural(units, 'unit')}")
-        elif expect.kind in ("has_modifier", "lacks_modifier"):
-            if not of_code:
-                failures.append(f"expected a {expect.code} line, but none was billed")
-            elif expect.kind == "has_modifier" and not any(
-                expect.value in c.modifiers for c in of_code
-            ):
-                got = "; ".join(" ".join(c.modifiers) or "none" for c in of_code)
-                failures.append(
-                    f"expected {expect.code} to have modifier {expect.value}, got {got}"
-                )
-            elif expect.kind == "lacks_modifier" and any(
-                expect.value in c.modifiers for c in of_code
-            ):
-                failures.append(
-                    f"expected {expect.code} without modifier {expect.value}, but it has it"
-                )
-        elif expect.kind == "held" and expect.value not in reasons:
-            got = ", ".join(f'"{r}"' for r in reasons) or "not held"
-            failures.append(f'expected the visit held for "{expect.value}", got {got}')
-        elif expect.kind == "not_held" and reasons:
-            failures.append(
-                "expected the visit not held, got held for " + ", ".join(f'"{r}"' for r in reasons)
-            )
+        if expect.visit is None:
+            failure = EXPECTS.kind_of(expect).evaluate(expect, everything)
+        else:
+            visit_id = f"V{expect.visit}"
+            seen = observed.get(visit_id, Observed((), ()))
+            failure = EXPECTS.kind_of(expect).evaluate(expect, seen)
+            failure = failure and f"visit {expect.visit}: {failure}"
+        if failure:
+            failures.append(failure)
     return failures, result.audit
+
+
+def _observed(result: ScrubResult) -> dict[str, Observed]:
+    """What the scrub did, visit by visit (ids V1, V2, ... as ``build_batch`` numbers them)."""
+    seen: dict[str, tuple[list[ObservedLine], list[str], list[str]]] = {}
+
+    def of(visit_id: str) -> tuple[list[ObservedLine], list[str], list[str]]:
+        return seen.setdefault(visit_id, ([], [], []))
+
+    for billed in result.billed:
+        of(billed.id)[0].extend(
+            ObservedLine(c.cpt, c.units, tuple(c.modifiers)) for c in billed.charges
+        )
+    for held in result.exceptions:
+        lines, reasons, _ = of(held.visit_id)
+        lines.extend(ObservedLine(c.cpt, c.units, tuple(c.modifiers)) for c in held.charges)
+        reasons.extend(r.message for r in held.reasons)
+    return {
+        visit_id: Observed(tuple(lines), tuple(reasons), tuple(warnings))
+        for visit_id, (lines, reasons, warnings) in seen.items()
+    }
 
 
 def run_tests(

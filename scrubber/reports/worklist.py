@@ -20,8 +20,8 @@ import attrs
 from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
 from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
-from scrubber.reports.words import plural
 from scrubber.shown import cell, visible_lines
+from scrubber.words import plural
 
 __all__ = [
     "CSV_COLUMNS",

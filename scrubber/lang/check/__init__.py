@@ -24,6 +24,7 @@ from scrubber.lang.check.definitions import definitions, names
 from scrubber.lang.check.payers import blocks, payers
 from scrubber.lang.check.rules import rules
 from scrubber.lang.check.tests import tests
+from scrubber.lang.check.warnings import warnings
 from scrubber.lang.checked import CheckedRules
 from scrubber.lang.kinds import ActionKinds
 from scrubber.tables.loader import TableLoader
@@ -49,6 +50,7 @@ STAGES: tuple[tuple[str, Callable[[Checker], None]], ...] = (
     ("rules", rules),
     ("consistency", consistency),
     ("tests", tests),
+    ("warnings", warnings),
 )
 
 
@@ -63,9 +65,10 @@ def check(
         stage(checker)
     errors = tuple(sorted(checker.errors, key=lambda e: e.sort_key))
     files = tuple(s.parsed.file for s in sources)
+    found = tuple(sorted(checker.warnings, key=lambda e: e.sort_key))
     if errors:
-        return CheckReport(errors, None, files)
+        return CheckReport(errors, None, files, found)
     checked = CheckedRules(
         files, checker.codesets, checker.payer_defs, checker.unit_tables, checker.pair_tables
     )
-    return CheckReport((), checked, files)
+    return CheckReport((), checked, files, found)

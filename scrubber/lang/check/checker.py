@@ -72,6 +72,8 @@ class CheckReport:
     errors: tuple[RuleError, ...]
     rules: CheckedRules | None
     files: tuple[ast.RuleFile, ...]
+    #: what the rules probably do not mean (severity "warning"); they never stop a scrub
+    warnings: tuple[RuleError, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """Files, rules, codesets and payers read."""
@@ -93,6 +95,7 @@ class Checker:
         self.kinds = kinds
         self.tables = tables
         self.errors: list[RuleError] = []
+        self.warnings: list[RuleError] = []
         self.codeset_defs: dict[str, ast.CodesetDef] = {}
         self.payer_defs: dict[str, ast.PayerDef] = {}
         self.codesets: dict[str, frozenset[str]] = {}
@@ -106,6 +109,10 @@ class Checker:
     ) -> None:
         error = error_at(code, message, span, self.lines.get(span.file, ()))
         self.errors.append(attrs.evolve(error, notes=notes) if notes else error)
+
+    def warn(self, code: codes.ErrorCode, message: str, span: ast.Span) -> None:
+        error = error_at(code, message, span, self.lines.get(span.file, ()))
+        self.warnings.append(attrs.evolve(error, severity="warning"))
 
     def source_line(self, span: ast.Span) -> str:
         lines = self.lines.get(span.file, ())

@@ -5,10 +5,14 @@ from __future__ import annotations
 from scrubber.lang import ast, codes
 from scrubber.lang.check.checker import Checker
 from scrubber.lang.checked import BUILTIN_PAYER
+from scrubber.lang.expects import EXPECTS, visit_count
 from scrubber.lang.words import did_you_mean
 from scrubber.model.fields import FIELDS, Subject
 
-__all__ = ["tests"]
+__all__ = ["MAX_REPEAT", "tests"]
+
+#: how many copies one 'repeat visit' may make (a year of daily visits)
+MAX_REPEAT = 366
 
 
 def tests(checker: Checker) -> None:
@@ -35,11 +39,23 @@ def tests(checker: Checker) -> None:
                     checker.code_item(ast.Code(step.cpt, span=step.span))
                     for modifier in step.modifiers:
                         checker.modifier(modifier, step.span)
+                elif isinstance(step, ast.RepeatVisit) and not 1 <= step.times <= MAX_REPEAT:
+                    checker.error(codes.LIMIT, f"a visit is repeated 1 to {MAX_REPEAT} times",
+                                  step.span)  # fmt: skip
+                elif (
+                    isinstance(step, ast.RepeatVisit)
+                    and step.every is not None
+                    and not (0 <= step.every <= 366)
+                ):
+                    checker.error(codes.LIMIT, "visits are repeated every 0 to 366 days",
+                                  step.span)  # fmt: skip
+            visits = visit_count(test)
             for expect in test.expects:
-                if expect.code is not None:
-                    checker.code_item(ast.Code(expect.code, span=expect.span))
-                if expect.kind in ("has_modifier", "lacks_modifier"):
-                    checker.modifier(str(expect.value), expect.span)
+                EXPECTS.kind_of(expect).check(expect, checker)
+                if expect.visit is not None and not 1 <= expect.visit <= visits:
+                    has = "one visit" if visits == 1 else f"{visits} visits"
+                    checker.error(codes.UNKNOWN_VISIT, f"the test has {has}: there is no visit "
+                                  f"{expect.visit} (add one with 'next visit')", expect.span)  # fmt: skip
 
 
 def _given(checker: Checker, given: ast.Given) -> None:

@@ -25,8 +25,8 @@ from scrubber.reports.pages.skeleton import (
     rule_label,
     table,
 )
-from scrubber.reports.words import plural
 from scrubber.reports.worklist import WorkItem
+from scrubber.words import plural
 
 __all__ = ["balance_page"]
 

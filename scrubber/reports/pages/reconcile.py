@@ -29,7 +29,7 @@ from scrubber.reports.reconcile import (
     ReconcileReport,
     ReconcileRow,
 )
-from scrubber.reports.words import plural
+from scrubber.words import plural
 
 __all__ = ["reconcile_page"]
 

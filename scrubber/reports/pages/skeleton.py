@@ -20,7 +20,7 @@ from datetime import date
 
 import attrs
 
-from scrubber.reports.words import plural
+from scrubber.words import plural
 
 __all__ = [
     "Series",

@@ -21,8 +21,8 @@ from scrubber.reports.pages.skeleton import (
     page,
     table,
 )
-from scrubber.reports.words import plural
 from scrubber.reports.worklist import WorkItem, shown_value
+from scrubber.words import plural
 
 __all__ = ["STYLE", "held_visits", "with_fixes", "work_section", "worklist_page"]
 

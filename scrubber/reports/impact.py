@@ -1,0 +1,243 @@
+"""What a rule change does: every visit of past exports whose outcome differs between two rule
+sets, with the rules that acted differently on it.
+
+Both rule sets scrub the same exports, in order (a month of daily files), each side with its
+own copy of the history (the given one, never written; else an empty one), so that rules
+looking across visits see the same earlier days on both sides. Each scrub runs with a tracer;
+the rules that acted differently on a visit are those whose changes to it (the APPLIED events
+of that one run: action, line, field, before, after, units) differ between the two sides.
+Nothing is re-derived: what the report says a rule did is what the scrub heard it do.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.trace import EventKind, TraceEvent
+from scrubber.history.store import HistoryStore
+from scrubber.model.records import Batch
+from scrubber.model.results import ScrubResult
+
+__all__ = ["Impact", "Outcome", "RuleChange", "RuleTotal", "VisitChange", "impact", "outcome_of"]
+
+#: one change a rule made, as the tracer heard it (the audit entry without its number, its
+#: wording and where the rule is written, which may move without the rule acting differently)
+Effect = tuple[str, str | None, str | None, str, str, str, int]
+
+
+@attrs.frozen
+class Outcome:
+    """What one side did to one visit."""
+
+    #: "billed", "held" or "nothing to bill"
+    status: str
+    #: the lines as billed (or as they will be once a held visit is fixed): code, units,
+    #: modifiers, in order
+    lines: tuple[tuple[str, int, tuple[str, ...]], ...]
+    #: hold messages, in order
+    holds: tuple[str, ...]
+
+    @property
+    def units(self) -> int:
+        """Units that flow to billing: none while the visit is held."""
+        return 0 if self.status != "billed" else sum(units for _, units, _ in self.lines)
+
+    def units_by_code(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for code, units, _ in self.lines:
+            found[code] = found.get(code, 0) + units
+        return found
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "units": self.units,
+            "lines": [{"cpt": c, "units": u, "modifiers": list(m)} for c, u, m in self.lines],
+            "holds": list(self.holds),
+        }
+
+
+NOTHING = Outcome("nothing to bill", (), ())
+
+
+@attrs.frozen
+class RuleChange:
+    """A rule that acted differently on a visit: where it is written on each side (None: it
+    did nothing to the visit on that side)."""
+
+    rule: str
+    before: str | None
+    after: str | None
+
+
+@attrs.frozen
+class VisitChange:
+    visit_id: str
+    patient_id: str
+    date_of_service: str
+    before: Outcome
+    after: Outcome
+    rules: tuple[RuleChange, ...]
+
+
+@attrs.frozen
+class RuleTotal:
+    rule: str
+    source: str
+    visits: int
+    #: the change of billed units over the visits this rule acted differently on
+    units_delta: int
+
+
+@attrs.frozen
+class Impact:
+    visits: int
+    changed: tuple[VisitChange, ...]
+    units_before: int
+    units_after: int
+    rules: tuple[RuleTotal, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "totals": {
+                "visits": self.visits,
+                "visits_changed": len(self.changed),
+                "units_before": self.units_before,
+                "units_after": self.units_after,
+            },
+            "rules": [attrs.asdict(total) for total in self.rules],
+            "visits": [
+                {
+                    "visit_id": change.visit_id,
+                    "patient_id": change.patient_id,
+                    "date_of_service": change.date_of_service,
+                    "before": change.before.to_json(),
+                    "after": change.after.to_json(),
+                    "rules": [attrs.asdict(rule) for rule in change.rules],
+                }
+                for change in self.changed
+            ],
+        }
+
+
+def outcome_of(result: ScrubResult) -> dict[str, Outcome]:
+    """Every visit of a result by id: billed, held, or nothing to bill (not in either list)."""
+    found: dict[str, Outcome] = {}
+    for visit in result.billed:
+        lines = tuple((c.cpt, c.units, tuple(c.modifiers)) for c in visit.charges)
+        found[visit.id] = Outcome("billed", lines, ())
+    for held in result.exceptions:
+        lines = tuple((c.cpt, c.units, tuple(c.modifiers)) for c in held.charges)
+        found[held.visit_id] = Outcome("held", lines, tuple(r.message for r in held.reasons))
+    return found
+
+
+class _EffectTracer:
+    """The changes each rule made to each visit, and where each rule is written."""
+
+    def __init__(self) -> None:
+        self.effects: dict[str, dict[str, Counter[Effect]]] = {}
+        self.sources: dict[str, str] = {}
+
+    def event(self, event: TraceEvent) -> None:
+        if event.kind is not EventKind.APPLIED or event.entry is None:
+            return
+        entry = event.entry
+        self.sources[entry.rule] = entry.source
+        effect: Effect = (
+            entry.action, entry.charge_id, entry.cpt, entry.field,
+            repr(entry.before), repr(entry.after), entry.units_delta,
+        )  # fmt: skip
+        self.effects.setdefault(entry.visit_id, {}).setdefault(entry.rule, Counter())[effect] += 1
+
+
+@attrs.frozen
+class _Side:
+    outcomes: dict[str, Outcome]
+    tracer: _EffectTracer
+
+
+def _run(rules: RuleSet, batches: Sequence[Batch], history: Path | None, work: Path) -> _Side:
+    store = work / "history.sqlite"
+    if history is not None:
+        shutil.copyfile(history, store)
+    tracer = _EffectTracer()
+    outcomes: dict[str, Outcome] = {}
+    with HistoryStore.open(store) as opened:
+        for batch in batches:
+            seen = outcome_of(rules.scrub(batch, history=opened, tracer=tracer))
+            for visit in batch.visits:
+                outcomes[visit.id] = seen.get(visit.id, NOTHING)
+    return _Side(outcomes, tracer)
+
+
+def impact(
+    before: RuleSet,
+    after: RuleSet,
+    batches: Sequence[Batch],
+    *,
+    history: str | Path | None = None,
+) -> Impact:
+    """Scrub ``batches`` (in order) with both rule sets and list every visit that differs.
+    ``history`` is read (a copy is scrubbed against), never written."""
+    with tempfile.TemporaryDirectory(prefix="scrubber-impact-") as temp:
+        (Path(temp) / "before").mkdir()
+        (Path(temp) / "after").mkdir()
+        given = Path(history) if history is not None else None
+        old = _run(before, batches, given, Path(temp) / "before")
+        new = _run(after, batches, given, Path(temp) / "after")
+    visits = {visit.id: visit for batch in batches for visit in batch.visits}
+    patients = {
+        visit.id: batch.case_of(visit).patient_id for batch in batches for visit in batch.visits
+    }
+    changed = []
+    for visit_id, visit in visits.items():
+        was, now = old.outcomes[visit_id], new.outcomes[visit_id]
+        if was == now:
+            continue
+        rules = _rules_that_differ(visit_id, old.tracer, new.tracer)
+        changed.append(VisitChange(visit_id, patients[visit_id], visit.date_of_service.isoformat(),
+                                   was, now, rules))  # fmt: skip
+    return Impact(
+        len(visits), tuple(changed),
+        sum(o.units for o in old.outcomes.values()), sum(o.units for o in new.outcomes.values()),
+        _rule_totals(changed, old.tracer, new.tracer),
+    )  # fmt: skip
+
+
+def _rules_that_differ(
+    visit_id: str, old: _EffectTracer, new: _EffectTracer
+) -> tuple[RuleChange, ...]:
+    was = old.effects.get(visit_id, {})
+    now = new.effects.get(visit_id, {})
+    found = []
+    for rule in sorted(set(was) | set(now)):
+        if was.get(rule) != now.get(rule):
+            found.append(RuleChange(
+                rule, old.sources.get(rule) if rule in was else None,
+                new.sources.get(rule) if rule in now else None,
+            ))  # fmt: skip
+    return tuple(found)
+
+
+def _rule_totals(
+    changed: Iterable[VisitChange], old: _EffectTracer, new: _EffectTracer
+) -> tuple[RuleTotal, ...]:
+    visits: dict[str, int] = {}
+    units: dict[str, int] = {}
+    for change in changed:
+        for rule in change.rules:
+            visits[rule.rule] = visits.get(rule.rule, 0) + 1
+            units[rule.rule] = units.get(rule.rule, 0) + change.after.units - change.before.units
+    return tuple(
+        RuleTotal(rule, new.sources.get(rule) or old.sources.get(rule) or "", count, units[rule])
+        for rule, count in sorted(visits.items(), key=lambda item: (-item[1], item[0]))
+    )
