@@ -183,11 +183,39 @@ def scrub(document: dict[str, Any]) -> dict[str, Any]:
     return {"billed": billed, "exceptions": held, "rejected": [], "audit": audit}
 
 
-def main(source: str, target: str) -> None:
+def run(source: str | Path, target: str | Path) -> None:
     gc.disable()
     document = orjson.loads(Path(source).read_bytes())
     Path(target).write_bytes(orjson.dumps(scrub(document), option=orjson.OPT_INDENT_2) + b"\n")
 
 
+def timed_sample(lines: int) -> None:
+    """``--lines N``: the floor alone on a sample export of about N lines, timed."""
+    import json
+    import tempfile
+    import time
+
+    from common import machine
+
+    from scrubber.sample import sample_document
+
+    print(machine())
+    document = sample_document(max(1, round(lines / 2.23)), seed=11, visits_per_day=400)
+    with tempfile.TemporaryDirectory() as folder:
+        export, result = Path(folder) / "export.json", Path(folder) / "result.json"
+        export.write_text(json.dumps(document, indent=2), encoding="utf-8")
+        start = time.perf_counter()
+        run(export, result)
+        took = time.perf_counter() - start
+    charges = sum(len(v["charges"]) for v in document["visits"])
+    print(f"input: {len(document['visits']):,} visits, {charges:,} charge lines")
+    print(f"floor (in this process, imports not counted): {took:.2f} s")
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if len(sys.argv) == 3 and sys.argv[1] != "--lines":
+        run(sys.argv[1], sys.argv[2])
+    elif len(sys.argv) == 3:
+        timed_sample(int(sys.argv[2]))
+    else:
+        raise SystemExit("usage: floor.py EXPORT.json RESULT.json | floor.py --lines N")
