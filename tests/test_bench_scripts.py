@@ -24,6 +24,9 @@ TINY = {
     "pairs_bench.py": ["--sizes", "100,200", "--runs", "1"],
     "lsp_bench.py": ["--rules", "30", "--runs", "2"],
     "impact_bench.py": ["--per-day", "10", "--days", "3", "--runs", "1"],
+    "floor.py": ["--lines", "300"],
+    "cli_bench.py": ["--lines", "300", "--runs", "1"],
+    "read_bench.py": ["--lines", "300", "--runs", "1"],
 }
 
 

@@ -14,6 +14,7 @@ from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
+from scrubber.model.evolve import evolve
 from scrubber.model.results import HoldReason
 
 __all__ = ["KIND", "MAX_MODIFIERS", "AddModifier"]
@@ -64,7 +65,7 @@ class AddModifierKind(ActionKind[AddModifier]):
                               after=None, message=message)  # fmt: skip
                     continue
                 after = (*before, modifier)
-                line.charge = attrs.evolve(line.charge, modifiers=after)
+                line.charge = evolve(line.charge, modifiers=after)
                 rule.emit(
                     recorder, line.state, line, action="add_modifier", field="modifiers",
                     before=list(before), after=list(after),

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING
 
-import attrs
-
 from scrubber.actions.days import PERIOD_START
 from scrubber.actions.state import Line, Recorder
 from scrubber.lang.ast import Scope
+from scrubber.model.evolve import evolve
 
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
@@ -100,7 +99,7 @@ def reduce(
 ) -> None:
     """Apply cuts and record one ``limit`` entry each: "WHAT limited from 3 to 2 units HOW"."""
     for line, before, after in changes:
-        line.charge = attrs.evolve(line.charge, units=after)
+        line.charge = evolve(line.charge, units=after)
         name = what if isinstance(what, str) else what(line)
         rule.emit(
             recorder, line.state, line, action="limit", field="units", before=before, after=after,
@@ -112,7 +111,7 @@ def remove(rule: CompiledRule, recorder: Recorder, line: Line, how: str, why: st
     """Take a line out (``drop``: never meant to flow; ``deny``: not payable)."""
     before = line.charge.units
     line.removed = how
-    line.charge = attrs.evolve(line.charge, units=0)
+    line.charge = evolve(line.charge, units=0)
     rule.emit(
         recorder, line.state, line, action=how, field="units", before=before, after=0,
         units_delta=-before, message=why,

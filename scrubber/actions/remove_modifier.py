@@ -12,6 +12,7 @@ from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
+from scrubber.model.evolve import evolve
 
 __all__ = ["KIND", "RemoveModifier"]
 
@@ -49,7 +50,7 @@ class RemoveModifierKind(ActionKind[RemoveModifier]):
                 if modifier not in before:
                     continue
                 after = tuple(m for m in before if m != modifier)
-                line.charge = attrs.evolve(line.charge, modifiers=after)
+                line.charge = evolve(line.charge, modifiers=after)
                 rule.emit(
                     recorder, line.state, line, action="remove_modifier", field="modifiers",
                     before=list(before), after=list(after),

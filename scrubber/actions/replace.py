@@ -13,6 +13,7 @@ from scrubber.actions.state import Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.codes import NEVER_APPLIES
 from scrubber.lang.render import render_item
+from scrubber.model.evolve import evolve
 
 __all__ = ["KIND", "Replace"]
 
@@ -66,7 +67,7 @@ class ReplaceKind(ActionKind[Replace]):
         def apply(rule: CompiledRule, visits: list[VisitState], recorder: Recorder) -> None:
             for line in rule.selected(visits):
                 old = line.charge.cpt
-                line.charge = attrs.evolve(line.charge, cpt=new)
+                line.charge = evolve(line.charge, cpt=new)
                 rule.emit(
                     recorder, line.state, line, action="replace", field="cpt", before=old,
                     after=new, cpt=old,

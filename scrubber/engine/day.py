@@ -28,6 +28,7 @@ from scrubber.engine.program import Program
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
+from scrubber.model.evolve import evolve
 from scrubber.model.history import VisitFact
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit
@@ -207,7 +208,7 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
                 tuple(state.holds), charges,
             )))  # fmt: skip
         elif charges:
-            billed.append((state.order, attrs.evolve(state.visit, charges=charges)))
+            billed.append((state.order, evolve(state.visit, charges=charges)))
         elif sum(charge.units for charge in state.visit.charges) == 0:
             # Nothing was taken away by a rule, so no entry explains why the visit does not
             # flow: say it (every visit of the export is accounted for).

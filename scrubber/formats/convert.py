@@ -29,14 +29,17 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from scrubber.formats.generated import FieldRules, generate_readers
 from scrubber.model.records import (
     Case,
     Charge,
     Insurance,
     InsuranceClass,
     NoteType,
+    Patient,
     ProviderRole,
     RelatedCause,
+    Visit,
     mask_ssn_like,
     printable,
 )
@@ -334,6 +337,24 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
 
 converter = make_converter()
 _fast_converter = make_converter(detailed=False)
+#: the generated reader of the records an export is made of (scrubber.formats.generated): a
+#: record it refuses is read again by the converter, which says why
+_generated = generate_readers(
+    (Patient, Case, Visit),
+    FieldRules(
+        renames=_RENAMES,
+        not_in_json=_NOT_IN_JSON,
+        count_limits=COUNT_LIMITS,
+        default_count_limit=MAX_COUNT,
+        codes={(Charge, "cpt"): _CPT.pattern},
+        code_lists={
+            (Charge, "modifiers"): _MODIFIER.pattern,
+            (Charge, "diagnosis_codes"): _DIAGNOSIS.pattern,
+        },
+        date_pattern=_ISO_DATE,
+        amount=_structure_decimal,
+    ),
+)
 
 
 def _inexact_inside(exc: BaseException) -> bool:
@@ -368,7 +389,8 @@ def validation_messages(exc: BaseException, path: str) -> list[str]:
 def structure(raw: Any, cls: type[_T], path: str) -> _T | list[str]:
     """The record, or the messages (each starting with its path) that say why it is refused."""
     try:
-        return _fast_converter.structure(raw, cls)
+        read = _generated.get(cls)
+        return read(raw) if read is not None else _fast_converter.structure(raw, cls)
     except Exception:
         pass
     try:
