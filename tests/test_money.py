@@ -1,0 +1,233 @@
+"""Money on every line (DESIGN §14): the charge rescaled with its units, exact to the cent,
+``amount_delta`` on every audit entry of a line with a charge, and the second invariant (EMR
+charge = billed + held + what the audit took) on the batch, stream, history and Dask paths (the
+X12 path checks it in tests/test_x12.py, through ``check_conservation``)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from datetime import date
+from itertools import pairwise
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import pytest
+from engine_helpers import batch_of, check_conservation, compile_files, rules_from
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import history_batches, rule_texts
+
+from scrubber.engine import RuleSet
+from scrubber.formats.emr import dumps_export, iter_jsonl
+from scrubber.formats.results import dumps_audit, dumps_result, read_result, result_document
+from scrubber.history import HistoryStore
+from scrubber.load import load_rules
+from scrubber.model.measures import CHARGES, MEASURES, UNITS, rescaled
+from scrubber.model.records import Batch
+from scrubber.model.results import ScrubResult
+from scrubber.sample import sample_batch
+
+RELAXED = settings(suppress_health_check=list(HealthCheck), deadline=None, max_examples=40)
+
+
+def _line(cpt: str, units: int, amount: str | None, id: str = "") -> dict[str, object]:
+    line: dict[str, object] = {"id": id, "cpt": cpt, "units": units, "minutes": None}
+    if amount is not None:
+        line["amount"] = amount
+    return line
+
+
+def test_a_100_dollar_line_of_3_units_cut_to_2_bills_66_67_and_the_audit_says_minus_33_33(
+    tmp_path,
+):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per day\n}\n")
+    batch = batch_of({"charges": [_line("97110", 3, "100.00")]})
+    result = rules.scrub(batch)
+    check_conservation(batch, result)
+    document = result_document(result)
+    assert document["billed"][0]["charges"][0]["amount"] == "66.67"
+    entry = document["audit"][0]
+    assert (entry["amount_delta"], entry["amount"]) == ("-33.33", "66.67")
+    assert Decimal("66.67") + Decimal("33.33") == Decimal("100.00")
+
+
+def test_each_cut_rescales_what_the_one_before_left_and_the_sum_stays_exact(tmp_path):
+    rules = rules_from(
+        tmp_path,
+        "rules any {\n rule a: limit 97110 to 2 units per day\n}\n"
+        "rules any {\n rule b: limit 97110 to 1 units per day\n}\n",
+    )
+    batch = batch_of({"charges": [_line("97110", 3, "100.00")]})
+    result = rules.scrub(batch)
+    check_conservation(batch, result)
+    assert [e.amount_delta for e in result.audit] == [Decimal("-33.33"), Decimal("-33.33")]
+    # 66.67 x 1 / 2 = 33.335, half up: 33.34; 33.34 + 33.33 + 33.33 = 100.00
+    assert result.billed[0].charges[0].amount == Decimal("33.34")
+
+
+def test_a_removed_line_keeps_no_charge_a_replaced_one_keeps_its_charge(tmp_path):
+    rules = rules_from(
+        tmp_path,
+        "rules any {\n rule nc: drop NC001\n rule swap: replace 97140 with 97530\n}\n",
+    )
+    batch = batch_of(
+        {
+            "charges": [
+                _line("NC001", 1, "10.00"),
+                _line("97140", 2, "80.00"),
+                _line("97110", 1, None),
+            ]
+        }
+    )
+    result = rules.scrub(batch)
+    check_conservation(batch, result)
+    drop, swap = result.audit
+    assert (drop.amount_delta, drop.amount) == (Decimal("-10.00"), Decimal("0.00"))
+    assert (swap.amount_delta, swap.amount) == (Decimal("0.00"), Decimal("80.00"))
+    billed = {c.cpt: c.amount for c in result.billed[0].charges}
+    assert billed == {"97530": Decimal("80.00"), "97110": None}
+
+
+def test_lines_without_a_charge_get_no_money_fields_so_earlier_results_read_the_same(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per day\n}\n")
+    batch = batch_of({"charges": [_line("97110", 3, None)]})
+    record = result_document(rules.scrub(batch))["audit"][0]
+    assert "amount_delta" not in record and "amount" not in record
+
+
+def test_a_held_visit_carries_the_charges_it_holds(tmp_path):
+    rules = rules_from(
+        tmp_path,
+        "rules any {\n rule cap: limit 97110 to 2 units per day\n"
+        ' rule h: hold "Check" when visit.location = "Main St"\n}\n',
+    )
+    batch = batch_of({"charges": [_line("97110", 3, "100.00"), _line("97140", 1, "45.10")]})
+    result = rules.scrub(batch)
+    check_conservation(batch, result)
+    held = result_document(result)["exceptions"][0]
+    assert [c["amount"] for c in held["charges"]] == ["66.67", "45.10"]
+    assert held["amount"] == "111.77"
+
+
+def test_money_fields_read_back_and_stay_out_of_the_csv_columns(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per day\n}\n")
+    batch = batch_of({"charges": [_line("97110", 3, "100.00")]})
+    result = rules.scrub(batch)
+    path = tmp_path / "result.json"
+    path.write_text(dumps_result(result), encoding="utf-8")
+    assert read_result(path).audit == result.audit
+    header, row = dumps_audit(result.audit, "csv").splitlines()
+    assert len(header.split(",")) == len(row.split(",")) and "amount" not in header
+
+
+def test_a_bad_amount_delta_in_a_result_is_refused_with_its_path(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per day\n}\n")
+    text = dumps_result(rules.scrub(batch_of({"charges": [_line("97110", 3, "100.00")]})))
+    path = tmp_path / "result.json"
+    path.write_text(text.replace('"-33.33"', '"lots"'), encoding="utf-8")
+    with pytest.raises(Exception, match=r"result\.audit\[0\]\.amount_delta: expected an amount"):
+        read_result(path)
+
+
+@pytest.mark.parametrize(
+    ("amount", "before", "after", "expected"),
+    [("100.00", 3, 2, "66.67"), ("100.00", 3, 1, "33.33"), ("0.05", 2, 1, "0.03"),
+     ("-0.05", 2, 1, "-0.03"), ("7.00", 3, 3, "7.00"), ("7.00", 3, 0, "0.00")],
+)  # fmt: skip
+def test_rescaling_rounds_half_up_to_the_cent(amount, before, after, expected):
+    assert rescaled(Decimal(amount), before, after) == Decimal(expected)
+
+
+def test_both_measures_are_one_description():
+    assert [m.name for m in MEASURES] == ["units", "charges"]
+    assert (UNITS.delta, UNITS.level, CHARGES.delta, CHARGES.level) == (
+        "units_delta", "units", "amount_delta", "amount",
+    )  # fmt: skip
+
+
+# ---- the invariant on every path ------------------------------------------------------------
+
+
+def _stream(rules: RuleSet, batch: Batch, history: HistoryStore | None = None) -> ScrubResult:
+    text = dumps_export(batch, "jsonl")
+    days = list(
+        rules.scrub_stream(iter_jsonl(io.StringIO(text).read().split("\n")), history=history)
+    )
+    return ScrubResult(
+        tuple(v for d in days for v in d.billed),
+        tuple(h for d in days for h in d.exceptions),
+        (),
+        tuple(e for d in days for e in d.audit),
+    )
+
+
+def _by_date(batch: Batch) -> Batch:
+    return attrs.evolve(batch, visits=tuple(sorted(batch.visits, key=lambda v: v.date_of_service)))
+
+
+def _part(batch: Batch, keep) -> Batch:  # type: ignore[no-untyped-def]
+    return attrs.evolve(batch, visits=tuple(v for v in batch.visits if keep(v)), rejected=())
+
+
+@RELAXED
+@given(files=rule_texts(), batch=history_batches, split=st.integers(0, 7))
+def test_the_money_invariant_holds_on_the_batch_stream_and_history_paths(files, batch, split):
+    rules = compile_files(files)
+    batch = _by_date(batch)
+    check_conservation(batch, rules.scrub(batch))
+    check_conservation(batch, _stream(rules, batch))
+    days = sorted({v.date_of_service for v in batch.visits}) or [date(2026, 1, 1)]
+    cut = days[min(split, len(days) - 1)]
+    early = _part(batch, lambda v: v.date_of_service < cut)
+    late = _part(batch, lambda v: v.date_of_service >= cut)
+    with tempfile.TemporaryDirectory() as folder:
+        one, two = Path(folder) / "one.sqlite", Path(folder) / "two.sqlite"
+        with HistoryStore.open(one) as store:
+            check_conservation(early, rules.scrub(early, history=store))
+        shutil.copy(one, two)
+        with HistoryStore.open(one) as store:
+            check_conservation(late, rules.scrub(late, history=store))
+        with HistoryStore.open(two) as store:
+            check_conservation(late, _stream(rules, late, history=store))
+
+
+def _priced_sample(visits: int, seed: int) -> Batch:
+    """The sample export with a charge on most lines (cents that do not divide evenly)."""
+    batch = sample_batch(visits, seed=seed, visits_per_day=15)
+    priced = []
+    for n, visit in enumerate(batch.visits):
+        charges = tuple(
+            c
+            if (n + i) % 5 == 0
+            else attrs.evolve(c, amount=Decimal("33.34") * max(c.units, 1) + Decimal("0.01") * i)
+            for i, c in enumerate(visit.charges)
+        )
+        priced.append(attrs.evolve(visit, charges=charges))
+    return attrs.evolve(batch, visits=tuple(priced))
+
+
+@settings(deadline=None, max_examples=4, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 10_000), cuts=st.lists(st.integers(1, 119), max_size=3))
+def test_the_money_invariant_holds_on_the_dask_path_and_equals_the_batch(seed, cuts):
+    pytest.importorskip("dask")
+    from scrubber.distributed import scrub_partitions
+
+    rules = load_rules()
+    batch = _priced_sample(60, seed)
+    whole = rules.scrub(batch)
+    check_conservation(batch, whole)
+    assert any(e.amount_delta for e in whole.audit), "the sample's rules cut charged lines"
+    lines = dumps_export(batch, "jsonl").splitlines(keepends=True)
+    with tempfile.TemporaryDirectory() as folder:
+        bounds = [0, *sorted(c % len(lines) for c in cuts), len(lines)]
+        parts = []
+        for n, (start, end) in enumerate(pairwise(bounds)):
+            part = Path(folder) / f"part-{n}.jsonl"
+            part.write_text("".join(lines[start:end]), encoding="utf-8")
+            parts.append(part)
+        got = scrub_partitions(parts).collect(scheduler="sync")
+    check_conservation(batch, attrs.evolve(got, rejected=()))
+    assert dumps_result(got) == dumps_result(whole)
