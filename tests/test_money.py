@@ -9,8 +9,8 @@ import io
 import shutil
 import tempfile
 from datetime import date
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 import attrs
@@ -231,3 +231,30 @@ def test_the_money_invariant_holds_on_the_dask_path_and_equals_the_batch(seed, c
         got = scrub_partitions(parts).collect(scheduler="sync")
     check_conservation(batch, attrs.evolve(got, rejected=()))
     assert dumps_result(got) == dumps_result(whole)
+
+
+def test_the_scrub_summary_adds_up_the_charges_billed_held_and_scrubbed_off(tmp_path, capsys):
+    from scrubber.cli import main
+
+    golden = Path(__file__).parent / "golden" / "x12"
+    code = main([
+        "scrub", str(golden / "commercial_prior_auth" / "input.x12"), "--rules",
+        str(golden / "rules"), "-o", str(tmp_path / "out.x12"), "--summary", "json",
+    ])  # fmt: skip
+    assert code == 0
+    import json
+
+    money = json.loads(capsys.readouterr().err)["charges"]
+    assert money == {
+        "emr": "280.00", "billed": "140.00", "held": "70.00", "scrubbed_off": "70.00",
+        "scrubbed_by_rule": {"claims/two-a-day": "70.00"},
+    }  # fmt: skip
+
+
+def test_the_summary_says_nothing_of_charges_when_no_line_has_one(tmp_path, capsys):
+    from scrubber.cli import main
+
+    export = tmp_path / "export.json"
+    export.write_text(dumps_export(sample_batch(10, seed=3), "json"), encoding="utf-8")
+    main(["scrub", str(export), "-o", str(tmp_path / "r.json"), "--summary", "text"])
+    assert "charges" not in capsys.readouterr().err
