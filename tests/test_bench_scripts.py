@@ -23,6 +23,7 @@ TINY = {
     "x12_bench.py": ["--lines", "300", "--runs", "1"],
     "pairs_bench.py": ["--sizes", "100,200", "--runs", "1"],
     "lsp_bench.py": ["--rules", "30", "--runs", "2"],
+    "money_bench.py": ["--lines", "300", "--runs", "1"],
 }
 
 
