@@ -258,3 +258,42 @@ def test_the_summary_says_nothing_of_charges_when_no_line_has_one(tmp_path, caps
     export.write_text(dumps_export(sample_batch(10, seed=3), "json"), encoding="utf-8")
     main(["scrub", str(export), "-o", str(tmp_path / "r.json"), "--summary", "text"])
     assert "charges" not in capsys.readouterr().err
+
+
+def test_the_worklist_shows_the_charges_each_held_visit_holds_up_and_sorts_by_them(
+    tmp_path, capsys
+):
+    import json
+
+    from scrubber.cli import main
+
+    rules_from(
+        tmp_path,
+        "rules any {\n rule cap: limit 97110 to 2 units per visit\n"
+        ' rule h: hold "Check the visit" when visit.location = "Main St"\n}\n',
+    )
+    batch = batch_of(
+        {"charges": [_line("97110", 1, "20.00")]},
+        {"charges": [_line("97110", 3, "100.00"), _line("97140", 1, "45.10")]},
+        {"charges": [_line("97110", 1, None)]},
+        {"charges": [_line("97110", 1, "30.00")]},
+    )
+    export = tmp_path / "export.json"
+    export.write_text(dumps_export(batch, "json"), encoding="utf-8")
+    result = tmp_path / "result.json"
+    main(["scrub", str(export), "--rules", str(tmp_path / "rules"), "-o", str(result),
+          "--fail-on", "none", "--summary", "none"])  # fmt: skip
+    out = tmp_path / "worklist.json"
+    for sort, order in (("export", ["V1", "V2", "V3", "V4"]), ("amount", ["V2", "V4", "V1", "V3"])):
+        main(["worklist", str(export), str(result), "--rules", str(tmp_path / "rules"),
+              "--format", "json", "--sort", sort, "-o", str(out)])  # fmt: skip
+        document = json.loads(out.read_text(encoding="utf-8"))
+        assert [item["visit_id"] for item in document["items"]] == order
+    assert document["held_amount"] == "161.77"  # 66.67 + 45.10 + 30.00 + 20.00
+    amounts = {item["visit_id"]: item.get("amount") for item in document["items"]}
+    assert amounts == {"V1": "20.00", "V2": "111.77", "V3": None, "V4": "30.00"}
+    main(["worklist", str(export), str(result), "--rules", str(tmp_path / "rules"), "--sort",
+          "amount", "-o", str(tmp_path / "worklist.txt")])  # fmt: skip
+    table = (tmp_path / "worklist.txt").read_text(encoding="utf-8")
+    assert "(3 units held, charges 111.77 held)" in table
+    capsys.readouterr()
