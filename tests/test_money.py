@@ -297,3 +297,60 @@ def test_the_worklist_shows_the_charges_each_held_visit_holds_up_and_sorts_by_th
     table = (tmp_path / "worklist.txt").read_text(encoding="utf-8")
     assert "(3 units held, charges 111.77 held)" in table
     capsys.readouterr()
+
+
+def test_balance_by_charges_explains_every_cent_of_the_priced_sample_in_every_format():
+    import csv
+    import json
+
+    from scrubber.reports.balance import balance
+    from scrubber.reports.render import render_csv, render_json, render_table
+
+    batch = _priced_sample(150, seed=5)
+    result = load_rules().scrub(batch)
+    report = balance(batch, result, measure=CHARGES)
+    assert report.balanced and report.totals.unexplained_units == 0
+    totals = report.totals
+    assert totals.emr_units == sum(
+        (CHARGES.charge_level(c) for v in batch.visits for c in v.charges), start=Decimal(0)
+    )
+    assert totals.billed_units == sum(
+        (c.amount or Decimal(0) for v in result.billed for c in v.charges), start=Decimal(0)
+    )
+    assert totals.emr_units - totals.billed_units == sum(c.units for c in totals.causes)
+    document = json.loads(render_json(report))["totals"]
+    assert document["unexplained_charges"] == "0.00"
+    assert all(isinstance(c["charges"], str) for c in document["causes"])
+    assert Decimal(document["emr_charges"]) == totals.emr_units
+    assert "unexplained: 0 visits, 0.00 in charges" in render_table(report)
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    emr = sum(Decimal(r["charges"]) for r in rows if r["figure"] == "emr")
+    billed = sum(Decimal(r["charges"]) for r in rows if r["figure"] == "billed")
+    causes = sum(Decimal(r["charges"]) for r in rows if r["figure"] == "cause")
+    assert emr == billed + causes == totals.emr_units - totals.billed_units + billed
+    # the units report of the same scrub is the one it always was
+    assert balance(batch, result) == balance(batch, result, measure=UNITS)
+
+
+def test_balance_by_charges_on_an_837p_from_the_command_line(tmp_path, capsys):
+    import json
+
+    from scrubber.cli import main
+
+    golden = Path(__file__).parent / "golden" / "x12"
+    source, rules = str(golden / "medicare_pta_kx" / "input.x12"), str(golden / "rules")
+    result = tmp_path / "result.json"
+    main(["scrub", source, "--rules", rules, "-o", str(tmp_path / "o.x12"), "--result",
+          str(result), "--summary", "none", "--fail-on", "none"])  # fmt: skip
+    out = tmp_path / "balance.json"
+    code = main(["balance", source, str(result), "--rules", rules, "--measure", "charges",
+                 "--format", "json", "-o", str(out)])  # fmt: skip
+    totals = json.loads(out.read_text(encoding="utf-8"))["totals"]
+    assert code == 0
+    assert (totals["emr_charges"], totals["billed_charges"], totals["unexplained_charges"]) == (
+        "480.00", "320.00", "0.00",
+    )  # fmt: skip
+    assert sum(Decimal(c["charges"]) for c in totals["causes"]) == Decimal("160.00")
+    assert main(["balance", source, str(result), "--rules", rules, "--measure", "charges",
+                 "--format", "html", "-o", str(tmp_path / "b.html")]) == 2  # fmt: skip
+    assert "HTML page shows units only" in capsys.readouterr().err
