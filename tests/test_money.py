@@ -354,3 +354,15 @@ def test_balance_by_charges_on_an_837p_from_the_command_line(tmp_path, capsys):
     assert main(["balance", source, str(result), "--rules", rules, "--measure", "charges",
                  "--format", "html", "-o", str(tmp_path / "b.html")]) == 2  # fmt: skip
     assert "HTML page shows units only" in capsys.readouterr().err
+
+
+def test_a_result_with_amounts_of_many_digits_reads_back_exactly(tmp_path):
+    rules = rules_from(tmp_path, "rules any {\n rule cap: limit 97110 to 2 units per day\n}\n")
+    amount = "10068.531982136589275348411971"
+    batch = batch_of({"charges": [_line("97110", 3, amount)]})
+    result = rules.scrub(batch)
+    check_conservation(batch, result)
+    path = tmp_path / "result.json"
+    path.write_text(dumps_result(result), encoding="utf-8")
+    assert read_result(path).audit == result.audit
+    assert result.audit[0].amount_delta == Decimal("6712.35") - Decimal(amount)

@@ -275,7 +275,7 @@ _AUDIT_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
 
 def _decimal_text(value: Any) -> Decimal | None:
     """An amount written as a decimal string (``"-33.33"``), else None."""
-    if not isinstance(value, str) or not 0 < len(value) <= 24:
+    if not isinstance(value, str) or not 0 < len(value) <= 256:  # any amount an export holds
         return None
     try:
         amount = Decimal(value)
