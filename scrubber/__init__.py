@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     )
     from scrubber.formats.x12 import Interchange, X12Error, compose_837p, read_x12, write_scrubbed
     from scrubber.load import load_rules, rules_from_text
+    from scrubber.model.measures import MEASURES, Measure
     from scrubber.model.records import (
         Address,
         Batch,
@@ -80,6 +81,7 @@ _RECORDS = (
 #: public name -> the module that defines it
 _HOMES: dict[str, str] = {
     **dict.fromkeys(_RECORDS, "scrubber.model.records"),
+    **dict.fromkeys(("MEASURES", "Measure"), "scrubber.model.measures"),
     **dict.fromkeys(
         ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"), "scrubber.model.results"
     ),
@@ -109,6 +111,7 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "MEASURES",
     "Address",
     "AuditEntry",
     "AuditWriter",
@@ -127,6 +130,7 @@ __all__ = [
     "InsuranceClass",
     "Interchange",
     "LineRecord",
+    "Measure",
     "NoteType",
     "Patient",
     "Phone",

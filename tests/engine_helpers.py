@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import localcontext
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from scrubber.engine import RuleSet
 from scrubber.errors import RuleSetError
 from scrubber.formats.emr import parse_export
 from scrubber.load import load_rules, rules_from_text
+from scrubber.model.measures import CHARGES, MEASURES, Measure
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
 
@@ -75,32 +77,10 @@ def units_by_code(result: ScrubResult) -> dict[str, int]:
 
 
 def check_conservation(batch: Batch, result: ScrubResult) -> None:
-    """EMR units = billed + held + what the audit took, for every visit and code; and every
-    visit is in exactly one place."""
-    emr: Counter[tuple[str, str]] = Counter()
-    for visit in batch.visits:
-        for c in visit.charges:
-            emr[(visit.id, c.cpt)] += c.units
-    kept: Counter[tuple[str, str]] = Counter()
-    for visit in result.billed:
-        for c in visit.charges:
-            kept[(visit.id, c.cpt)] += c.units
-            assert c.units > 0, "lines at 0 units are not billed"
-    for held in result.exceptions:
-        for c in held.charges:
-            kept[(held.visit_id, c.cpt)] += c.units
-    for entry in result.audit:
-        assert entry.units_delta <= 0, f"units never increase: {entry}"
-        if entry.action == "replace":
-            kept[(entry.visit_id, entry.before)] += entry.units
-            kept[(entry.visit_id, entry.after)] -= entry.units
-        elif entry.cpt is not None:
-            kept[(entry.visit_id, entry.cpt)] -= entry.units_delta
-    keys = set(emr) | {k for k, v in kept.items() if v}
-    for key in keys:
-        assert emr[key] == kept[key], (
-            f"{key}: EMR {emr[key]} != billed + held + scrubbed {kept[key]}"
-        )
+    """For every measure (units, charges): EMR = billed + held + what the audit took, for every
+    visit and code, exactly; and every visit is in exactly one place."""
+    for measure in MEASURES:
+        check_measure(batch, result, measure)
     billed = [v.id for v in result.billed]
     held = [h.visit_id for h in result.exceptions]
     assert len(set(billed)) == len(billed) and not set(billed) & set(held)
@@ -110,6 +90,45 @@ def check_conservation(batch: Batch, result: ScrubResult) -> None:
             f"{visit.id} vanished"
         )
     assert [v.id for v in result.billed] == [v.id for v in batch.visits if v.id in set(billed)]
+
+
+def check_measure(batch: Batch, result: ScrubResult, measure: Measure) -> None:
+    """The invariant of §5 (units) or §14 (charges), exact: for every visit and code, EMR =
+    billed + held + the sum of minus the entries' deltas; a replace moves its level."""
+    with localcontext() as exact:
+        exact.prec = 80  # sums of decimals stay exact whatever the digits drawn
+        emr: Counter[tuple[str, str]] = Counter()
+        for visit in batch.visits:
+            for c in visit.charges:
+                emr[(visit.id, c.cpt)] += measure.charge_level(c)
+        kept: Counter[tuple[str, str]] = Counter()
+        for visit in result.billed:
+            for c in visit.charges:
+                kept[(visit.id, c.cpt)] += measure.charge_level(c)
+                assert c.units > 0, "lines at 0 units are not billed"
+        for held in result.exceptions:
+            for c in held.charges:
+                kept[(held.visit_id, c.cpt)] += measure.charge_level(c)
+        charged = {
+            c.id for visit in batch.visits for c in visit.charges
+            if c.amount is not None and c.units > 0
+        }  # fmt: skip
+        for entry in result.audit:
+            assert entry.units_delta <= 0, f"units never increase: {entry}"
+            if measure is CHARGES and entry.charge_id is not None:
+                assert (entry.amount_delta is not None) == (entry.charge_id in charged), (
+                    f"amount_delta on every entry of a line with a charge, only there: {entry}"
+                )
+            if entry.action == "replace":
+                kept[(entry.visit_id, entry.before)] += measure.entry_level(entry)
+                kept[(entry.visit_id, entry.after)] -= measure.entry_level(entry)
+            elif entry.cpt is not None:
+                kept[(entry.visit_id, entry.cpt)] -= measure.entry_delta(entry)
+        keys = {k for k, v in emr.items() if v} | {k for k, v in kept.items() if v}
+        for key in keys:
+            assert emr[key] == kept[key], (
+                f"{measure.name} {key}: EMR {emr[key]} != billed + held + scrubbed {kept[key]}"
+            )
 
 
 DAY = date(2026, 3, 2)

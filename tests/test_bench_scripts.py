@@ -27,6 +27,7 @@ TINY = {
     "floor.py": ["--lines", "300"],
     "cli_bench.py": ["--lines", "300", "--runs", "1"],
     "read_bench.py": ["--lines", "300", "--runs", "1"],
+    "money_bench.py": ["--lines", "300", "--runs", "1"],
 }
 
 

@@ -254,6 +254,7 @@ def test_conservation_holds_on_the_x12_path(batch):
             assert before.amount is not None
             scaled = before.amount * charge.units / before.units if before.units else before.amount
             assert line.amount == scaled.quantize(Decimal("0.01"), ROUND_HALF_UP)
+            assert line.amount == charge.amount, "SV102 is the billed line's charge (§14)"
     for claim in out.split("~\nCLM*")[1:]:
         total = Decimal(claim.split("*")[1])
         lines = [Decimal(sv1.split("*")[2]) for sv1 in claim.split("~\n") if sv1.startswith("SV1*")]

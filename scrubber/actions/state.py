@@ -8,12 +8,14 @@ rule always reads the line as the rules before it left it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.model.history import VisitCounts, VisitFact
+from scrubber.model.measures import EXACT, rescaled
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 from scrubber.model.results import AuditEntry, HoldReason
 
@@ -38,6 +40,9 @@ class Line:
     __slots__ = ("charge", "index", "removed", "state")
 
     def __init__(self, charge: Charge, state: VisitState, index: int) -> None:
+        if charge.units == 0 and charge.amount is not None:
+            # a line of 0 units is never billed nor held: its amount is no charge (§14)
+            charge = attrs.evolve(charge, amount=None)
         self.charge = charge
         self.state = state
         self.index = index
@@ -156,15 +161,38 @@ class Recorder:
         self._tick += 1
         if field == "patient.ssn":
             before, after = mask_ssn(before), mask_ssn(after)
+        amount_delta = amount = None
+        if line is not None and line.charge.amount is not None:
+            amount_delta, amount = _money(line, units_delta)
         entry = AuditEntry(
             0, visit.visit.id, line.charge.id if line else None, visit.patient.id,
             visit.visit.date_of_service, payer, visit.shown_payers, visit.visit.location,
             visit.visit.provider.id,
             cpt if cpt is not None else (line.charge.cpt if line else None),
             name, source, action, field, before, after, units_delta,
-            line.charge.units if line else None, message,
+            line.charge.units if line else None, message, amount_delta, amount,
         )  # fmt: skip
         self.entries.append(
             ((visit.order, position, line.index if line else -1, self._tick), entry)
         )
         return entry
+
+
+_NO_CHANGE = Decimal("0.00")
+
+
+def _money(line: Line, units_delta: int) -> tuple[Decimal, Decimal]:
+    """Rescale the charge of a line whose units a rule just changed (its charge still the one
+    before the change): charge x after / before to the cent; a removed line keeps no charge. A
+    line that had 0 units carries no charge to rescale (balancing counts it as none). The change
+    and the charge after it, for the audit entry."""
+    charge = line.charge
+    old = charge.amount
+    assert old is not None
+    before = charge.units - units_delta
+    if units_delta == 0 and (before == 0 or line.removed is None):
+        return _NO_CHANGE, old
+    new = rescaled(old, before, 0 if line.removed is not None else charge.units)
+    if new != old:
+        line.charge = attrs.evolve(charge, amount=new)
+    return EXACT.subtract(new, old), new

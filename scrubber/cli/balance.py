@@ -14,6 +14,7 @@ from scrubber.cli.common import (
     plural,
 )
 from scrubber.cli.outputs import Outputs
+from scrubber.errors import UsageError
 
 __all__ = ["add"]
 
@@ -30,20 +31,29 @@ def add(commands: Any) -> None:
         "--period", choices=("day", "week"), default="day",
         help="one row per day (default) or per week starting on Monday",
     )  # fmt: skip
+    balance.add_argument(
+        "--measure", choices=("units", "charges"), default="units",
+        help="balance units (default) or the lines' charges: every cent explained",
+    )  # fmt: skip
     add_report_options(balance)
     balance.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from scrubber.model.measures import CHARGES, UNITS
     from scrubber.reports.balance import balance
     from scrubber.reports.pages import balance_page
     from scrubber.reports.render import render_csv, render_json, render_table
     from scrubber.reports.worklist import worklist
 
+    if args.measure == "charges" and args.format == "html":
+        raise UsageError("--measure charges: the HTML page shows units only for now; use "
+                         "--format table, csv or json")  # fmt: skip
     outputs = Outputs("balance", inputs=(args.export, args.result))
     outputs.add(args.output, "the report")
     batch, result, descriptions = export_and_result(args.export, args.result, args.rules, args)
-    report = balance(batch, result, by=args.by, period=args.period)
+    measure = CHARGES if args.measure == "charges" else UNITS
+    report = balance(batch, result, by=args.by, period=args.period, measure=measure)
     if args.format == "json":
         text = render_json(report)
     elif args.format == "csv":
@@ -57,9 +67,13 @@ def run(args: argparse.Namespace) -> int:
         outputs.commit()
     if not report.balanced:
         totals = report.totals
+        taken = (
+            plural(totals.unexplained_units, "unit") if args.measure == "units"
+            else f"{totals.unexplained_units} in charges"
+        )  # fmt: skip
         print(
             f"error: {plural(totals.unexplained_visits, 'visit')} and "
-            f"{plural(totals.unexplained_units, 'unit')} unexplained, though the result is the "
+            f"{taken} unexplained, though the result is the "
             "scrub of this export. This is a bug in scrubber: please report it with the export "
             "and result.",
             file=sys.stderr,

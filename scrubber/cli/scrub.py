@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, nullcontext
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -37,6 +38,7 @@ from scrubber.cli.common import (
 from scrubber.cli.config import load_config, parse_fail_on
 from scrubber.cli.outputs import Outputs
 from scrubber.errors import ExportReadError, UsageError
+from scrubber.model.measures import CHARGES
 from scrubber.model.records import LineRecord, Rejected, Visit
 from scrubber.model.results import ScrubResult
 
@@ -240,10 +242,21 @@ class Summary:
     rules_note: str = ""
     #: what else the run has to say ("nothing billed: no 837P written")
     notes: list[str] = attrs.Factory(list)
+    #: the charges (§14): read, billed, held, and scrubbed off by each rule; shown only when a
+    #: line had one
+    charged: bool = False
+    emr_amount: Decimal = Decimal("0.00")
+    billed_amount: Decimal = Decimal("0.00")
+    held_amount: Decimal = Decimal("0.00")
+    by_rule_amount: dict[str, Decimal] = attrs.Factory(dict)
 
     def count_visit(self, visit: Visit) -> None:
         self.visits_read += 1
         self.emr_units += sum(c.units for c in visit.charges)
+        for charge in visit.charges:
+            if charge.amount is not None and charge.units:
+                self.charged = True
+                self.emr_amount += CHARGES.charge_level(charge)
 
     def add(self, visits: Iterable[Visit], result: ScrubResult) -> None:
         for visit in visits:
@@ -262,6 +275,16 @@ class Summary:
         self.changes += len(result.audit)
         for entry in result.audit:
             self.by_rule[entry.rule] -= entry.units_delta
+            if entry.amount_delta:
+                was = self.by_rule_amount.get(entry.rule, Decimal("0.00"))
+                self.by_rule_amount[entry.rule] = was - entry.amount_delta
+        self.billed_amount += sum(
+            (CHARGES.charge_level(c) for v in result.billed for c in v.charges), start=Decimal(0)
+        )
+        self.held_amount += sum(
+            (CHARGES.charge_level(c) for h in result.exceptions for c in h.charges),
+            start=Decimal(0),
+        )
 
     @property
     def nothing_to_bill(self) -> int:
@@ -292,6 +315,7 @@ class Summary:
                 "held": self.held_units,
                 "scrubbed_by_rule": {r: n for r, n in sorted(self.by_rule.items()) if n},
             },
+            **({"charges": self._charges()} if self.charged else {}),
             "changes": self.changes,
             "rule_files": list(self.rule_files),
             "fail_on": sorted(fail_on) or ["none"],
@@ -300,6 +324,16 @@ class Summary:
                 {"path": r.path, "id": r.id, "errors": list(r.errors)} for r in self.rejected
             ],
             "notes": list(self.notes),
+        }
+
+    def _charges(self) -> dict[str, Any]:
+        """The charges as decimal strings: EMR = billed + held + scrubbed off (every rule's)."""
+        return {
+            "emr": str(self.emr_amount),
+            "billed": str(self.billed_amount),
+            "held": str(self.held_amount),
+            "scrubbed_off": str(sum(self.by_rule_amount.values(), start=Decimal("0.00"))),
+            "scrubbed_by_rule": {r: str(n) for r, n in sorted(self.by_rule_amount.items()) if n},
         }
 
     def text(self) -> str:
@@ -321,6 +355,16 @@ class Summary:
         lines = [
             f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}".rstrip() for a, b, c in rows
         ]
+        if self.charged:
+            money = self._charges()
+            lines.append(
+                f"charges: {money['emr']} read, {money['billed']} billed, {money['held']} held, "
+                f"{money['scrubbed_off']} scrubbed off"
+            )
+            lines += [
+                f"  charges scrubbed off by {rule}: {amount}"
+                for rule, amount in money["scrubbed_by_rule"].items()
+            ]
         if self.rejected_others:
             lines.append(f"rejected patient and case records: {self.rejected_others}")
         note = f" ({self.rules_note})" if self.rules_note else ""

@@ -37,14 +37,22 @@ __all__ = [
     "result_document",
 ]
 
-#: the columns of the written audit: the fields of an entry, in order
-AUDIT_COLUMNS: tuple[str, ...] = AuditEntry._fields
+#: the money fields of an entry: written only for a line with a charge (§14)
+MONEY_COLUMNS: tuple[str, ...] = ("amount_delta", "amount")
+#: the columns of the written audit: the fields of an entry, in order (money last)
+AUDIT_COLUMNS: tuple[str, ...] = tuple(f for f in AuditEntry._fields if f not in MONEY_COLUMNS)
+_BASE = len(AUDIT_COLUMNS)
 
 
 def audit_record(entry: AuditEntry) -> dict[str, Any]:
     """One audit entry as a JSON object, keys in the documented order. Its values are already
-    plain (text, numbers, lists of modifiers, the date for the encoder), so it is a zip."""
-    return dict(zip(AUDIT_COLUMNS, entry, strict=True))
+    plain (text, numbers, lists of modifiers, the date for the encoder), so it is a zip; the
+    money fields follow, as decimal strings, on an entry of a line with a charge."""
+    record = dict(zip(AUDIT_COLUMNS, entry[:_BASE], strict=True))
+    if entry.amount_delta is not None:
+        record["amount_delta"] = str(entry.amount_delta)
+        record["amount"] = None if entry.amount is None else str(entry.amount)
+    return record
 
 
 def reason_record(reason: HoldReason) -> dict[str, Any]:
@@ -66,7 +74,14 @@ def held_record(held: HeldVisit) -> dict[str, Any]:
         "date_of_service": held.date_of_service.isoformat(),
         "reasons": [reason_record(reason) for reason in held.reasons],
         "charges": [charge_record(charge) for charge in held.charges],
+        **_held_money(held),
     }
+
+
+def _held_money(held: HeldVisit) -> dict[str, str]:
+    """The charges a held visit holds up (§14), when any of its lines has a charge."""
+    amounts = [c.amount for c in held.charges if c.amount is not None]
+    return {"amount": str(sum(amounts, start=Decimal("0.00")))} if amounts else {}
 
 
 def rejected_record(record: Rejected) -> dict[str, Any]:
@@ -217,7 +232,7 @@ def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", 
     rows = (
         [
             " ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
-            for v in r.values()
+            for v in list(r.values())[:_BASE]
         ]
         for r in records
     )
@@ -334,6 +349,17 @@ _AUDIT_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def _decimal_text(value: Any) -> Decimal | None:
+    """An amount written as a decimal string (``"-33.33"``), else None."""
+    if not isinstance(value, str) or not 0 < len(value) <= 256:  # any amount an export holds
+        return None
+    try:
+        amount = Decimal(value)
+    except ArithmeticError:
+        return None
+    return amount if amount.is_finite() else None
+
+
 def _iso_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text) if len(text) == 10 else None
@@ -355,6 +381,14 @@ def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
             problems.append(f"{path}.{name}: expected {words}, got {shown(value)}")
             return None
         values[name] = value
+    for name in MONEY_COLUMNS:
+        value = raw.get(name)
+        amount = _decimal_text(value)
+        if value is not None and amount is None:
+            problems.append(f"{path}.{name}: expected an amount as text such as \"-33.33\", "
+                            f"got {shown(value)}")  # fmt: skip
+            return None
+        values[name] = amount
     values["date_of_service"] = _iso_date(values["date_of_service"])
     values["payers"] = tuple(values["payers"])
     return AuditEntry(**values)

@@ -10,6 +10,7 @@ its ``units`` from the old code to the new one).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import attrs
@@ -61,6 +62,11 @@ class AuditEntry(NamedTuple):
     #: the line's units after the change (a ``replace`` moves this many units to the new code)
     units: int | None
     message: str
+    #: the exact change of the line's charge (``Decimal``), on every entry of a line with a
+    #: charge (0.00 when none); None for a line without a charge
+    amount_delta: Decimal | None = None
+    #: the line's charge after the change (a ``replace`` moves this charge to the new code)
+    amount: Decimal | None = None
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from datetime import date
 
 import attrs
 
+from scrubber.model.measures import UNITS, Measure
 from scrubber.model.records import Batch, Rejected, Visit
 from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, cause_of
 from scrubber.reports.periods import Period, period_of
@@ -118,11 +119,15 @@ class BalanceRow:
 
 @attrs.frozen
 class BalanceReport:
+    """The figures of ``units`` and ``causes`` are in the report's ``measure``: whole units, or
+    for ``charges`` exact ``Decimal`` amounts (every cent explained, DESIGN §14)."""
+
     by: By
     period: Period
     rows: tuple[BalanceRow, ...]
     totals: BalanceRow
     rejected: tuple[Rejected, ...]
+    measure: str = "units"
 
     @property
     def balanced(self) -> bool:
@@ -190,10 +195,12 @@ def balance(
     result: ScrubResult,
     by: By | str = By.DATE_OF_SERVICE,
     period: Period | str = Period.DAY,
+    measure: Measure = UNITS,
 ) -> BalanceReport:
     """Balance the export against the scrub result. ``by`` chooses the date a visit is counted
     on (its date of service, or the day its note was finalized, falling back to the date of
-    service when the export has none); ``period`` groups days into weeks starting on Monday."""
+    service when the export has none); ``period`` groups days into weeks starting on Monday;
+    ``measure`` what is counted (units, or the lines' charges: the same bookkeeping)."""
     by, period = By(by), Period(period)
     billed = {visit.id: visit for visit in result.billed}
     held = {h.visit_id: h for h in result.exceptions}
@@ -209,14 +216,21 @@ def balance(
         )
         tally = tallies.setdefault((period_of(day, period), visit.location), _Tally())
         _count_visit(
-            tally, visit, billed.get(visit.id), held.get(visit.id), entries.get(visit.id, ())
+            tally,
+            visit,
+            billed.get(visit.id),
+            held.get(visit.id),
+            entries.get(visit.id, ()),
+            measure=measure,
         )
     total = _Tally()
     rows = []
     for (when, location), tally in sorted(tallies.items()):
         total.add(tally)
         rows.append(tally.row(when, location))
-    return BalanceReport(by, period, tuple(rows), total.row(None, None), batch.rejected)
+    return BalanceReport(
+        by, period, tuple(rows), total.row(None, None), batch.rejected, measure.name
+    )
 
 
 def _count_visit(
@@ -225,38 +239,41 @@ def _count_visit(
     billed: Visit | None,
     held: HeldVisit | None,
     entries: Iterable[AuditEntry],
+    *,
+    measure: Measure,
 ) -> None:
     counts = tally.counts
-    emr_units = sum(c.units for c in visit.charges)
+    of = measure.charge_level
+    emr_units = sum((of(c) for c in visit.charges), start=measure.zero)
     counts["emr_visits"] += 1
     counts["emr_units"] += emr_units
     counts["new_emr"] += sum(c.units for c in visit.charges if c.cpt in NEW_PATIENT_CODES)
     for c in visit.charges:
-        tally.code(c.cpt, "emr", c.units)
+        tally.code(c.cpt, "emr", of(c))
     if billed is not None:
         counts["billed_visits"] += 1
-        counts["billed_units"] += sum(c.units for c in billed.charges)
+        counts["billed_units"] += sum((of(c) for c in billed.charges), start=measure.zero)
         counts["new_billed"] += sum(c.units for c in billed.charges if c.cpt in NEW_PATIENT_CODES)
         for c in billed.charges:
-            tally.code(c.cpt, "billed", c.units)
+            tally.code(c.cpt, "billed", of(c))
     elif held is not None:
         # A visit held for several reasons counts once, under its first reason.
         first = held.reasons[0]
-        units = sum(c.units for c in held.charges)
+        units = sum((of(c) for c in held.charges), start=measure.zero)
         message = "; ".join(reason.message for reason in held.reasons)
         line = CauseLine(visit.id, visit.date_of_service, visit.location, "", units, message)
         tally.cause(("held", first.rule, first.message), 1, units, line)
         for c in held.charges:
-            tally.code(c.cpt, "held", c.units)
+            tally.code(c.cpt, "held", of(c))
     else:
         message = "no charge at all" if not visit.charges else "every line scrubbed away"
         line = CauseLine(visit.id, visit.date_of_service, visit.location, "", 0, message)
-        tally.cause(("no_billable_charge", None, None), 1, 0, line)
+        tally.cause(("no_billable_charge", None, None), 1, measure.zero, line)
     for entry in entries:
-        action, delta = entry.action, entry.units_delta
+        action, delta = entry.action, measure.entry_delta(entry)
         if action == "replace":
-            tally.code(str(entry.before), "moved_out", entry.units or 0)
-            tally.code(str(entry.after), "moved_in", entry.units or 0)
+            tally.code(str(entry.before), "moved_out", measure.entry_level(entry))
+            tally.code(str(entry.after), "moved_in", measure.entry_level(entry))
         elif delta:
             line = CauseLine(visit.id, visit.date_of_service, visit.location, entry.cpt or "",
                              -delta, entry.message)  # fmt: skip

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from scrubber.formats.sheets import csv_text
+from scrubber.model.measures import CENT
 from scrubber.reports.balance import NEW_PATIENT_CODES, BalanceReport, BalanceRow, Cause
 from scrubber.shown import cell, visible_lines
 from scrubber.words import plural
@@ -61,7 +63,51 @@ def _row_json(row: BalanceRow) -> dict[str, Any]:
     return item
 
 
+def _in_charges(value: Any) -> Any:
+    """A document of units made one of charges (``balance --measure charges``): each key that
+    says units says charges, each amount a decimal string; the new-patient counts stay units."""
+    if isinstance(value, dict):
+        return {
+            key.replace("units", "charges"): item if key == "new_patient_visits"
+            else _in_charges(item)
+            for key, item in value.items()
+        }  # fmt: skip
+    if isinstance(value, list):
+        return [_in_charges(item) for item in value]
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _money(value: Any) -> Any:
+    """A figure of a charges report: ``0`` (nothing) as ``0.00``, amounts as decimal strings."""
+    return str(Decimal(value).quantize(CENT)) if isinstance(value, int) else str(value)
+
+
 def report_document(report: BalanceReport) -> dict[str, Any]:
+    document = _units_document(report)
+    if report.measure != "charges":
+        return document
+    charged: dict[str, Any] = _zeros_as_money(_in_charges(document))
+    charged["measure"] = "charges"
+    return charged
+
+
+def _zeros_as_money(value: Any, key: str = "") -> Any:
+    """In a charges document, the figures that stayed whole zeros (a cause of no money) become
+    ``0.00``: every figure of money is a decimal string."""
+    if isinstance(value, dict):
+        return {
+            k: v if k == "new_patient_visits" else _zeros_as_money(v, k) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_zeros_as_money(item, key) for item in value]
+    money_key = "charges" in key or key in ("emr", "billed", "held", "scrubbed", "moved_in",
+                                             "moved_out")  # fmt: skip
+    if money_key and isinstance(value, int) and not isinstance(value, bool):
+        return _money(value)
+    return value
+
+
+def _units_document(report: BalanceReport) -> dict[str, Any]:
     return {
         "by": report.by.value,
         "period": report.period.value,
@@ -86,6 +132,14 @@ CSV_COLUMNS = ("period", "location", "figure", "cause", "rule", "reason", "visit
 
 
 def render_csv(report: BalanceReport) -> str:
+    text = _units_csv(report)
+    if report.measure != "charges":
+        return text
+    header, _, rest = text.partition("\n")
+    return header.replace(",units", ",charges") + "\n" + rest
+
+
+def _units_csv(report: BalanceReport) -> str:
     """The long format: per period and location, one line for the EMR side (``figure`` emr),
     one for the billed side (billed), one per cause of the difference (cause, with its kind,
     rule and reason) and, if ever, one for the unexplained rest. Totals are not lines: summing
@@ -140,25 +194,27 @@ def _fitted(cause: Cause, room: int) -> str:
 
 
 def render_table(report: BalanceReport) -> str:
-    header = ("period", "location", "EMR visits", "EMR units", "billed visits", "billed units",
-              "diff visits", "diff units")  # fmt: skip
+    what = "charges" if report.measure == "charges" else "units"
+    fig = _money if what == "charges" else str
+    header = ("period", "location", "EMR visits", f"EMR {what}", "billed visits", f"billed {what}",
+              "diff visits", f"diff {what}")  # fmt: skip
     lines: list[tuple[str, ...]] = [header]
     causes: dict[int, Cause] = {}
     for row in (*report.rows, report.totals):
         lines.append((
             row.period.isoformat() if row.period else "TOTAL", _cell(row.location or ""),
-            str(row.emr_visits), str(row.emr_units), str(row.billed_visits), str(row.billed_units),
-            str(row.difference_visits), str(row.difference_units),
+            str(row.emr_visits), fig(row.emr_units), str(row.billed_visits), fig(row.billed_units),
+            str(row.difference_visits), fig(row.difference_units),
         ))  # fmt: skip
         for cause in row.causes:
             causes[len(lines)] = cause
             lines.append(
                 ("", "  " + cause_label(cause), "", "", "", "",
-                 str(cause.visits), str(cause.units))
+                 str(cause.visits), fig(cause.units))
             )  # fmt: skip
         if row.unexplained_visits or row.unexplained_units:
             lines.append(("", "  UNEXPLAINED (a bug)", "", "", "", "", str(row.unexplained_visits),
-                          str(row.unexplained_units)))  # fmt: skip
+                          fig(row.unexplained_units)))  # fmt: skip
     widths = [
         max(len(line[i]) for line in lines if not (i == 1 and line[1].startswith("  ")))
         for i in range(8)
@@ -188,7 +244,11 @@ def render_table(report: BalanceReport) -> str:
     text += [
         "",
         f"unexplained: {plural(totals.unexplained_visits, 'visit')}, "
-        f"{plural(totals.unexplained_units, 'unit')}",
+        + (
+            f"{_money(totals.unexplained_units)} in charges"
+            if what == "charges"
+            else plural(totals.unexplained_units, "unit")
+        ),
         f"new-patient visits ({', '.join(sorted(NEW_PATIENT_CODES))} units): "
         f"EMR {totals.new_patient_visits_emr}, billed {totals.new_patient_visits_billed}",
         f"rejected records (counted apart): {len(report.rejected)}"
@@ -197,11 +257,11 @@ def render_table(report: BalanceReport) -> str:
             for r in report.rejected
         ),
         "",
-        "units by CPT",
+        f"{what} by CPT",
     ]
     columns = ("cpt", "EMR", "billed", "held", "scrubbed", "moved in", "moved out")
     values: list[tuple[str, ...]] = [
-        (_cell(c.cpt, 12), *(str(n) for n in (c.emr, c.billed, c.held, c.scrubbed, c.moved_in, c.moved_out)))
+        (_cell(c.cpt, 12), *(fig(n) for n in (c.emr, c.billed, c.held, c.scrubbed, c.moved_in, c.moved_out)))
         for c in totals.units_by_cpt
     ]  # fmt: skip
     sizes = [max(len(v[i]) for v in [columns, *values]) for i in range(len(columns))]

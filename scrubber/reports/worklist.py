@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -27,6 +28,7 @@ __all__ = [
     "CSV_COLUMNS",
     "WorkItem",
     "shown_value",
+    "sorted_by_amount",
     "worklist",
     "worklist_csv",
     "worklist_document",
@@ -56,6 +58,8 @@ class WorkItem:
     fix: str
     #: units the visit holds back (held visits)
     units: int = 0
+    #: the charges the visit holds up (§14); None when none of its lines has a charge
+    amount: Decimal | None = None
 
 
 def shown_value(value: Any) -> str:
@@ -88,10 +92,11 @@ def worklist(
     for held in result.exceptions:
         visit = visits.get(held.visit_id)
         units = sum(charge.units for charge in held.charges)
+        amounts = [c.amount for c in held.charges if c.amount is not None]
+        amount = sum(amounts, start=Decimal("0.00")) if amounts else None
         for reason in held.reasons:
-            items.append(
-                _held(batch, visit, held, reason, units=units, descriptions=descriptions or {})
-            )
+            item = _held(batch, visit, held, reason, units=units, descriptions=descriptions or {})
+            items.append(attrs.evolve(item, amount=amount))
     for record in result.rejected:
         for error in record.errors:
             path, _, problem = error.partition(": ")
@@ -125,6 +130,21 @@ def _held(
     )  # fmt: skip
 
 
+def sorted_by_amount(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
+    """The held visits by the charges they hold up, most first (then by units; a visit without
+    a charge last, export order kept among equals), each with its reasons together; the
+    rejected records after them, as they were."""
+    held = [item for item in items if item.kind == "held"]
+    first: dict[str, int] = {}
+    for n, item in enumerate(held):
+        first.setdefault(item.visit_id, n)
+    ranked = sorted(
+        held,
+        key=lambda i: (i.amount is None, -(i.amount or 0), -i.units, first[i.visit_id]),
+    )
+    return (*ranked, *(item for item in items if item.kind != "held"))
+
+
 def _values_text(item: WorkItem) -> str:
     return "; ".join(f"{path} = {shown_value(value)}" for path, value in item.values)
 
@@ -138,12 +158,15 @@ def worklist_document(items: tuple[WorkItem, ...]) -> dict[str, Any]:
             "rule": item.rule, "source": item.source, "message": item.message,
             "values": {path: list(v) if isinstance(v, tuple) else v for path, v in item.values},
             "fix": item.fix, "units": item.units,
+            **({} if item.amount is None else {"amount": str(item.amount)}),
         }  # fmt: skip
 
     held = [item for item in items if item.kind == "held"]
+    amounts = {item.visit_id: item.amount for item in held if item.amount is not None}
     return {
         "held_visits": len({item.visit_id for item in held}),
         "held_units": sum({item.visit_id: item.units for item in held}.values()),
+        **({"held_amount": str(sum(amounts.values(), start=Decimal("0.00")))} if amounts else {}),
         "rejected_records": len({item.source for item in items if item.kind == "rejected"}),
         "items": [one(item) for item in items],
     }
@@ -197,7 +220,8 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
             lines += [
                 "",
                 f"{item.visit_id}  {item.date_of_service}  {_cut(item.patient, 40)}  "
-                f"({item.units} unit{'' if item.units == 1 else 's'} held)",
+                f"({item.units} unit{'' if item.units == 1 else 's'} held"
+                f"{'' if item.amount is None else f', charges {item.amount} held'})",
                 f"  payer {_cut(item.payer, 40)}, {_cut(item.location, 40)}, "
                 f"provider {_cut(item.provider, 30)}",
             ]

@@ -67,7 +67,12 @@ def _claim(
         elements = list(sv1.elements)
         amount = line.amount
         if charge.units != line.units:
-            amount = (line.amount * charge.units / line.units).quantize(_CENT, ROUND_HALF_UP)
+            # the engine rescaled the line's charge with its units (§14); a charge built by
+            # hand without one is rescaled here the same way
+            amount = (
+                charge.amount if charge.amount is not None
+                else (line.amount * charge.units / line.units).quantize(_CENT, ROUND_HALF_UP)
+            )  # fmt: skip
             elements[2] = str(amount)
             elements[4] = str(charge.units)
         elements[1] = _procedure(sv1.get(1), charge, d)
