@@ -42,7 +42,7 @@ from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.run import Run, by_patient
 from scrubber.errors import ExportReadError, ScrubberError, UsageError
 from scrubber.formats.convert import converter
-from scrubber.formats.emr import numbered_lines
+from scrubber.formats.json_lines import numbered_lines
 from scrubber.formats.jsoncodec import json_default
 from scrubber.formats.ledger import Claim, Place, claims_of_line, first_of
 from scrubber.model.records import LineRecord, Rejected

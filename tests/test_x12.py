@@ -380,6 +380,37 @@ def test_the_rest_of_the_interchange_is_read_and_billed():
     assert billed.count("CLM*") == 1 and "OKAFOR" not in billed
 
 
+def _subscriber(text: str, start: str) -> str:
+    """The subscriber's segments (NM1*IL, N3, N4, DMG) up to the payer's NM1."""
+    at = text.index(start)
+    return text[at : text.index("NM1*PR", at)]
+
+
+def test_a_patient_that_differs_between_claims_is_treated_as_in_json_lines():
+    """The one ledger (DESIGN §2): the second claim's subscriber has the first one's member id
+    but another address; billing cannot know which is right, so that claim is rejected, naming
+    where the first stood, exactly as a JSON Lines line that contradicts an earlier one. The same
+    details on both claims are the same patient, read once."""
+    text = (GOLDEN / "commercial_prior_auth" / "input.x12").read_bytes().decode("utf-8")
+    same = text.replace(
+        "NM1*IL*1*OKAFOR*ADA****MI*BCA987654321", "NM1*IL*1*NGUYEN*MINH****MI*BCA123456789"
+    )
+    batch, _ = read_x12(same)
+    (rejected,) = batch.rejected
+    assert rejected.id == "OKAFOR-0303"
+    assert rejected.errors == (
+        'ST 0001 segment 40 (CLM): patient "BCA123456789" differs from the one on '
+        "ST 0001 segment 14",
+    )
+    assert [c.id for c in batch.cases] == ["NGUYEN-0303"]
+    nguyen = _subscriber(text, "NM1*IL*1*NGUYEN")
+    twin = text.replace(_subscriber(text, "NM1*IL*1*OKAFOR"), nguyen)
+    batch, _ = read_x12(twin)
+    assert batch.rejected == ()
+    assert [p.id for p in batch.patients] == ["BCA123456789"]
+    assert [c.id for c in batch.cases] == ["NGUYEN-0303", "OKAFOR-0303"]
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 

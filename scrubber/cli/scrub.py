@@ -71,9 +71,9 @@ def add(commands: Any) -> None:
         help="the summary on stderr: text (default), json (one object, for scripts), none",
     )  # fmt: skip
     scrub.add_argument(
-        "--input-format", choices=("json", "jsonl", "x12"),
-        help="the export's format (default: X12 when it starts with ISA, else from the file "
-        "name, else its first line)",
+        "--input-format", metavar="FORMAT",
+        help="the export's format: json, jsonl or x12 (default: X12 when it starts with ISA, "
+        "else from the file name, else its first line)",
     )  # fmt: skip
     scrub.add_argument(
         "--result", metavar="FILE",
@@ -88,8 +88,11 @@ def add(commands: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from scrubber.actions import LANGUAGE
     from scrubber.engine.ruleset import RuleSet
+    from scrubber.formats.registry import format_named
     from scrubber.history.store import HistoryStore
 
+    if args.input_format is not None:
+        format_named(args.input_format)  # an unknown name: a usage error before anything is read
     config = load_config()
     fail_on = (
         parse_fail_on(args.fail_on, "--fail-on")
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             with session:
                 args.forced_format = args.input_format
                 args.input_format = _input_format(args)
-                if args.input_format == "jsonl":
+                if format_named(args.input_format).streams:  # records a line: a day at a time
                     summary = _stream(args, rules, history, outputs)
                 else:
                     summary = _batch(args, rules, history, outputs)
@@ -139,23 +142,22 @@ def run(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
     from scrubber.formats.emr import read_any_export
     from scrubber.formats.results import dumps_audit, dumps_result
-    from scrubber.formats.x12.writer import write_scrubbed
 
     # Standard input is read whole here: its text decides the format unless it was forced (the
     # guess only looked at what was buffered).
     chosen = args.forced_format if args.export == "-" else args.input_format
-    batch, interchange = read_any_export(
-        args.export, format=chosen, x12_default_role=args.x12_default_role
-    )
+    read = read_any_export(args.export, format=chosen, x12_default_role=args.x12_default_role)
+    batch = read.batch
     progress = progress_bar() if len(batch.visits) >= 2000 else None
     result = rules.scrub(batch, progress, history=history)
     document = dumps_result(result)
     summary = Summary()
-    if interchange is None:
+    write_billed = read.format.write_billed
+    if write_billed is None:
         outputs.write(args.output, document)
-    else:
-        billed = write_scrubbed(interchange, result)
-        if billed:
+    else:  # billing takes this format back as it came: the billed claims in it
+        billed = write_billed(read.original, result)
+        if billed is not None:
             outputs.write(args.output, billed)
         else:  # an 837P without a claim is refused by a clearinghouse: none is written
             outputs.remove(args.output)
@@ -212,9 +214,11 @@ def _counted(
 
 def _input_format(args: argparse.Namespace) -> Any:
     """The export's format, guessed once (from its first bytes or its name) unless given."""
-    from scrubber.formats.emr import guess_format
+    from scrubber.formats.registry import format_named, guess_format
 
-    return args.input_format or guess_format(args.export)
+    if args.input_format is not None:
+        return format_named(args.input_format).name
+    return guess_format(args.export)
 
 
 def _audit_format(path: str) -> Any:

@@ -1,4 +1,5 @@
-"""Readers and writers: the EMR export (JSON, JSON Lines), scrub results and the audit trail.
+"""Readers and writers: the EMR export (its formats in one registry, ``scrubber.formats.registry``:
+JSON, JSON Lines, X12 837P), scrub results and the audit trail.
 
 Formats turn bytes into the records of ``scrubber.model`` and back; they never run rules.
 """

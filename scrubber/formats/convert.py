@@ -48,6 +48,7 @@ from scrubber.shown import cut
 __all__ = [
     "InexactNumber",
     "converter",
+    "raw_id",
     "shown",
     "structure",
     "validation_messages",
@@ -409,3 +410,11 @@ def with_fast_parse(fast: bool, work: Callable[[], _T]) -> _T:
         return work()
     finally:
         _FROM_FAST_PARSE.reset(token)
+
+
+def raw_id(raw: Any) -> str | None:
+    """The id of a record as sent, when it has one that is text (shown printable): a rejected
+    record is named by it."""
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return printable(str(raw["id"]))
+    return None

@@ -24,6 +24,7 @@ __all__ = [
     "fast_loads",
     "json_default",
     "loads_exact",
+    "loads_fast",
 ]
 
 orjson: Any
@@ -89,3 +90,11 @@ def dumps_json(document: Any, default: Callable[[Any], Any] = json_default) -> s
         except TypeError:
             pass  # something orjson cannot write (a lone surrogate): the json module decides
     return json.dumps(document, ensure_ascii=False, indent=2, default=default)
+
+
+def loads_fast(text: str) -> tuple[Any, bool]:
+    """JSON parsed by orjson when installed, and whether it was: numbers with a fraction then
+    come back as floats, and a record that meets one raises ``InexactNumber`` so that the text
+    is parsed again exactly."""
+    fast = fast_loads(text)
+    return (loads_exact(text), False) if fast is NotImplemented else (fast, True)

@@ -22,7 +22,10 @@ import attrs
 from scrubber.formats.compact_ids import CompactIds
 from scrubber.model.records import Case, Patient, Visit
 
-__all__ = ["Claim", "Conflict", "Ledger", "Place", "claims_of_line", "claims_of_visit", "first_of"]
+__all__ = [
+    "Claim", "Conflict", "Ledger", "Place", "claims_of_line", "claims_of_visit", "fingerprint",
+    "first_of",
+]  # fmt: skip
 
 Kind = Literal["patient", "case", "visit", "charge"]
 _LOW32 = (1 << 32) - 1
@@ -77,10 +80,17 @@ class Conflict:
     how: Literal["duplicate", "differs"]
 
     def message(self) -> str:
+        """The conflict, starting with the place of the record that contradicts."""
+        place = self.claim.place if self.how == "differs" else self.claim.place.child(".id")
+        return f"{place}: {self.words()}"
+
+    def words(self) -> str:
+        """The conflict without the contradicting record's place (a reader that names the
+        place its own way: an 837P's segment)."""
         claim = self.claim
         if self.how == "differs":
-            return f'{claim.place}: {claim.kind} "{claim.id}" differs from the one on {self.first}'
-        return f'{claim.place.child(".id")}: duplicate {claim.kind} id "{claim.id}" (first at {self.first})'
+            return f'{claim.kind} "{claim.id}" differs from the one on {self.first}'
+        return f'duplicate {claim.kind} id "{claim.id}" (first at {self.first})'
 
 
 def first_of(earlier: Claim, later: Claim, repeats: bool) -> Conflict | None:
@@ -89,9 +99,17 @@ def first_of(earlier: Claim, later: Claim, repeats: bool) -> Conflict | None:
     if repeats and later.kind in ("patient", "case"):
         if later.fingerprint == earlier.fingerprint:
             return None
-        # "differs from the one on line 2": the line names where the record stood
-        return Conflict(later, earlier.place._replace(path=""), "differs")
+        # "differs from the one on line 2": the line names where the record stood (a place
+        # without a line, such as an 837P's segment, is named whole)
+        first = earlier.place._replace(path="") if earlier.place.line is not None else earlier.place
+        return Conflict(later, first, "differs")
     return Conflict(later, earlier.place, "duplicate")
+
+
+def fingerprint(record: Any) -> int:
+    """A 32-bit digest of a whole record, for kinds that may stand again (two different
+    records share one with a chance of one in four billion)."""
+    return hash(record) & _LOW32
 
 
 def claims_of_line(

@@ -19,9 +19,9 @@ import attrs
 
 from scrubber.errors import ExportReadError
 from scrubber.formats.convert import shown, structure
-from scrubber.formats.emr import read_source_text
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
 from scrubber.formats.sheets import csv_text
+from scrubber.formats.source import read_source_text
 from scrubber.model.records import Charge, Rejected, Visit
 from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult
 

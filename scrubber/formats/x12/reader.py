@@ -23,6 +23,8 @@ from decimal import Decimal
 import attrs
 
 from scrubber.formats.convert import COUNT_LIMITS
+from scrubber.formats.ledger import Claim as Stands
+from scrubber.formats.ledger import Ledger, Place, claims_of_visit, fingerprint
 from scrubber.formats.x12.codes import CAUSE_CODES, CLASS_OF_FILING, role_of
 from scrubber.formats.x12.elements import amount_of, d8, pointer_of, whole_units
 from scrubber.formats.x12.loops import Claim, Context, Line, Party, TransactionReader
@@ -104,6 +106,8 @@ class _Built:
     case: Case
     visits: list[Visit]
     place: ClaimPlace
+    #: the position of the patient's NM1 (2010BA or 2010CA), where the ledger places the patient
+    patient_at: int
 
 
 def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Batch, Interchange]:
@@ -122,6 +126,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
     rejected: list[Rejected] = []
     places: list[ClaimPlace] = []
     seen: set[str] = set()
+    ledger = Ledger(repeats=True)  # a patient stands on each of its claims: the same each time
     for envelope_index, envelope in enumerate(envelopes):
         place = f"interchange {envelope.ordinal}, " if len(envelopes) > 1 else ""
         for index, transaction in enumerate(envelope.transactions):
@@ -133,6 +138,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                         raise _Problem(claim.at + 1, "CLM", f"CLM01 {shown(clm01)} is used by another "
                                        "claim of the file: a claim's id must be unique")  # fmt: skip
                     built = _build(claim, context, reader)
+                    _check_ids(built, reader, ledger)
                 except _Problem as problem:
                     where = reader.where(problem.position)
                     rejected.append(Rejected(reader.where(claim.at + 1), clm01 or None,
@@ -142,7 +148,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                     seen.add(clm01)
                     continue
                 seen.add(clm01)
-                patients.setdefault(built.patient.id, built.patient)  # the first claim's details
+                patients.setdefault(built.patient.id, built.patient)  # the same on every claim
                 cases.append(built.case)
                 visits.extend(built.visits)
                 places.append(attrs.evolve(built.place, envelope=envelope_index))
@@ -150,6 +156,24 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
         raise X12Error("the file's 837P transaction sets hold no claim (CLM): nothing to read")
     batch = Batch(tuple(patients.values()), tuple(cases), tuple(visits), tuple(rejected))
     return batch, Interchange(lead, tuple(envelopes), tuple(places))
+
+
+def _check_ids(built: _Built, reader: TransactionReader, ledger: Ledger) -> None:
+    """The one ledger's rule for ids, as for JSON Lines (``scrubber.formats.ledger``): a
+    patient standing on several claims must be the same each time (billing cannot know which
+    of two versions is right), and a visit or line id may stand once. Accepted, the claim's ids
+    are remembered; else the claim is rejected, naming where the first one stood."""
+    at = Place(path=reader.where(built.place.clm + 1))
+    claims = [
+        Stands("patient", built.patient.id, Place(path=reader.where(built.patient_at)),
+               fingerprint(built.patient)),
+        Stands("case", built.case.id, at),
+        *(claim for visit in built.visits for claim in claims_of_visit(visit, at)),
+    ]  # fmt: skip
+    conflicts = ledger.conflicts(claims)
+    if conflicts:
+        raise _Problem(built.place.clm + 1, "CLM", "; ".join(c.words() for c in conflicts))
+    ledger.accept(claims)
 
 
 def _name(party: Party) -> tuple[str, str, str | None]:
@@ -221,7 +245,7 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
     location = _location(claim, context.billing)
     visits, line_places = _lines(claim, context, reader, location)
     place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False)
-    return _Built(patient, case, visits, place)
+    return _Built(patient, case, visits, place, patient_party.position)
 
 
 def _location(claim: Claim, billing: Party | None) -> str:
