@@ -67,7 +67,7 @@ def test_per_day_mue_split_across_two_visits(tmp_path):
     (entry,) = result.audit
     assert (entry.visit_id, entry.before, entry.after, entry.units_delta) == ("V2", 3, 1, -2)
     assert entry.rule == "test/mue" and entry.source == "rules/test.rules:3:12"
-    assert entry.message == "97110 limited from 3 to 1 units per day by test/mue"
+    assert entry.message == "97110 limited from 3 to 1 unit per day by test/mue"
     check_conservation(batch, result)
 
 

@@ -40,7 +40,7 @@ def test_each_kind_of_reason(tmp_path):
     assert lines[0].startswith("Visit V1 of patient P1 on 2026-03-02 at Main St: payers medicare;")
     joined = "\n".join(lines)
     assert (
-        "test/cap (rules/test.rules:4:12): applied, 97110 limited from 3 to 1 units per day"
+        "test/cap (rules/test.rules:4:12): applied, 97110 limited from 3 to 1 unit per day"
         in joined
     )
     assert "[units: 3 -> 1]" in joined

@@ -235,7 +235,7 @@ def test_a_weekly_cap_spends_earlier_dates_first_whatever_the_export_order(tmp_p
     (entry,) = result.audit
     assert (
         entry.message
-        == "97110 limited from 3 to 1 units per week (3 already billed this week) by test/w"
+        == "97110 limited from 3 to 1 unit per week (3 already billed this week) by test/w"
     )
     check_conservation(batch, result)
 

@@ -15,6 +15,7 @@ from scrubber.actions.days import PERIOD_START
 from scrubber.actions.state import Line, Recorder
 from scrubber.lang.ast import Scope
 from scrubber.model.evolve import evolve
+from scrubber.words import plural
 
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
@@ -103,7 +104,7 @@ def reduce(
         name = what if isinstance(what, str) else what(line)
         rule.emit(
             recorder, line.state, line, action="limit", field="units", before=before, after=after,
-            units_delta=after - before, message=f"{name} limited from {before} to {after} units {how}",
+            units_delta=after - before, message=f"{name} limited from {before} to {plural(after, 'unit')} {how}",
         )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from scrubber.lang import ast
 from scrubber.lang.codes import NEVER_APPLIES
 from scrubber.lang.render import render_item
 from scrubber.model.evolve import evolve
+from scrubber.words import plural
 
 __all__ = ["KIND", "Replace"]
 
@@ -71,7 +72,7 @@ class ReplaceKind(ActionKind[Replace]):
                 rule.emit(
                     recorder, line.state, line, action="replace", field="cpt", before=old,
                     after=new, cpt=old,
-                    message=f"{old} replaced with {new} ({line.charge.units} units move with it) "
+                    message=f"{old} replaced with {new} ({_moving(line.charge.units)}) "
                     f"by {rule.label}",
                 )  # fmt: skip
 
@@ -84,3 +85,8 @@ class ReplaceKind(ActionKind[Replace]):
 
 
 KIND = ReplaceKind()
+
+
+def _moving(units: int) -> str:
+    """ "1 unit moves with it", "3 units move with it"."""
+    return f"{plural(units, 'unit')} {'moves' if units == 1 else 'move'} with it"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrubber.lang import ast, codes
 from scrubber.lang.check.checker import Checker
+from scrubber.words import plural
 
 __all__ = ["consistency"]
 
@@ -44,7 +45,7 @@ def _block_consistency(checker: Checker, block: ast.Block) -> None:
             other = caps.get(key)
             if other is not None and other[0] != cap:
                 checker.error(
-                    codes.CAPS_DISAGREE, f"caps disagree: {code} is limited to {cap} units per "
+                    codes.CAPS_DISAGREE, f"caps disagree: {code} is limited to {plural(cap, 'unit')} per "
                     f'{scope} here and to {other[0]} by rule "{other[1].id}" on line '
                     f"{other[1].span.line}", rule.span,
                 )  # fmt: skip
