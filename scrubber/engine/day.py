@@ -23,7 +23,7 @@ import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
-from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
+from scrubber.actions.state import Applied, AuditKey, Line, Priced, Recorder, VisitState
 from scrubber.engine.program import Program
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
@@ -79,7 +79,7 @@ def scrub_day(
         today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
         for state in states:
             state.days, state.today = days, today
-    recorder = Recorder(None if tracer is None else _applied_to(tracer))
+    recorder = Recorder() if tracer is None else Recorder(_applied_to(tracer), _priced_to(tracer))
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -141,6 +141,15 @@ def _applied_to(tracer: Tracer) -> Applied:
     return applied
 
 
+def _priced_to(tracer: Tracer) -> Priced:
+    """Tell the tracer of each line a ``price`` rule priced (no audit entry says it)."""
+
+    def priced(rule: CompiledRule, visit: VisitState, message: str) -> None:
+        tracer.event(TraceEvent(EventKind.PRICED, rule, visit.visit.id, why=message))
+
+    return priced
+
+
 def _traced(
     rule: CompiledRule, targets: list[VisitState], recorder: Recorder, tracer: Tracer
 ) -> None:
@@ -195,7 +204,7 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
     held: list[tuple[int, HeldVisit]] = []
     facts: list[VisitFact] = []
     for state in states:
-        charges = tuple(line.charge for line in state.lines if line.billed)
+        charges = tuple(line.outcome() for line in state.lines if line.billed)
         if with_facts:
             units: dict[str, int] = {}
             for charge in () if state.holds else charges:

@@ -29,6 +29,8 @@ class EventKind(enum.Enum):
     SKIPPED = "skipped"
     CONDITION_FALSE = "condition false"
     APPLIED = "applied"
+    #: a ``price`` rule priced a line (``why``: what it did, in words); no audit entry
+    PRICED = "priced"
     UNCHANGED = "unchanged"
 
 
@@ -37,7 +39,7 @@ class TraceEvent:
     kind: EventKind
     rule: CompiledRule
     visit_id: str
-    #: for SKIPPED: "payer", "dates" or "codes"
+    #: for SKIPPED: "payer", "dates" or "codes"; for PRICED: what the rule did, in words
     why: str = ""
     #: for APPLIED: the change (``seq`` 0: numbered only in the result)
     entry: AuditEntry | None = None
