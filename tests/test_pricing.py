@@ -125,8 +125,12 @@ def test_explain_shows_each_line_priced_and_what_the_visit_is_expected_to_pay(tm
     assert main(["explain", str(export), "--visit", "V1", "--rules", str(tmp_path / "rules")]) == 0
     out = capsys.readouterr().out
     assert "Expected payment: 97110 63.84 (2 units), 97140 24.40 (1 unit); 88.24 in all." in out
-    assert "priced, 97110 priced at 31.92 per unit by Fee schedule." in out
-    assert "priced, 97140 expected to pay 85% of its price by Assistants." in out
+    assert "  priced by test/fees (" in out and "97110 priced at 31.92 per unit by Fee sch" in out
+    assert "priced by test/cq (" in out and "97140 expected to pay 85% of its price by Ass" in out
+    assert "No rule changed this visit" in out  # pricing changes nothing billed
+    main(["explain", str(export), "--visit", "V1", "--rules", str(tmp_path / "rules"), "--all"])
+    out = capsys.readouterr().out
+    assert "1. test/fees (" in out and ": applied, 97110 priced at 31.92 per unit" in out
 
 
 def test_the_scrub_result_json_of_a_priced_visit(tmp_path):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from scrubber.actions.days import PatientDays
-from scrubber.model.history import VisitCounts, VisitFact
+from scrubber.model.history import VisitCounts, VisitFact, threshold_group
 from scrubber.model.measures import EXACT, expected_payment, rescaled
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 from scrubber.model.results import AuditEntry, HoldReason
@@ -94,6 +94,10 @@ class Line:
         return self.state.counts
 
     @property
+    def therapy_year_amount(self) -> Decimal | None:
+        return self.state.therapy_year_amount
+
+    @property
     def billed(self) -> bool:
         return self.removed is None and self.charge.units > 0
 
@@ -120,6 +124,9 @@ class VisitState:
     days: PatientDays | None = None
     #: the facts of this visit's day as the EMR sent them (for the counts)
     today: tuple[VisitFact, ...] = ()
+    #: the states of the patient's visits of this day (this one included), in export order,
+    #: as the rules leave them: what ``visit.therapy_year_amount`` adds up on the visit's date
+    group: list[VisitState] = attrs.field(factory=list)
     _counts: VisitCounts | None = attrs.field(default=None, init=False)
     _payers: tuple[str, ...] | None = attrs.field(default=None, init=False)
 
@@ -137,6 +144,33 @@ class VisitState:
             days = self.days if self.days is not None else PatientDays()
             self._counts = days.counts(self, self.today)
         return self._counts
+
+    @property
+    def therapy_year_amount(self) -> Decimal | None:
+        """The expected payments of the year that count toward this visit's therapy threshold
+        (DESIGN §14): earlier days' (the history and this run) and, on the visit's own date,
+        those of the day's visits up to and including this one as the rules leave them now.
+        Missing for a provider outside the PT/SLP and OT thresholds, and when an earlier visit
+        of the year was recorded by a history that did not keep expected payments."""
+        group = threshold_group(self.visit.provider.role)
+        if not group:
+            return None
+        days = self.days if self.days is not None else PatientDays()
+        earlier = days.year_amount(self, group)
+        if earlier is None:
+            return None
+        payer = self.case.insurance.payer_id
+        for other in self.group or (self,):
+            if other.order > self.order or other.holds:
+                continue
+            if other.case.insurance.payer_id != payer:
+                continue
+            if threshold_group(other.visit.provider.role) != group:
+                continue
+            for line in other.lines:
+                if line.billed and line.rate is not None:
+                    earlier += expected_payment(line.rate, line.charge.units, line.share)
+        return earlier
 
 
 class Recorder:

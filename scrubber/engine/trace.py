@@ -53,11 +53,11 @@ class Tracer(Protocol):
 
 
 class CoverageTracer:
-    """The rules that changed something (or held a visit) at least once."""
+    """The rules that changed something (or held a visit, or priced a line) at least once."""
 
     def __init__(self) -> None:
         self.applied: set[str] = set()
 
     def event(self, event: TraceEvent) -> None:
-        if event.kind is EventKind.APPLIED:
+        if event.kind is EventKind.APPLIED or event.kind is EventKind.PRICED:
             self.applied.add(event.rule.name)

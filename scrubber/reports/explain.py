@@ -142,6 +142,7 @@ def explain_visit(
         f"payers {shown_payers}; the visit is {where}.",
         *_others_rejected(rejected),
         *_expected(billed[0] if billed else held[0] if held else (), held=bool(held)),
+        *_pricing(rules, tracer),
     ]
     changed = 0
     for number, rule in enumerate(rules.rules, start=1):
@@ -153,10 +154,11 @@ def explain_visit(
             changed += 1
             for n, event in enumerate(applied):
                 lines.append(f"{head if n == 0 else ' ' * len(head)}: {_applied(event)}")
-        elif priced:
-            # pricing changes nothing billed: listed, not counted as a change
+        elif priced and all_rules:
+            # pricing changes nothing billed: listed under the expected payment, and here only
+            # with every rule
             for n, event in enumerate(priced):
-                lines.append(f"{head if n == 0 else ' ' * len(head)}: priced, {event.why}.")
+                lines.append(f"{head if n == 0 else ' ' * len(head)}: applied, {event.why}.")
         elif all_rules and events:
             lines.append(f"{head}: {_did_nothing(rule, events[0], visit)}")
     if not changed and not all_rules:
@@ -173,6 +175,16 @@ def _expected(charges: Sequence[Charge], *, held: bool) -> list[str]:
     total = sum((c.expected for c in priced if c.expected is not None), start=Decimal("0.00"))
     tail = ", held up" if held else ""
     return [f"Expected payment: {each}; {total} in all{tail}."]
+
+
+def _pricing(rules: RuleSet, tracer: _VisitTracer) -> list[str]:
+    """Each line a ``price`` rule priced, under the expected payment (no audit entry says it)."""
+    return [
+        f"  priced by {rule.name} ({rule.source}): {event.why}."
+        for rule in rules.rules
+        for event in tracer.by_rule.get(rule.position, [])
+        if event.kind is EventKind.PRICED
+    ]
 
 
 def _others_rejected(rejected: Sequence[Rejected]) -> list[str]:
