@@ -31,7 +31,7 @@ STATEMENT_KEYWORDS = (
     "codeset", "payer", "rules", "rule", "effective", "through", "when", "unless", "any",
     "test", "without", "next", "visit", "charge", "expect", "held", "billed", "lacks", "on",
     "modifiers", "units", "minutes", "with", "for", "modifier", "repeat", "times", "every",
-    "days", "day",
+    "days", "day", "charges",
 )  # fmt: skip
 KEYWORDS = tuple(dict.fromkeys((*STATEMENT_KEYWORDS, *KINDS.keywords())))
 OPERATORS = ("and", "or", "not", "in", "matches", "is", "missing", "present", "has")

@@ -32,6 +32,8 @@ def test_every_action_kind_has_a_fixture():
         "deny_table",
         "hold",
         "set",
+        "price_table",
+        "price_share",
     } <= kinds
 
 

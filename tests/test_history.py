@@ -314,6 +314,8 @@ def test_the_store_holds_what_later_scrubs_need_and_no_names_addresses_or_ssns(t
             "date_of_service",
             "note_type",
             "had_charge",
+            "discipline",
+            "expected",
         ],
         "billed_units": ["visit_id", "cpt", "units"],
     }

@@ -64,6 +64,10 @@ rules medicare {
         and visit.date_of_service != 2026-01-01 and patient.ssn is present
         and case.authorization_required = true and insurance.insured_is_patient = false
     rule has: deny 97110 when charge.modifiers has KX
+    rule fees "Medicare pays its fee schedule for this locality":
+        price by table "tables/medicare_fees.csv"
+    rule cq-85 "Services by an assistant are paid at 85%":
+        price timed at 85% when charge.modifiers has CQ
 }
 """
 
@@ -71,6 +75,9 @@ rules medicare {
 def _write(folder: Path, files: dict[str, str]) -> Path:
     (folder / "tables").mkdir(parents=True, exist_ok=True)
     (folder / "tables" / "medicare_mue.csv").write_text("code,units\n97110,6\n", encoding="utf-8")
+    (folder / "tables" / "medicare_fees.csv").write_text(
+        "code,amount\n97110,31.92\n", encoding="utf-8"
+    )
     (folder / "tables" / "ptp.csv").write_text(
         "column1,column2,modifier_indicator\n97530,97140,1\n", encoding="utf-8"
     )
@@ -83,7 +90,7 @@ def test_every_design_example_checks_clean_in_one_file(tmp_path):
     text = DESIGN_CODESETS + DESIGN_PAYER + DESIGN_BLOCK + OTHER_ACTIONS
     checked = LANGUAGE.load_checked([_write(tmp_path, {"medicare.rules": text})])
     rules = [r for f in checked.files for b in f.blocks for r in b.rules]
-    assert len(rules) == 20
+    assert len(rules) == 22
     assert {KINDS.kind_of(r.action) for r in rules} == set(KINDS)
     assert "G0283" in checked.codesets["therapy"] and "97028" in checked.codesets["therapy"]
     assert len(checked.codesets["therapy"]) == 15 + 4 + 19 + 1

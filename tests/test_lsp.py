@@ -255,9 +255,13 @@ async def test_go_to_definition_of_codeset_payer_and_code(
     assert isinstance(result, list)
     ptp = (folder / "tables" / "medicare_ptp.csv").read_text(encoding="utf-8").splitlines()
     line = next(n for n, row in enumerate(ptp) if "97140" in row.split(",")[:2])
-    assert [(r.uri, r.range.start.line) for r in result] == [
-        ((folder / "tables" / "medicare_ptp.csv").as_uri(), line)
-    ]
+    fees = (folder / "tables" / "medicare_fees_sample.csv").read_text(encoding="utf-8")
+    priced = next(n for n, row in enumerate(fees.splitlines()) if row.startswith("97140,"))
+    # every table row naming the code: the bundled fee schedule (issue 26) prices it too
+    assert sorted((r.uri, r.range.start.line) for r in result) == sorted([
+        ((folder / "tables" / "medicare_ptp.csv").as_uri(), line),
+        ((folder / "tables" / "medicare_fees_sample.csv").as_uri(), priced),
+    ])  # fmt: skip
 
 
 async def test_go_to_definition_and_hover_in_the_cms_files_as_published(

@@ -351,9 +351,15 @@ def test_balance_by_charges_on_an_837p_from_the_command_line(tmp_path, capsys):
         "480.00", "320.00", "0.00",
     )  # fmt: skip
     assert sum(Decimal(c["charges"]) for c in totals["causes"]) == Decimal("160.00")
+    page = tmp_path / "b.html"
     assert main(["balance", source, str(result), "--rules", rules, "--measure", "charges",
-                 "--format", "html", "-o", str(tmp_path / "b.html")]) == 2  # fmt: skip
-    assert "HTML page shows units only" in capsys.readouterr().err
+                 "--format", "html", "-o", str(page)]) == 0  # fmt: skip
+    html = page.read_text(encoding="utf-8")
+    # the page is in dollars: the cards, the charts, the unexplained 0.00
+    assert "EMR visits / charges" in html and "$480.00" in html and "$320.00" in html
+    assert "Charges not billed, by cause" in html and "Where the charges went" in html
+    assert "0 / 0.00" in html and "Units not billed" not in html
+    assert "$160.00" in html
 
 
 def test_a_result_with_amounts_of_many_digits_reads_back_exactly(tmp_path):

@@ -25,6 +25,7 @@ from scrubber.actions import LANGUAGE
 from scrubber.formats.billing import read_billing
 from scrubber.formats.emr import read_export
 from scrubber.load import load_rules
+from scrubber.model.records import Batch
 from scrubber.reports.balance import balance
 from scrubber.reports.pages import balance_page, reconcile_page, worklist_page
 from scrubber.reports.reconcile import reconcile
@@ -110,7 +111,28 @@ def _pages() -> dict[str, str]:
             reconcile(batch, result, billing, by="created_on", period="week")
         ),
         "worklist": worklist_page(items, descriptions),
+        "balance_charges": _charges_page(batch),
     }
+
+
+def _charges_page(batch: Batch) -> str:
+    """The balance of charges (issue 26) of the example export, its lines charged by a charge
+    master of every code it holds."""
+    from decimal import Decimal
+
+    from scrubber.model.measures import CHARGES
+    from scrubber.tables.prices import PriceTable, charged_batch
+
+    codes = sorted({c.cpt for v in batch.visits for c in v.charges})
+    master = PriceTable(
+        "cm", {(code, ""): Decimal(25 + n) + Decimal("0.33") for n, code in enumerate(codes)}
+    )
+    charged = charged_batch(batch, master)
+    result = load_rules().scrub(charged)
+    report = balance(charged, result, measure=CHARGES)
+    assert report.balanced
+    descriptions = LANGUAGE.descriptions()
+    return balance_page(report, worklist(charged, result, descriptions), descriptions)
 
 
 #: the width of a printed page's text in CSS pixels: US Letter (816 px) less the page margins of
@@ -132,7 +154,7 @@ def _layout(tmp_path: Path, name: str, width: int, *, printed: bool = False) -> 
                       .replace("&lt;", "<").replace("&gt;", ">"))  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["balance", "reconcile", "worklist"])
+@pytest.mark.parametrize("name", ["balance", "reconcile", "worklist", "balance_charges"])
 def test_the_print_layout_breaks_no_word_and_fits_the_page(tmp_path, name):
     """The print style at the width a printed page has: nothing overflows, no word (a rule id,
     a field path) is broken in the middle, as `workers_comp/employe r` was."""
@@ -140,7 +162,7 @@ def test_the_print_layout_breaks_no_word_and_fits_the_page(tmp_path, name):
     assert report["problems"] == []
 
 
-@pytest.mark.parametrize("name", ["balance", "reconcile", "worklist"])
+@pytest.mark.parametrize("name", ["balance", "reconcile", "worklist", "balance_charges"])
 @pytest.mark.parametrize("width", [1280, 760])
 def test_no_text_overflows_and_every_chart_has_a_legend(tmp_path, name, width):
     page = tmp_path / f"{name}.html"

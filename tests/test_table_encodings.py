@@ -79,14 +79,19 @@ def test_inspect_on_a_folder_of_different_tables_inspects_each(tmp_path, capsys)
     folder = bundled_rules_dir() / "tables"
     assert main(["tables", "inspect", str(folder)]) == 0
     out = capsys.readouterr().out
-    for name in ("medicare_mue.csv", "medicare_mue_modalities.csv", "medicare_ptp.csv"):
+    names = (
+        "medicare_fees_sample.csv", "medicare_mue.csv", "medicare_mue_modalities.csv",
+        "medicare_ptp.csv",
+    )  # fmt: skip
+    for name in names:
         assert f"{folder / name}: " in out
     assert "malformed" not in out
     assert main(["tables", "inspect", str(folder), "--format", "json"]) == 0
     tables = json.loads(capsys.readouterr().out)["tables"]
     assert [(t["kind"], t["layout"]) for t in tables] == [
-        ("unit", "cms"), ("unit", "simple"), ("pair", "cms"),
+        ("price", "amounts"), ("unit", "cms"), ("unit", "simple"), ("pair", "cms"),
     ]  # fmt: skip
+    assert tables[0]["amounts"] == ["28.00", "100.00"]
 
 
 def test_inspect_on_a_folder_of_one_tables_parts_is_one_table(tmp_path):

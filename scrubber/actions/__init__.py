@@ -23,6 +23,8 @@ from scrubber.actions import (
     limit_minutes,
     limit_table,
     limit_total,
+    price_share,
+    price_table,
     remove_modifier,
     replace,
     set_field,
@@ -48,6 +50,8 @@ KINDS: ActionKinds[ActionKind[Any]] = ActionKinds((
     deny_table.KIND,
     hold.KIND,
     set_field.KIND,
+    price_table.KIND,
+    price_share.KIND,
 ))  # fmt: skip
 
 #: the rule language with these action kinds

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
     from scrubber.actions.state import Recorder, VisitState
     from scrubber.tables.pairs import PairTable
+    from scrubber.tables.prices import PriceTable
     from scrubber.tables.units import UnitTable
 
 __all__ = [
@@ -48,6 +49,8 @@ class CompileContext(Protocol):
 
     def pair_table(self, file: str) -> PairTable: ...
 
+    def price_table(self, file: str) -> PriceTable: ...
+
 
 class Chooser(Protocol):
     """Random choices for drawing rule text (``scrubber.testing`` backs it with hypothesis)."""
@@ -63,6 +66,8 @@ class Chooser(Protocol):
     def unit_table(self) -> str: ...
 
     def pair_table(self) -> str: ...
+
+    def price_table(self) -> str: ...
 
 
 class ActionKind(Generic[N]):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from scrubber.lang.ast import Scope
@@ -103,6 +104,27 @@ class PatientDays:
         }  # fmt: skip
         found = self._counts[key] = VisitCounts(len(treatment), authorized, since, len(year))
         return found
+
+    def year_amount(self, state: VisitState, group: str) -> Decimal | None:
+        """The expected payments of the visits before ``state``'s day in its calendar year (and
+        on its day, from earlier scrubs), of its patient, payer and threshold ``group``; None
+        when one of them was recorded without what it was expected to pay (an older history)."""
+        day, patient = state.visit.date_of_service, state.patient.id
+        payer = state.case.insurance.payer_id
+        total = Decimal("0.00")
+        for f in self.facts_on(day):
+            if (
+                f.patient_id != patient or f.payer_id != payer
+                or f.date_of_service.year != day.year or f.date_of_service > day
+            ):  # fmt: skip
+                continue
+            if f.discipline is None:
+                if f.had_charge:
+                    return None
+                continue
+            if f.discipline == group and f.expected is not None:
+                total += f.expected
+        return total
 
     def spent(self, payer_id: str, codes: frozenset[str] | None, first: date, last: date) -> int:
         """Units of ``codes`` (None: of any code) billed to ``payer_id`` from ``first`` through

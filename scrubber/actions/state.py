@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from scrubber.actions.days import PatientDays
-from scrubber.model.history import VisitCounts, VisitFact
-from scrubber.model.measures import EXACT, rescaled
+from scrubber.model.history import VisitCounts, VisitFact, threshold_group
+from scrubber.model.measures import EXACT, expected_payment, rescaled
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
 from scrubber.model.results import AuditEntry, HoldReason
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
     from scrubber.lang.expressions.condition import Reader
 
-__all__ = ["Applied", "AuditKey", "Line", "Recorder", "VisitState"]
+__all__ = ["Applied", "AuditKey", "Line", "Priced", "Recorder", "VisitState"]
 
 #: where an audit entry sits in a scrub: visit order, rule position, line index, emission order
 AuditKey = tuple[int, int, int, int]
@@ -31,23 +31,51 @@ AuditKey = tuple[int, int, int, int]
 #: told of every change a rule makes: the rule, the visit, the entry, and what the rule's
 #: condition was evaluated on (so that a tracer can learn the values it read)
 Applied = Callable[["CompiledRule", "VisitState", AuditEntry, "Reader | None"], None]
+#: told of every line a ``price`` rule prices (which writes no audit entry): the rule, the
+#: visit and what it did, in words (``explain`` shows it)
+Priced = Callable[["CompiledRule", "VisitState", str], None]
+
+_WHOLE = Decimal(1)
 
 
 class Line:
     """One charge line as the rules leave it. It is its own condition context (it has
     ``visit``, ``patient``, ``case`` and ``charge``), so evaluating a condition allocates nothing."""
 
-    __slots__ = ("charge", "index", "removed", "state")
+    __slots__ = ("charge", "index", "rate", "removed", "share", "state")
 
     def __init__(self, charge: Charge, state: VisitState, index: int) -> None:
         if charge.units == 0 and charge.amount is not None:
             # a line of 0 units is never billed nor held: its amount is no charge (§14)
             charge = attrs.evolve(charge, amount=None)
+        if charge.expected is not None:
+            # what a line is expected to pay is the rules' to say, never the input's
+            charge = attrs.evolve(charge, expected=None)
         self.charge = charge
         self.state = state
         self.index = index
         #: "drop" or "deny" once the line is removed; removed lines are invisible to later rules
         self.removed: str | None = None
+        #: the price per unit a ``price by table`` rule gave the line (None: not priced), and
+        #: the share of it the payer pays (``price ... at N%`` multiplies it)
+        self.rate: Decimal | None = None
+        self.share = _WHOLE
+
+    @property
+    def expected(self) -> Decimal | None:
+        """What the line is expected to pay as the rules leave it now (its billed units x its
+        price x its share), or None when no rule priced it."""
+        if self.rate is None:
+            return None
+        units = self.charge.units if self.removed is None else 0
+        return expected_payment(self.rate, units, self.share)
+
+    def outcome(self) -> Charge:
+        """The line as billed or held: its charge with its expected payment (when priced)."""
+        expected = self.expected
+        if expected is None:
+            return self.charge
+        return attrs.evolve(self.charge, expected=expected)
 
     @property
     def visit(self) -> Visit:
@@ -64,6 +92,10 @@ class Line:
     @property
     def counts(self) -> VisitCounts:
         return self.state.counts
+
+    @property
+    def therapy_year_amount(self) -> Decimal | None:
+        return self.state.therapy_year_amount
 
     @property
     def billed(self) -> bool:
@@ -92,6 +124,9 @@ class VisitState:
     days: PatientDays | None = None
     #: the facts of this visit's day as the EMR sent them (for the counts)
     today: tuple[VisitFact, ...] = ()
+    #: the states of the patient's visits of this day (this one included), in export order,
+    #: as the rules leave them: what ``visit.therapy_year_amount`` adds up on the visit's date
+    group: list[VisitState] = attrs.field(factory=list)
     _counts: VisitCounts | None = attrs.field(default=None, init=False)
     _payers: tuple[str, ...] | None = attrs.field(default=None, init=False)
 
@@ -110,16 +145,50 @@ class VisitState:
             self._counts = days.counts(self, self.today)
         return self._counts
 
+    @property
+    def therapy_year_amount(self) -> Decimal | None:
+        """The expected payments of the year that count toward this visit's therapy threshold
+        (DESIGN §14): earlier days' (the history and this run) and, on the visit's own date,
+        those of the day's visits up to and including this one as the rules leave them now.
+        Missing for a provider outside the PT/SLP and OT thresholds, and when an earlier visit
+        of the year was recorded by a history that did not keep expected payments."""
+        group = threshold_group(self.visit.provider.role)
+        if not group:
+            return None
+        days = self.days if self.days is not None else PatientDays()
+        earlier = days.year_amount(self, group)
+        if earlier is None:
+            return None
+        payer = self.case.insurance.payer_id
+        for other in self.group or (self,):
+            if other.order > self.order or other.holds:
+                continue
+            if other.case.insurance.payer_id != payer:
+                continue
+            if threshold_group(other.visit.provider.role) != group:
+                continue
+            for line in other.lines:
+                if line.billed and line.rate is not None:
+                    earlier += expected_payment(line.rate, line.charge.units, line.share)
+        return earlier
+
 
 class Recorder:
     """Collects the audit entries of one group, each with the key that orders it among the
     entries of a whole scrub (numbered once every group is merged), and tells ``on_applied``
     (the engine's tracer, when a run has one) of each change a rule makes."""
 
-    def __init__(self, on_applied: Applied | None = None) -> None:
+    def __init__(self, on_applied: Applied | None = None, on_priced: Priced | None = None) -> None:
         self.entries: list[tuple[AuditKey, AuditEntry]] = []
         self.on_applied = on_applied
+        self.on_priced = on_priced
         self._tick = 0
+
+    def priced(self, rule: CompiledRule, visit: VisitState, message: str) -> None:
+        """A ``price`` rule priced a line of ``visit``: no audit entry (pricing changes nothing
+        billed), only the listener is told."""
+        if self.on_priced is not None:
+            self.on_priced(rule, visit, message)
 
     def emit(
         self,

@@ -14,7 +14,6 @@ from scrubber.cli.common import (
     plural,
 )
 from scrubber.cli.outputs import Outputs
-from scrubber.errors import UsageError
 
 __all__ = ["add"]
 
@@ -46,9 +45,6 @@ def run(args: argparse.Namespace) -> int:
     from scrubber.reports.render import render_csv, render_json, render_table
     from scrubber.reports.worklist import worklist
 
-    if args.measure == "charges" and args.format == "html":
-        raise UsageError("--measure charges: the HTML page shows units only for now; use "
-                         "--format table, csv or json")  # fmt: skip
     outputs = Outputs("balance", inputs=(args.export, args.result))
     outputs.add(args.output, "the report")
     batch, result, descriptions = export_and_result(args.export, args.result, args.rules, args)

@@ -232,13 +232,20 @@ def export_and_result(
     from scrubber.formats.emr import read_export
     from scrubber.formats.results import read_result
     from scrubber.reports.belongs import check_result_of
+    from scrubber.tables.prices import charged_batch
 
     config = load_config()
     role = x12_role(args, config) if args is not None else config.x12_default_role
     batch = read_export(export, x12_default_role=role)
     scrubbed = read_result(result)
     check_result_of(batch, scrubbed, export, result)
-    return batch, scrubbed, LANGUAGE.descriptions(rule_paths(rules, config))
+    paths = rule_paths(rules, config)
+    master = LANGUAGE.charge_master(paths)
+    if master is not None:
+        # the export's lines charged as the scrub charged them (§14): a line without an
+        # amount is priced by the rules' charge master
+        batch = charged_batch(batch, master)
+    return batch, scrubbed, LANGUAGE.descriptions(paths)
 
 
 def progress_bar() -> Callable[[int, int], None] | None:

@@ -35,7 +35,7 @@ def add(commands: Any) -> None:
     )
     inspect.add_argument("path", help="a table: .csv, .txt, .xlsx, a .zip archive or a folder")
     inspect.add_argument(
-        "--kind", choices=("unit", "pair"),
+        "--kind", choices=("unit", "pair", "price"),
         help="unit caps (MUE) or pairs (PTP); default: from the header",
     )  # fmt: skip
     inspect.add_argument(

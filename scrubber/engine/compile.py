@@ -15,6 +15,7 @@ from scrubber.lang.checked import CheckedRules
 from scrubber.lang.expressions import Condition, compile_condition
 from scrubber.model.fields import FIELDS, Subject
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.units import UnitTable
 
 __all__ = ["CompiledBlock", "compile_rules"]
@@ -52,6 +53,9 @@ class _FileContext:
 
     def pair_table(self, file: str) -> PairTable:
         return self.checked.pair_tables[(self.file, file)]
+
+    def price_table(self, file: str) -> PriceTable:
+        return self.checked.price_tables[(self.file, file)]
 
 
 def compile_rules(

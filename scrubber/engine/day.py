@@ -17,19 +17,20 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import NamedTuple
 
 import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
-from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
+from scrubber.actions.state import Applied, AuditKey, Line, Priced, Recorder, VisitState
 from scrubber.engine.program import Program
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
 from scrubber.model.evolve import evolve
-from scrubber.model.history import VisitFact
+from scrubber.model.history import VisitFact, threshold_group
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.model.results import AuditEntry, HeldVisit
 
@@ -78,8 +79,8 @@ def scrub_day(
     if days is not None:
         today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
         for state in states:
-            state.days, state.today = days, today
-    recorder = Recorder(None if tracer is None else _applied_to(tracer))
+            state.days, state.today, state.group = days, today, states
+    recorder = Recorder() if tracer is None else Recorder(_applied_to(tracer), _priced_to(tracer))
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -91,7 +92,7 @@ def fact_of(
     """What a later scrub needs of a visit (``billed``: units billed per code)."""
     return VisitFact(
         visit.id, case.id, patient.id, case.insurance.payer_id, visit.date_of_service,
-        visit.note_type, bool(visit.charges), billed,
+        visit.note_type, bool(visit.charges), billed, threshold_group(visit.provider.role),
     )  # fmt: skip
 
 
@@ -139,6 +140,15 @@ def _applied_to(tracer: Tracer) -> Applied:
         )
 
     return applied
+
+
+def _priced_to(tracer: Tracer) -> Priced:
+    """Tell the tracer of each line a ``price`` rule priced (no audit entry says it)."""
+
+    def priced(rule: CompiledRule, visit: VisitState, message: str) -> None:
+        tracer.event(TraceEvent(EventKind.PRICED, rule, visit.visit.id, why=message))
+
+    return priced
 
 
 def _traced(
@@ -195,13 +205,19 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
     held: list[tuple[int, HeldVisit]] = []
     facts: list[VisitFact] = []
     for state in states:
-        charges = tuple(line.charge for line in state.lines if line.billed)
+        charges = tuple(line.outcome() for line in state.lines if line.billed)
         if with_facts:
             units: dict[str, int] = {}
             for charge in () if state.holds else charges:
                 units[charge.cpt] = units.get(charge.cpt, 0) + charge.units
             fact = next(f for f in state.today if f.visit_id == state.visit.id)
-            facts.append(attrs.evolve(fact, billed=tuple(sorted(units.items()))))
+            expected = [
+                c.expected for c in (() if state.holds else charges) if c.expected is not None
+            ]
+            facts.append(attrs.evolve(
+                fact, billed=tuple(sorted(units.items())),
+                expected=sum(expected, start=Decimal("0.00")) if expected else None,
+            ))  # fmt: skip
         if state.holds:
             held.append((state.order, HeldVisit(
                 state.visit.id, state.patient.id, state.visit.date_of_service,
@@ -224,4 +240,5 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
         # now rather than at the next full collection.
         state.lines = []
         state.days = None
+        state.group = []
     return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts))

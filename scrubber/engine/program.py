@@ -20,6 +20,7 @@ from scrubber.lang.checked import BUILTIN_PAYER, CheckedRules
 from scrubber.lang.expressions import Condition
 from scrubber.lang.expressions.condition import Context
 from scrubber.model.records import Case, Patient, Visit
+from scrubber.tables.prices import PriceTable, charged
 
 __all__ = ["Program"]
 
@@ -37,6 +38,8 @@ class Program:
     blocks: dict[str, tuple[CompiledBlock, ...]] = attrs.field(repr=False)
     #: each payer's name and the condition that chooses its visits, by name
     payers: tuple[tuple[str, Condition], ...] = attrs.field(repr=False)
+    #: the clinic's prices for lines that come without an amount (``charges by table``)
+    charge_master: PriceTable | None = attrs.field(default=None, repr=False)
     _plans: dict[tuple[frozenset[str], int, frozenset[str]], Plan] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
@@ -62,7 +65,7 @@ class Program:
     @classmethod
     def compile(cls, checked: CheckedRules) -> Program:
         rules, blocks, payers = compile_rules(checked)
-        return cls(rules, blocks, payers)
+        return cls(rules, blocks, payers, checked.charge_master)
 
     def payers_of(self, patient: Patient, case: Case, visit: Visit) -> frozenset[str]:
         """The payers a visit belongs to (always including ``any``)."""
@@ -74,7 +77,11 @@ class Program:
     def state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
         """A visit's working state, with its lines, as the rules will change them."""
         state = VisitState(visit, order, patient, case, self.payers_of(patient, case, visit))
-        state.lines = [Line(charge, state, index) for index, charge in enumerate(visit.charges)]
+        master = self.charge_master
+        state.lines = [
+            Line(charge if master is None else charged(charge, master), state, index)
+            for index, charge in enumerate(visit.charges)
+        ]
         return state
 
     def plan(self, payers: frozenset[str], day: date, codes: frozenset[str]) -> Plan:

@@ -29,6 +29,8 @@ class EventKind(enum.Enum):
     SKIPPED = "skipped"
     CONDITION_FALSE = "condition false"
     APPLIED = "applied"
+    #: a ``price`` rule priced a line (``why``: what it did, in words); no audit entry
+    PRICED = "priced"
     UNCHANGED = "unchanged"
 
 
@@ -37,7 +39,7 @@ class TraceEvent:
     kind: EventKind
     rule: CompiledRule
     visit_id: str
-    #: for SKIPPED: "payer", "dates" or "codes"
+    #: for SKIPPED: "payer", "dates" or "codes"; for PRICED: what the rule did, in words
     why: str = ""
     #: for APPLIED: the change (``seq`` 0: numbered only in the result)
     entry: AuditEntry | None = None
@@ -51,11 +53,11 @@ class Tracer(Protocol):
 
 
 class CoverageTracer:
-    """The rules that changed something (or held a visit) at least once."""
+    """The rules that changed something (or held a visit, or priced a line) at least once."""
 
     def __init__(self) -> None:
         self.applied: set[str] = set()
 
     def event(self, event: TraceEvent) -> None:
-        if event.kind is EventKind.APPLIED:
+        if event.kind is EventKind.APPLIED or event.kind is EventKind.PRICED:
             self.applied.add(event.rule.name)

@@ -61,7 +61,7 @@ _T = TypeVar("_T")
 _RENAMES: dict[type, dict[str, str]] = {Insurance: {"class_": "class"}}
 #: fields left out of written JSON when missing, so that documents written before they existed
 #: stay byte for byte the same (a charge's amount: only an 837P carries one)
-_OMITTED_WHEN_MISSING: dict[type, tuple[str, ...]] = {Charge: ("amount",)}
+_OMITTED_WHEN_MISSING: dict[type, tuple[str, ...]] = {Charge: ("amount", "expected")}
 #: fields that are no part of the JSON at all, neither read nor written: what a case was read
 #: from is the reader's to say (an export cannot claim to be an 837P)
 _NOT_IN_JSON: dict[type, tuple[str, ...]] = {Case: ("origin",)}

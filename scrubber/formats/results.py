@@ -79,9 +79,14 @@ def held_record(held: HeldVisit) -> dict[str, Any]:
 
 
 def _held_money(held: HeldVisit) -> dict[str, str]:
-    """The charges a held visit holds up (§14), when any of its lines has a charge."""
-    amounts = [c.amount for c in held.charges if c.amount is not None]
-    return {"amount": str(sum(amounts, start=Decimal("0.00")))} if amounts else {}
+    """The charges a held visit holds up (§14), when any of its lines has a charge, and the
+    expected payment it holds up, when any of its lines was priced."""
+    money = {}
+    for key in ("amount", "expected"):
+        amounts = [getattr(c, key) for c in held.charges if getattr(c, key) is not None]
+        if amounts:
+            money[key] = str(sum(amounts, start=Decimal("0.00")))
+    return money
 
 
 def rejected_record(record: Rejected) -> dict[str, Any]:
@@ -99,6 +104,8 @@ def charge_record(charge: Charge) -> dict[str, Any]:
     }  # fmt: skip
     if charge.amount is not None:
         record["amount"] = str(charge.amount)
+    if charge.expected is not None:
+        record["expected"] = str(charge.expected)
     return record
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from scrubber.model.records import NoteType
 from scrubber.shown import quoted
 
-__all__ = ["MAX_UNITS", "problem_of", "tables_of_a_history"]
+__all__ = ["MAX_UNITS", "problem_of", "schema_of", "tables_of_a_history"]
 
 #: the most units of one code one visit may hold in a history (a line holds at most 999)
 MAX_UNITS = 999_999_999
@@ -38,6 +38,15 @@ _DAY = (
     "AND {0} >= '0001-01-01' AND date({0}, '+0 days') IS {0}"
 )
 
+#: an amount as text: digits, at most one point, a digit last (what ``str(Decimal)`` writes)
+_MONEY = (
+    "{0} IS NULL OR (typeof({0}) = 'text' AND length({0}) BETWEEN 1 AND 40 "
+    "AND {0} NOT GLOB '*[^0-9.]*' AND {0} NOT GLOB '*.*.*' "
+    "AND ({0} GLOB '[0-9]' OR {0} GLOB '[0-9]*[0-9]'))"
+)
+#: the columns schema 2 added (not in a version 1 file)
+_ADDED_IN_2 = frozenset({"discipline", "expected"})
+
 #: per table: its key column, and (column, condition, what it must be) for every column
 _COLUMNS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
     "visits": ("visit_id", (
@@ -48,6 +57,9 @@ _COLUMNS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ("date_of_service", _DAY, "a date as YYYY-MM-DD on the calendar"),
         ("note_type", f"typeof({{0}}) = 'text' AND {{0}} IN ({_NOTES})", "a known note type"),
         ("had_charge", "typeof({0}) = 'integer' AND {0} IN (0, 1)", "0 or 1"),
+        ("discipline", "{0} IS NULL OR (typeof({0}) = 'text' AND {0} IN ('PT', 'OT', ''))",
+         "PT, OT, empty or NULL"),
+        ("expected", _MONEY, "NULL or an amount such as 63.84"),
     )),
     "billed_units": ("visit_id", (
         ("visit_id", _TEXT, "text"),
@@ -81,6 +93,19 @@ def _master(db: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
     )
 
 
+def schema_of(db: sqlite3.Connection) -> int | None:
+    """The schema version a history says it has, None when it says none readable (``problem_of``
+    then says what is wrong)."""
+    try:
+        row = db.execute(
+            "SELECT CAST(value AS BLOB) FROM scrubber_history WHERE key = 'schema'"
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    text = bytes(row[0]).decode("ascii", "replace") if row is not None and row[0] else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+
+
 def problem_of(
     db: sqlite3.Connection, expected: list[tuple[str, str, str, str]], schema: int
 ) -> str | None:
@@ -112,7 +137,8 @@ def problem_of(
             "not a scrubber history (its tables are not a history's: "
             f"{quoted(', '.join(differ), 120)} differ)"
         )
-    for table, (key, columns) in _COLUMNS.items():
+    for table, (key, every) in _COLUMNS.items():
+        columns = every if schema >= 2 else tuple(c for c in every if c[0] not in _ADDED_IN_2)
         # one pass over the table counts both: values out of type or range, and text outside
         # ASCII (decoded in Python: SQLite stores text as given and cannot tell UTF-8)
         wrong, odd = _conditions(columns)

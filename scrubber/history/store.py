@@ -1,8 +1,10 @@
 """The history store: what later scrubs need from earlier ones, in one SQLite file.
 
 For every visit a scrub read (not rejected) it keeps the visit id, case id, patient id, payer id,
-date of service, note type, whether it had a charge line, and the units billed per code; nothing
-else (no names, addresses or SSNs). A visit sent again replaces its record.
+date of service, note type, whether it had a charge line, the units billed per code, and (since
+schema 2) the therapy threshold its provider counts toward and its expected payment, for
+``visit.therapy_year_amount``; nothing else (no names, addresses or SSNs). A visit sent again
+replaces its record.
 
 - One transaction per scrub (``session``): an interrupted or failed scrub leaves the file as it
   was, and a second scrub on the same file waits for the first (up to ``timeout`` seconds, then
@@ -22,27 +24,27 @@ import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
 
 from scrubber._version import __version__
 from scrubber.errors import UsageError
-from scrubber.history.integrity import problem_of, tables_of_a_history
+from scrubber.history.integrity import problem_of, schema_of, tables_of_a_history
 from scrubber.model.history import VisitFact
 from scrubber.model.records import NoteType
 from scrubber.shown import cut, visible
 
 __all__ = ["SCHEMA", "HistoryError", "HistoryStore", "OutOfOrder"]
 
-#: the version of the tables below; a newer file is refused, an older one would be upgraded
-SCHEMA = 1
+#: the version of the tables below; a newer file is refused, an older one is upgraded when a
+#: scrub opens it (version 1 kept no expected payments: ``_UPGRADE_1``)
+SCHEMA = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _NOTES = {note.value: note for note in NoteType}
 
-_CREATE = (
-    "CREATE TABLE scrubber_history (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE visits (
+_VISITS_1 = """CREATE TABLE visits (
         visit_id TEXT PRIMARY KEY,
         case_id TEXT NOT NULL,
         patient_id TEXT NOT NULL,
@@ -50,7 +52,24 @@ _CREATE = (
         date_of_service TEXT NOT NULL,
         note_type TEXT NOT NULL,
         had_charge INTEGER NOT NULL
-    ) WITHOUT ROWID""",
+    ) WITHOUT ROWID"""
+#: version 2 adds, to each visit, the threshold its services count toward (``discipline``: PT,
+#: OT or empty) and its expected payment (a decimal as text, NULL when none), written as SQLite
+#: writes the table once ``_UPGRADE_1`` added them, so that a new and an upgraded file are one
+#: schema, compared as text
+_VISITS_2 = _VISITS_1.replace(
+    "had_charge INTEGER NOT NULL\n    )",
+    "had_charge INTEGER NOT NULL\n    , discipline TEXT, expected TEXT)",
+)
+_UPGRADE_1 = (
+    "ALTER TABLE visits ADD COLUMN discipline TEXT",
+    "ALTER TABLE visits ADD COLUMN expected TEXT",
+    "UPDATE scrubber_history SET value = '2' WHERE key = 'schema'",
+)
+
+_CREATE = (
+    "CREATE TABLE scrubber_history (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    _VISITS_2,
     "CREATE INDEX visits_by_patient ON visits (patient_id, date_of_service)",
     """CREATE TABLE billed_units (
         visit_id TEXT NOT NULL REFERENCES visits (visit_id) ON DELETE CASCADE,
@@ -61,8 +80,9 @@ _CREATE = (
 )
 
 
-#: what ``sqlite_master`` of a history holds
+#: what ``sqlite_master`` of a history holds, and of a history of version 1
 _TABLES = tables_of_a_history(_CREATE)
+_TABLES_1 = tables_of_a_history(tuple(_VISITS_1 if s == _VISITS_2 else s for s in _CREATE))
 #: what goes wrong reading a file SQLite cannot read whole (its error text may not be UTF-8)
 _UNREADABLE = (sqlite3.DatabaseError, UnicodeDecodeError)
 
@@ -109,6 +129,9 @@ class HistoryStore:
         self.timeout = timeout
         self._temporary: str | None = None
         self._depth = 0
+        #: a version 1 history opened read only (not upgraded): its visits have no expected
+        #: payment, read as unknown
+        self._version_1 = False
         #: what the current (or last) scrub added out of date order; None when nothing
         self.out_of_order: OutOfOrder | None = None
 
@@ -141,7 +164,7 @@ class HistoryStore:
         store = cls(connection, shown, timeout)
         try:
             if exists:
-                store._check()
+                store._check(read_only=read_only)
             else:
                 store._create()
         except BaseException:
@@ -174,15 +197,30 @@ class HistoryStore:
         except sqlite3.Error as exc:
             raise HistoryError(f"{self.path}: cannot create the history ({exc})") from None
 
-    def _check(self) -> None:
+    def _check(self, *, read_only: bool = False) -> None:
         """Refuse a file that is not a sound history (``integrity``), before anything is read
-        from it or written to it."""
+        from it or written to it. A sound history of version 1 is upgraded (in one transaction:
+        its visits' expected payments are unknown, and say so), or read as it is when opened
+        read only."""
         try:
-            problem = problem_of(self._db, _TABLES, SCHEMA)
+            older = schema_of(self._db) == 1
+            problem = problem_of(self._db, _TABLES_1 if older else _TABLES, 1 if older else SCHEMA)
         except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
         if problem is not None:
             raise HistoryError(f"{self.path}: {problem}; it was left untouched")
+        if not older:
+            return
+        if read_only:
+            self._version_1 = True
+            return
+        try:
+            with self._transaction():
+                if schema_of(self._db) == 1:  # another scrub may have upgraded it meanwhile
+                    for statement in _UPGRADE_1:
+                        self._db.execute(statement)
+        except _UNREADABLE as exc:
+            raise _damaged(self.path, exc) from None
 
     # -- a scrub --
 
@@ -231,10 +269,11 @@ class HistoryStore:
 
     def facts_of(self, patient_id: str) -> list[VisitFact]:
         """Every visit of one patient the history holds, with its billed units."""
+        added = "NULL, NULL" if self._version_1 else "v.discipline, v.expected"
         try:
             rows = self._db.execute(
                 "SELECT v.visit_id, v.case_id, v.patient_id, v.payer_id, v.date_of_service, "
-                "v.note_type, v.had_charge, b.cpt, b.units FROM visits v "
+                f"v.note_type, v.had_charge, b.cpt, b.units, {added} FROM visits v "
                 "LEFT JOIN billed_units b ON b.visit_id = v.visit_id "
                 "WHERE v.patient_id = ? ORDER BY v.date_of_service, v.visit_id, b.cpt",
                 (patient_id,),
@@ -243,7 +282,7 @@ class HistoryStore:
             raise _damaged(self.path, exc) from None
         try:
             return _facts(rows)
-        except (ValueError, KeyError, TypeError) as exc:  # checked on open; a file changed since
+        except (ValueError, KeyError, TypeError, ArithmeticError) as exc:  # a file changed since
             raise _damaged(self.path, exc) from None
 
     def record(self, facts: Iterable[VisitFact]) -> None:
@@ -263,14 +302,18 @@ class HistoryStore:
             self.out_of_order = late.joined(self.out_of_order)
         for fact in facts:
             ids.append((fact.visit_id,))
+            expected = None if fact.expected is None else str(fact.expected)
             rows.append((
                 fact.visit_id, fact.case_id, fact.patient_id, fact.payer_id,
                 fact.date_of_service.isoformat(), fact.note_type.value, int(fact.had_charge),
+                fact.discipline, expected,
             ))  # fmt: skip
             units += [(fact.visit_id, cpt, n) for cpt, n in fact.billed]
         try:
             self._db.executemany("DELETE FROM billed_units WHERE visit_id = ?", ids)
-            self._db.executemany("INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
             self._db.executemany("INSERT INTO billed_units VALUES (?, ?, ?)", units)
         except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
@@ -368,9 +411,11 @@ def _facts(rows: list[tuple[object, ...]]) -> list[VisitFact]:
 
 
 def _fact(row: tuple[object, ...], billed: list[tuple[str, int]]) -> VisitFact:
+    discipline = None if row[9] is None else str(row[9])
+    expected = None if row[10] is None else Decimal(str(row[10]))
     return VisitFact(
         str(row[0]), str(row[1]), str(row[2]), str(row[3]), date.fromisoformat(str(row[4])),
-        _NOTES[str(row[5])], bool(row[6]), tuple(billed),
+        _NOTES[str(row[5])], bool(row[6]), tuple(billed), discipline, expected,
     )  # fmt: skip
 
 

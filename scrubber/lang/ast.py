@@ -24,6 +24,7 @@ __all__ = [
     "ActionNode",
     "BadDate",
     "Block",
+    "ChargeMaster",
     "Code",
     "CodeItem",
     "CodeList",
@@ -225,6 +226,15 @@ class PayerDef:
 
 
 @attrs.frozen
+class ChargeMaster:
+    """``charges by table "FILE"``: the clinic's prices per unit, for the lines that come
+    without an ``amount`` (DESIGN §14); one per rule set."""
+
+    file: str
+    span: Span = span_field()
+
+
+@attrs.frozen
 class Rule:
     id: str
     description: str | None
@@ -314,6 +324,8 @@ class RuleFile:
     payers: tuple[PayerDef, ...] = ()
     blocks: tuple[Block, ...] = ()
     tests: tuple[RuleTest, ...] = ()
+    #: ``charges by table`` statements (the checker allows one per rule set)
+    charges: tuple[ChargeMaster, ...] = ()
 
     @property
     def stem(self) -> str:

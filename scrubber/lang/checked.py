@@ -13,6 +13,7 @@ import attrs
 
 from scrubber.lang import ast
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.units import UnitTable
 
 __all__ = [
@@ -40,6 +41,11 @@ class CheckedRules:
     #: tables by (rule file path as shown, table path as written in the rule)
     unit_tables: dict[tuple[str, str], UnitTable] = attrs.field(eq=False, repr=False)
     pair_tables: dict[tuple[str, str], PairTable] = attrs.field(eq=False, repr=False)
+    price_tables: dict[tuple[str, str], PriceTable] = attrs.field(
+        factory=dict, eq=False, repr=False
+    )
+    #: what a line without an ``amount`` is charged (``charges by table``), when named
+    charge_master: PriceTable | None = attrs.field(default=None, eq=False, repr=False)
 
     def codes_of(self, codes: ast.CodeList) -> frozenset[str] | None:
         """The codes a list selects; None means every code (``any``)."""

@@ -58,6 +58,8 @@ NEVER_APPLIES = ErrorCode(
 TABLE_MISSING = ErrorCode("E040", "a table that does not exist")
 TABLE_MALFORMED = ErrorCode("E041", "a malformed table (reported at the table's own line)")
 TABLE_OUTSIDE = ErrorCode("E042", "a table outside the rules folder")
+TWO_CHARGE_MASTERS = ErrorCode("E043", "a second charge master (`charges by table`) in a rule set")
+NEGATIVE_PERCENT = ErrorCode("E044", "a percentage below 0 (`price CODES at N%`)")
 # warnings: the rules work, but probably not as their author meant
 MIXED_AND_OR = ErrorCode(
     "W001", "`and` mixed with `or` without parentheses (`and` binds first)", "warning"

@@ -97,7 +97,10 @@ class _Writer:
 
 
 def _statements(rule_file: ast.RuleFile) -> list[Any]:
-    items: list[Any] = [*rule_file.codesets, *rule_file.payers, *rule_file.blocks, *rule_file.tests]
+    items: list[Any] = [
+        *rule_file.codesets, *rule_file.payers, *rule_file.charges, *rule_file.blocks,
+        *rule_file.tests,
+    ]  # fmt: skip
     return sorted(items, key=lambda node: (node.span.line, node.span.column))
 
 
@@ -122,6 +125,8 @@ def format_rules(text: str, file: str, kinds: ActionKinds[Any]) -> str:
             writer.out += _wrap(
                 f"codeset {node.name} =", [render_item(i) for i in node.items], INDENT
             )
+        elif isinstance(node, ast.ChargeMaster):
+            writer.out.append(f'charges by table "{node.file}"')
         elif isinstance(node, ast.PayerDef):
             label = f' "{node.label}"' if node.label is not None else ""
             writer.out.append(f"payer {node.name}{label} when {render_expr(node.condition)}")

@@ -17,6 +17,7 @@ from scrubber.lang.codes import ErrorCode
 
 if TYPE_CHECKING:
     from scrubber.tables.pairs import PairTable
+    from scrubber.tables.prices import PriceTable
     from scrubber.tables.units import UnitTable
 
 __all__ = ["ActionKinds", "ActionSyntax", "CheckContext", "CodesOf"]
@@ -53,6 +54,10 @@ class CheckContext(Protocol):
     def unit_table(self, file: str, span: ast.Span) -> UnitTable | None: ...
 
     def pair_table(self, file: str, span: ast.Span) -> PairTable | None: ...
+
+    def price_table(self, file: str, span: ast.Span) -> PriceTable | None:
+        """An amount table (``code,amount[,modifier]``): a fee schedule."""
+        ...
 
     def settable(self, path: ast.Path, value: ast.Literal) -> None:
         """Check that ``set PATH to VALUE`` names a field set may change, with a value of its

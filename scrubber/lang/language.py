@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from scrubber.lang.parse import ParsedFile
     from scrubber.tables.cache import TableCache
     from scrubber.tables.loader import TableLoader
+    from scrubber.tables.prices import PriceTable
 
 __all__ = ["Language"]
 
@@ -82,6 +83,12 @@ class Language:
         from scrubber.lang.fmt import format_rules
 
         return format_rules(text, file, self.kinds)
+
+    def charge_master(self, paths: Sequence[str | Path] = ()) -> PriceTable | None:
+        """The charge master the rules name (``charges by table``), read alone."""
+        from scrubber.lang.load import charge_master
+
+        return charge_master(paths, self.kinds)
 
     def descriptions(self, paths: Sequence[str | Path] = ()) -> dict[str, str]:
         """Rule name -> description, parsing only (a report never fails for want of one)."""

@@ -21,8 +21,16 @@ from scrubber.model.records import printable
 from scrubber.resources import bundled_rules_dir
 from scrubber.tables.cache import TableCache
 from scrubber.tables.loader import TableLoader
+from scrubber.tables.prices import PriceTable
 
-__all__ = ["check_paths", "load_checked", "rule_files", "rule_sources", "text_source"]
+__all__ = [
+    "charge_master",
+    "check_paths",
+    "load_checked",
+    "rule_files",
+    "rule_sources",
+    "text_source",
+]
 
 
 def _display(folder: Path, inside: Path) -> str:
@@ -148,3 +156,20 @@ def load_checked(
     if report.rules is None:
         raise RuleSetError(list(report.errors))
     return report.rules
+
+
+def charge_master(paths: Sequence[str | Path], kinds: ActionKinds[Any]) -> PriceTable | None:
+    """The charge master a rule set names (``charges by table``), or None; what a report over
+    an export needs of the rules to charge the export's lines as the scrub did, without
+    checking every rule. ``RuleSetError`` when it cannot be read."""
+    from scrubber.lang.check.charges import charges
+    from scrubber.lang.check.checker import Checker
+
+    sources = rule_sources(paths, kinds)
+    if not any(source.parsed.file.charges for source in sources):
+        return None
+    checker = Checker(sources, TableLoader(), kinds)
+    charges(checker)
+    if checker.errors:
+        raise RuleSetError(checker.errors)
+    return checker.charge_master

@@ -15,6 +15,7 @@ from scrubber.lsp.folder import Analysis, FileView
 from scrubber.lsp.names import Defined, Names, word_at
 from scrubber.model.fields import FIELDS, Field, Kind, Subject
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.problems import TableError
 from scrubber.tables.units import UnitTable
 
@@ -191,6 +192,8 @@ def _table(analysis: Analysis, view: FileView, written: str) -> str | None:
     if isinstance(table, UnitTable):
         layout = "the CMS practitioner MUE layout" if table.layout == "cms" else "code,units"
         return f"**table {written}**: unit caps ({layout}), {len(table):,} codes"
+    if isinstance(table, PriceTable):
+        return f"**table {written}**: amounts per unit (code,amount), {len(table):,} rows"
     assert isinstance(table, PairTable)
     layout = "the CMS PTP layout" if table.layout == "cms" else "column1,column2,modifier_indicator"
     return f"**table {written}**: procedure-to-procedure edits ({layout}), {len(table):,} rows"

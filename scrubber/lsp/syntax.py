@@ -43,7 +43,9 @@ TOKEN_MODIFIERS = ("declaration",)
 
 #: words of conditions, coloured as operators
 WORD_OPERATORS = frozenset({"and", "or", "not", "in", "matches", "is", "missing", "present", "has"})
-_STATEMENT_START = re.compile(r"^[ \t]*(?:(?:codeset|payer|rules|rule|test)(?![\w-])|\})", re.M)
+_STATEMENT_START = re.compile(
+    r"^[ \t]*(?:(?:codeset|payer|charges|rules|rule|test)(?![\w-])|\})", re.M
+)
 _CODESET_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 _COMMENT = re.compile(r"#[^\n]*")
 _FALLBACK = re.compile(

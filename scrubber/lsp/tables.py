@@ -18,10 +18,11 @@ from typing import Any
 
 import attrs
 
-from scrubber.tables import pairs, units
+from scrubber.tables import pairs, prices, units
 from scrubber.tables.cache import TableCache
 from scrubber.tables.loader import Refused, TableKind, TableLoader
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.problems import Problems, TableError
 from scrubber.tables.rows import rows_after_header
 from scrubber.tables.sources import open_source
@@ -31,7 +32,7 @@ __all__ = ["FolderTables", "Partners", "Row", "TableSet", "stamp_of"]
 
 #: what a table's files look like on disk: (name, modification time in ns, size) of each
 Stamp = tuple[tuple[str, int, int], ...]
-Loaded = UnitTable | PairTable | TableError
+Loaded = UnitTable | PairTable | PriceTable | TableError
 #: pair tables up to this many rows get a partner map when their rows are read; larger ones
 #: (the CMS file: 1.8 million rows) are asked pair by pair
 _PARTNER_MAP_ROWS = 300_000
@@ -221,7 +222,7 @@ def _rows(held: _Held, path: Path) -> dict[str, Row]:
     partners: dict[str, tuple[set[str], set[str]]] | None = None
     if isinstance(held.table, PairTable) and len(held.table) <= _PARTNER_MAP_ROWS:
         partners = {}
-    headers = units.HEADERS if held.kind == "unit" else pairs.HEADERS
+    headers = {"unit": units.HEADERS, "price": prices.HEADERS}.get(held.kind, pairs.HEADERS)
     try:
         source = open_source(path, held.inside)
         for part in source.parts():

@@ -10,12 +10,33 @@ and the export, up to and including the visit's own date.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import attrs
 
-from scrubber.model.records import NoteType
+from scrubber.model.records import NoteType, ProviderRole
 
-__all__ = ["COUNT_DESCRIPTIONS", "REPORT_NOTES", "VisitCounts", "VisitFact"]
+__all__ = [
+    "COUNT_DESCRIPTIONS",
+    "REPORT_NOTES",
+    "THRESHOLD_GROUPS",
+    "VisitCounts",
+    "VisitFact",
+    "threshold_group",
+]
+
+#: how Medicare counts the therapy threshold: PT and SLP together, OT apart (DESIGN §14)
+THRESHOLD_GROUPS = {
+    ProviderRole.PT: "PT", ProviderRole.PTA: "PT", ProviderRole.SLP: "PT",
+    ProviderRole.OT: "OT", ProviderRole.COTA: "OT",
+}  # fmt: skip
+
+
+def threshold_group(role: ProviderRole) -> str:
+    """The threshold a provider's services count toward: "PT" (PT, PTA and SLP), "OT" (OT and
+    COTA), or "" (any other role: no therapy threshold)."""
+    return THRESHOLD_GROUPS.get(role, "")
+
 
 #: notes that report on progress: the evaluation, a re-evaluation, a progress report
 REPORT_NOTES = frozenset({NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS})
@@ -36,6 +57,10 @@ class VisitCounts:
     #: the treatment-day number among all the patient's treatment days with the same payer
     #: (``insurance.payer_id``) in the visit's calendar year, across cases
     year_day: int | None = None
+    #: the expected payments of the patient's therapy lines with the same payer in the visit's
+    #: calendar year up to and including the visit, PT and SLP together, OT apart: computed
+    #: live when a rule reads it (``VisitState.therapy_year_amount``), never stored here
+    therapy_year_amount: Decimal | None = None
 
 
 #: what each derived field means, for messages, explanations and hover text
@@ -44,6 +69,9 @@ COUNT_DESCRIPTIONS = {
     "authorization_day": "the treatment-day number within the case's authorization dates",
     "days_since_report": "treatment days since the last evaluation, re-evaluation or progress note",
     "year_day": "the treatment-day number of the year for this patient and payer, across cases",
+    "therapy_year_amount": "the expected payments of the year for this patient and payer, up to "
+    "and including this visit, counted as Medicare counts the therapy threshold (PT and SLP "
+    "together, OT apart)",
 }
 
 
@@ -52,7 +80,10 @@ class VisitFact:
     """What a later scrub needs of one visit, and nothing more: no names, addresses or SSNs.
 
     ``billed`` holds the units billed per code (none for a held visit: its units count once it is
-    sent again and billed)."""
+    sent again and billed); ``expected`` the expected payment of its billed lines (None: no
+    line priced, or held), counted toward ``visit.therapy_year_amount`` in ``discipline``'s
+    threshold ("PT", "OT", or "" for no threshold; None for a visit recorded by a history
+    from before expected payments were kept: unknown)."""
 
     visit_id: str
     case_id: str
@@ -62,6 +93,8 @@ class VisitFact:
     note_type: NoteType
     had_charge: bool
     billed: tuple[tuple[str, int], ...] = ()
+    discipline: str | None = ""
+    expected: Decimal | None = None
 
     @property
     def report(self) -> bool:

@@ -16,7 +16,16 @@ import attrs
 
 from scrubber.model.records import Charge
 
-__all__ = ["CENT", "CHARGES", "EXACT", "MEASURES", "UNITS", "Measure", "rescaled"]
+__all__ = [
+    "CENT",
+    "CHARGES",
+    "EXACT",
+    "MEASURES",
+    "UNITS",
+    "Measure",
+    "expected_payment",
+    "rescaled",
+]
 
 #: money is kept to the cent
 CENT = Decimal("0.01")
@@ -34,6 +43,13 @@ def rescaled(amount: Decimal, before: int, after: int) -> Decimal:
         return Decimal("0.00")
     share = EXACT.divide(EXACT.multiply(amount, after), before)
     return share.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def expected_payment(rate: Decimal, units: int, share: Decimal) -> Decimal:
+    """What a line is expected to pay: its price per unit x its billed units x the share of it
+    a payer pays (``price ... at 85%``: 0.85), rounded half up to cents once, at the end."""
+    exact = EXACT.multiply(EXACT.multiply(rate, Decimal(units)), share)
+    return exact.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
 
 
 @attrs.frozen

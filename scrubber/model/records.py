@@ -247,6 +247,9 @@ class Charge:
     #: the line's charge as received (an 837P's SV102), for the billed interchange; the engine
     #: never reads it. Left out of written JSON when there is none.
     amount: Decimal | None = None
+    #: what the line is expected to pay (``price`` rules, DESIGN §14): set by a scrub on the
+    #: lines it bills or holds; a scrub ignores one an export sends. Left out when there is none.
+    expected: Decimal | None = None
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ number with its trailing space); ``all_rules`` lists every rule, with why it did
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from scrubber.actions.rule import CompiledRule
@@ -20,8 +21,9 @@ from scrubber.engine.trace import EventKind, TraceEvent
 from scrubber.errors import UsageError
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import shown
-from scrubber.model.records import Batch, Rejected, Visit
+from scrubber.model.records import Batch, Charge, Rejected, Visit
 from scrubber.model.results import AuditEntry
+from scrubber.words import plural
 
 __all__ = ["explain_visit"]
 
@@ -125,9 +127,11 @@ def explain_visit(
     outcome = run.patient(
         patient.id, [group for day, group in days.items() if day <= visit.date_of_service]
     )[-1]
-    if any(v.id == visit_id for _, v in outcome.billed):
+    billed = [v.charges for _, v in outcome.billed if v.id == visit_id]
+    held = [h.charges for _, h in outcome.exceptions if h.visit_id == visit_id]
+    if billed:
         where = "billed"
-    elif any(h.visit_id == visit_id for _, h in outcome.exceptions):
+    elif held:
         where = "held on Billing Exceptions"
     else:
         where = "not billed (nothing left to bill)"
@@ -137,21 +141,50 @@ def explain_visit(
         f"Visit {visit_id} of patient {patient.id} on {visit.date_of_service} at {visit.location}: "
         f"payers {shown_payers}; the visit is {where}.",
         *_others_rejected(rejected),
+        *_expected(billed[0] if billed else held[0] if held else (), held=bool(held)),
+        *_pricing(rules, tracer),
     ]
     changed = 0
     for number, rule in enumerate(rules.rules, start=1):
         head = f"{number:3}. {rule.name} ({rule.source})"
         events = tracer.by_rule.get(rule.position, [])
         applied = [e for e in events if e.kind is EventKind.APPLIED]
+        priced = [e for e in events if e.kind is EventKind.PRICED]
         if applied:
             changed += 1
             for n, event in enumerate(applied):
                 lines.append(f"{head if n == 0 else ' ' * len(head)}: {_applied(event)}")
+        elif priced and all_rules:
+            # pricing changes nothing billed: listed under the expected payment, and here only
+            # with every rule
+            for n, event in enumerate(priced):
+                lines.append(f"{head if n == 0 else ' ' * len(head)}: applied, {event.why}.")
         elif all_rules and events:
             lines.append(f"{head}: {_did_nothing(rule, events[0], visit)}")
     if not changed and not all_rules:
         lines.append("No rule changed this visit (--all lists every rule and why it did nothing).")
     return lines
+
+
+def _expected(charges: Sequence[Charge], *, held: bool) -> list[str]:
+    """What the visit's lines are expected to pay (``price`` rules), when any was priced."""
+    priced = [c for c in charges if c.expected is not None]
+    if not priced:
+        return []
+    each = ", ".join(f"{c.cpt} {c.expected} ({plural(c.units, 'unit')})" for c in priced)
+    total = sum((c.expected for c in priced if c.expected is not None), start=Decimal("0.00"))
+    tail = ", held up" if held else ""
+    return [f"Expected payment: {each}; {total} in all{tail}."]
+
+
+def _pricing(rules: RuleSet, tracer: _VisitTracer) -> list[str]:
+    """Each line a ``price`` rule priced, under the expected payment (no audit entry says it)."""
+    return [
+        f"  priced by {rule.name} ({rule.source}): {event.why}."
+        for rule in rules.rules
+        for event in tracer.by_rule.get(rule.position, [])
+        if event.kind is EventKind.PRICED
+    ]
 
 
 def _others_rejected(rejected: Sequence[Rejected]) -> list[str]:

@@ -1,4 +1,5 @@
-"""Tables that rules load: unit caps (MUE) and procedure-to-procedure pairs (PTP).
+"""Tables that rules load: unit caps (MUE), procedure-to-procedure pairs (PTP) and amounts
+per unit (a charge master, a fee schedule: ``prices``).
 
 ``sources`` reads what a table path names (a file, a ZIP archive, a folder, a workbook) into
 parts; ``rows`` numbers their rows and finds each part's header; ``units`` and ``pairs`` read
@@ -11,12 +12,14 @@ from scrubber.tables.cache import TableCache
 from scrubber.tables.inspect import TableSummary, inspect_table
 from scrubber.tables.loader import TableLoader
 from scrubber.tables.pairs import PairTable, load_pair_table
+from scrubber.tables.prices import PriceTable, load_price_table
 from scrubber.tables.problems import TableError, TableProblem
 from scrubber.tables.units import CapScope, UnitCap, UnitTable, load_unit_table
 
 __all__ = [
     "CapScope",
     "PairTable",
+    "PriceTable",
     "TableCache",
     "TableError",
     "TableLoader",
@@ -26,5 +29,6 @@ __all__ = [
     "UnitTable",
     "inspect_table",
     "load_pair_table",
+    "load_price_table",
     "load_unit_table",
 ]

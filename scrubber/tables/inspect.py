@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,9 @@ from scrubber.tables.pair_index import NEVER
 from scrubber.tables.pairs import HEADERS as PAIR_HEADERS
 from scrubber.tables.pairs import LAYOUTS as PAIR_LAYOUTS
 from scrubber.tables.pairs import PairTable, pair_table
+from scrubber.tables.prices import HEADERS as PRICE_HEADERS
+from scrubber.tables.prices import LAYOUTS as PRICE_LAYOUTS
+from scrubber.tables.prices import PriceTable, price_table
 from scrubber.tables.problems import TableError, TableProblem
 from scrubber.tables.rows import HEAD_LINES, numbered_rows
 from scrubber.tables.sources import Part, open_source
@@ -35,11 +39,13 @@ __all__ = [
     "summary_document",
 ]
 
-TableKindName = Literal["unit", "pair"]
+TableKindName = Literal["unit", "pair", "price"]
 _KIND_WORDS = {
     "unit": "unit caps (medically unlikely edits, MUE)",
     "pair": "procedure-to-procedure edits (PTP)",
+    "price": "amounts per unit (a charge master or a fee schedule)",
 }
+_LAYOUT_WORDS = {"unit": UNIT_LAYOUTS, "pair": PAIR_LAYOUTS, "price": PRICE_LAYOUTS}
 _INDICATOR_WORDS = {
     ("unit", "1"): "per claim line",
     ("unit", "2"): "per day, policy",
@@ -66,6 +72,8 @@ class TableSummary:
     column2_codes: int | None = None
     #: unit tables: the smallest and largest cap
     units: tuple[int, int] | None = None
+    #: amount tables: the smallest and largest amount per unit
+    amounts: tuple[Decimal, Decimal] | None = None
     #: indicator as written -> rows (MUE adjudication indicator, PTP modifier indicator)
     indicators: dict[str, int] = attrs.Factory(dict)
     #: earliest and latest effective date written (PTP, CMS layout)
@@ -84,17 +92,19 @@ def _kind_of(part: Part) -> TableKindName:
 
 def _kind_and_layout(part: Part) -> tuple[TableKindName, str]:
     """The kind of table a part is and its layout, from the header found among its first rows."""
-    everything = [looks for _, looks, _ in (*UNIT_HEADERS, *PAIR_HEADERS)]
+    everything = [looks for _, looks, _ in (*UNIT_HEADERS, *PAIR_HEADERS, *PRICE_HEADERS)]
     rows = numbered_rows(part, lambda row: any(looks(row) for looks in everything))
     head = [row for _, (_, row) in zip(range(HEAD_LINES), rows, strict=False)]
     for index, row in enumerate(head):
-        for kind, headers in (("unit", UNIT_HEADERS), ("pair", PAIR_HEADERS)):
+        for kind, headers in (
+            ("unit", UNIT_HEADERS), ("pair", PAIR_HEADERS), ("price", PRICE_HEADERS),
+        ):  # fmt: skip
             for name, looks, within in headers:
                 if row and index < within and looks(row):
-                    return kind, name  # type: ignore[return-value]  # "unit" or "pair"
+                    return kind, name  # type: ignore[return-value]  # "unit", "pair", "price"
     raise TableError([
-        TableProblem(1, 1, f"neither a unit-cap nor a PTP table: {UNIT_EXPECTED}, or a PTP header "
-                     '"column1,column2,modifier_indicator" or "Column 1, Column 2, ..."', part.label)
+        TableProblem(1, 1, f"not a unit-cap, PTP or amount table: {UNIT_EXPECTED}, a PTP header "
+                     '"column1,column2,modifier_indicator" or "Column 1, Column 2, ...", or "code,amount"', part.label)
     ])  # fmt: skip
 
 
@@ -113,6 +123,8 @@ def inspect_table(
     kind = kind or _kind_of(parts[0])
     if kind == "unit":
         return _unit_summary(unit_table(source, parts))
+    if kind == "price":
+        return _price_summary(price_table(source, parts))
     return _pair_summary(pair_table(source, parts=parts), on or date.today())
 
 
@@ -159,6 +171,14 @@ def _unit_summary(table: UnitTable) -> TableSummary:
     )  # fmt: skip
 
 
+def _price_summary(table: PriceTable) -> TableSummary:
+    amounts = list(table.prices.values())
+    return TableSummary(
+        table.path, "price", "amounts", table.parts, len(table), len(table.codes),
+        amounts=(min(amounts), max(amounts)) if amounts else None,
+    )  # fmt: skip
+
+
 def _pair_summary(table: PairTable, on: date) -> TableSummary:
     day = on.year * 10000 + on.month * 100 + on.day
     indicators: Counter[str] = Counter()
@@ -192,11 +212,15 @@ def render_summary(summary: TableSummary) -> str:
     kind = summary.kind
     parts = [label for label in summary.parts if label]
     lines = [
-        f"{summary.path}: {_KIND_WORDS[kind]}, {(UNIT_LAYOUTS if kind == 'unit' else PAIR_LAYOUTS)[summary.layout]}",
+        f"{summary.path}: {_KIND_WORDS[kind]}, {_LAYOUT_WORDS[kind][summary.layout]}",
         f"  parts: {len(summary.parts)}" + (f" ({', '.join(parts)})" if parts else ""),
         f"  rows: {summary.rows:,}",
     ]
-    if kind == "unit":
+    if kind == "price":
+        lines.append(f"  codes: {summary.codes:,}")
+        if summary.amounts:
+            lines.append(f"  amounts per unit: from {summary.amounts[0]} to {summary.amounts[1]}")
+    elif kind == "unit":
         lines.append(f"  codes: {summary.codes:,}")
         if summary.units:
             lines.append(f"  units: from {summary.units[0]:,} to {summary.units[1]:,}")
@@ -235,5 +259,6 @@ def summary_document(summary: TableSummary) -> dict[str, Any]:
         document[name] = None if span is None else [day.isoformat() for day in span]
     document["on"] = summary.on.isoformat() if summary.on else None
     document["units"] = list(summary.units) if summary.units else None
+    document["amounts"] = [str(a) for a in summary.amounts] if summary.amounts else None
     document["parts"] = list(summary.parts)
     return document

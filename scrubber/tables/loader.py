@@ -14,13 +14,14 @@ import attrs
 
 from scrubber.tables.cache import TableCache
 from scrubber.tables.pairs import PairTable, load_pair_table
+from scrubber.tables.prices import PriceTable, load_price_table
 from scrubber.tables.problems import TableError
 from scrubber.tables.sources import PART_SUFFIXES
 from scrubber.tables.units import UnitTable, load_unit_table
 
 __all__ = ["Refused", "TableKind", "TableLoader"]
 
-TableKind = Literal["unit", "pair"]
+TableKind = Literal["unit", "pair", "price"]
 
 
 @attrs.frozen
@@ -40,7 +41,9 @@ class TableLoader:
 
     def __init__(self, cache: TableCache | None = None) -> None:
         self.cache = cache
-        self._loaded: dict[tuple[Path, TableKind], UnitTable | PairTable | TableError] = {}
+        self._loaded: dict[
+            tuple[Path, TableKind], UnitTable | PairTable | PriceTable | TableError
+        ] = {}
 
     def locate(self, rule_file: Path, root: Path, written: str) -> Path | Refused:
         """The table ``written`` in ``rule_file`` (a file, a ZIP archive or a folder), inside
@@ -68,17 +71,18 @@ class TableLoader:
 
     def load(
         self, path: Path, kind: TableKind, inside: Path | None = None
-    ) -> UnitTable | PairTable | TableError:
+    ) -> UnitTable | PairTable | PriceTable | TableError:
         """The table at ``path`` (found by ``locate``); a folder's files must stay ``inside``."""
         key = (path, kind)
         found = self._loaded.get(key)
         if found is None:
             try:
-                found = (
-                    load_unit_table(path, inside)
-                    if kind == "unit"
-                    else load_pair_table(path, self.cache, inside)
-                )
+                if kind == "unit":
+                    found = load_unit_table(path, inside)
+                elif kind == "price":
+                    found = load_price_table(path, inside)
+                else:
+                    found = load_pair_table(path, self.cache, inside)
             except TableError as exc:
                 found = exc
             self._loaded[key] = found

@@ -99,10 +99,16 @@ def _first_lines(data: bytes) -> list[str]:
 
 
 def rows_after_header(
-    part: Part, headers: Sequence[Header], problems: Problems, expected: str
+    part: Part,
+    headers: Sequence[Header],
+    problems: Problems,
+    expected: str,
+    *,
+    keep_header: bool = False,
 ) -> tuple[str, int, Iterator[tuple[int, list[str]]]] | None:
-    """The layout of ``part``, the line of its header and its rows after the header; None (with
-    a problem added) when no header is found. ``expected`` says what a header looks like."""
+    """The layout of ``part``, the line of its header and its rows after the header (the header
+    row first, with ``keep_header``: a layout whose columns are found by name); None (with a
+    problem added) when no header is found. ``expected`` says what a header looks like."""
     problems.within(part.label, part.line_text)
     rows = numbered_rows(part, lambda row: any(looks(row) for _, looks, _ in headers))
     head: list[tuple[int, list[str]]] = []
@@ -113,7 +119,7 @@ def rows_after_header(
     for name, looks, within in headers:
         for index, (line, row) in enumerate(head[:within]):
             if row and looks(row):
-                return name, line, _chain(head[index + 1 :], rows)
+                return name, line, _chain(head[index + (0 if keep_header else 1) :], rows)
     if not any(any(cell.strip() for cell in row) for _, row in head):
         problems.add(1, 1, "the part is empty" if part.label else "the table is empty")
     else:
@@ -127,13 +133,15 @@ def parts_of_one_layout(
     layouts: dict[str, str],
     problems: Problems,
     expected: str,
+    *,
+    keep_header: bool = False,
 ) -> Iterator[tuple[str, str, Iterator[tuple[int, list[str]]]]]:
     """(label, layout, rows after the header) of each part whose header is found and whose
     layout is the first part's: the parts of one table share one layout (``layouts`` names
-    each in words for the problem)."""
+    each in words for the problem). ``keep_header``: the rows start with the header row."""
     first: str | None = None
     for part in parts:
-        found = rows_after_header(part, headers, problems, expected)
+        found = rows_after_header(part, headers, problems, expected, keep_header=keep_header)
         if found is None:
             continue
         layout, header_line, rows = found

@@ -14,6 +14,7 @@ from scrubber.testing.records import batches
 __all__ = [
     "CHANGING_LINE_CONDITIONS",
     "COUNT_CONDITIONS",
+    "FEE_TABLE",
     "HISTORY_DAYS",
     "MUE_TABLE",
     "PTP_TABLE",
@@ -52,6 +53,8 @@ MUE_TABLE = (
     "HCPCS/CPT Code,Practitioner Services MUE Values,MUE Adjudication Indicator,MUE Rationale\n"
     "97110,3,3 Date of Service Edit: Clinical,x\n97035,1,1 Line Edit,x\n97161,1,2 Date of Service Edit: Policy,x\n"
 )
+#: a sample fee schedule (invented amounts, for tests only)
+FEE_TABLE = "code,amount,modifier\n97110,31.92,\n97110,27.13,CQ\n97140,28.71,\n97161,101.05,\n"
 PTP_TABLE = "column1,column2,modifier_indicator\n97530,97140,1\n97161,97110,0\n97110,97035,9\n"
 
 # Conditions that do not read what rules change (units, modifiers, codes): rule sets built from
@@ -121,6 +124,9 @@ class _Chooser:
     def pair_table(self) -> str:
         return "tables/ptp.csv"
 
+    def price_table(self) -> str:
+        return "tables/fees.csv"
+
 
 @st.composite
 def rule_lines(draw: st.DrawFn, idempotent: bool = False) -> str:
@@ -154,7 +160,9 @@ def rule_texts(draw: st.DrawFn, idempotent: bool = False) -> dict[str, str]:
     It may not check clean (two disagreeing caps, a rule shadowed by an earlier drop): callers
     ``assume`` that it does.
     """
-    files = {"tables/mue.csv": MUE_TABLE, "tables/ptp.csv": PTP_TABLE}
+    files = {
+        "tables/mue.csv": MUE_TABLE, "tables/ptp.csv": PTP_TABLE, "tables/fees.csv": FEE_TABLE,
+    }  # fmt: skip
     for name in draw(
         st.lists(st.sampled_from(["a_common", "b_payer"]), min_size=1, max_size=2, unique=True)
     ):

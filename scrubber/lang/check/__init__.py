@@ -1,7 +1,7 @@
 """The meaning of a rule set: every problem a parse cannot see, all reported at once.
 
 The checker is a list of named stages (``STAGES``), one module each, run in order into one error
-list: parse, definitions, names, codesets, dates, payers, blocks, rules, consistency, tests. Each
+list: parse, definitions, names, codesets, dates, payers, charges, blocks, rules, consistency, tests. Each
 stage checks every statement on its own, so that one mistake does not hide another. What differs
 between kinds of action or of expression is checked by the kind itself (the action kinds are
 handed in: ``scrubber.lang.kinds``; the expression kinds are ``scrubber.lang.expressions``),
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from scrubber.lang.check.charges import charges
 from scrubber.lang.check.checker import Checker, CheckReport, SourceFile
 from scrubber.lang.check.codesets import codesets
 from scrubber.lang.check.consistency import consistency
@@ -46,6 +47,7 @@ STAGES: tuple[tuple[str, Callable[[Checker], None]], ...] = (
     ("codesets", codesets),
     ("dates", dates),
     ("payers", payers),
+    ("charges", charges),
     ("blocks", blocks),
     ("rules", rules),
     ("consistency", consistency),
@@ -69,6 +71,7 @@ def check(
     if errors:
         return CheckReport(errors, None, files, found)
     checked = CheckedRules(
-        files, checker.codesets, checker.payer_defs, checker.unit_tables, checker.pair_tables
-    )
+        files, checker.codesets, checker.payer_defs, checker.unit_tables, checker.pair_tables,
+        checker.price_tables, checker.charge_master,
+    )  # fmt: skip
     return CheckReport((), checked, files, found)

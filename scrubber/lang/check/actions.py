@@ -15,6 +15,7 @@ from scrubber.lang.words import did_you_mean, either
 from scrubber.model.fields import FIELDS
 from scrubber.tables.loader import Refused, TableKind
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.problems import TableError
 from scrubber.tables.units import UnitTable
 
@@ -23,7 +24,7 @@ __all__ = ["ActionContext", "load_table"]
 
 def load_table(
     checker: Checker, source: SourceFile, written: str, span: ast.Span, kind: TableKind
-) -> UnitTable | PairTable | None:
+) -> UnitTable | PairTable | PriceTable | None:
     found = checker.tables.locate(source.path, source.root, written)
     if isinstance(found, Refused):
         if found.reason == "missing":
@@ -128,6 +129,13 @@ class ActionContext:
         table = load_table(self.checker, self.source, file, span, "pair")
         if isinstance(table, PairTable):
             self.checker.pair_tables[(self.source.parsed.file.path, file)] = table
+            return table
+        return None
+
+    def price_table(self, file: str, span: ast.Span) -> PriceTable | None:
+        table = load_table(self.checker, self.source, file, span, "price")
+        if isinstance(table, PriceTable):
+            self.checker.price_tables[(self.source.parsed.file.path, file)] = table
             return table
         return None
 

@@ -33,6 +33,7 @@ from scrubber.lang.words import did_you_mean
 from scrubber.model.fields import FIELDS, Field, Kind, Subject
 from scrubber.tables.loader import TableLoader
 from scrubber.tables.pairs import PairTable
+from scrubber.tables.prices import PriceTable
 from scrubber.tables.units import UnitTable
 
 __all__ = [
@@ -102,6 +103,9 @@ class Checker:
         self.broken = frozenset().union(*(s.parsed.broken_names for s in sources))
         self.unit_tables: dict[tuple[str, str], UnitTable] = {}
         self.pair_tables: dict[tuple[str, str], PairTable] = {}
+        self.price_tables: dict[tuple[str, str], PriceTable] = {}
+        #: the charge master of the rule set (``charges by table``), once loaded
+        self.charge_master: PriceTable | None = None
         self.lines = {s.parsed.file.path: s.lines for s in sources}
 
     def error(

@@ -59,6 +59,8 @@ class Reader(Protocol):
     def charge(self) -> Charge | None: ...
     @property
     def counts(self) -> VisitCounts | None: ...
+    @property
+    def therapy_year_amount(self) -> Decimal | None: ...
 
 
 @attrs.define(slots=True)
@@ -70,6 +72,7 @@ class Context:
     case: Case
     charge: Charge | None = None
     counts: VisitCounts | None = None
+    therapy_year_amount: Decimal | None = None
 
 
 Predicate = Callable[[Reader], bool]
@@ -95,6 +98,9 @@ def reader_of(field: Field) -> Callable[[Reader], Any]:
     if field.subject is Subject.VISIT:
         return lambda ctx: get(ctx.visit)
     if field.subject is Subject.COUNTS:
+        if field.attribute == ("therapy_year_amount",):
+            # read live: what the year has paid moves as this day's rules price and cut lines
+            return lambda ctx: ctx.therapy_year_amount
         return lambda ctx: get(ctx.counts)
     if field.subject is Subject.PATIENT:
         return lambda ctx: get(ctx.patient)

@@ -21,6 +21,7 @@ def assemble(
     payers: list[ast.PayerDef] = []
     blocks: list[ast.Block] = []
     tests: list[ast.RuleTest] = []
+    charges: list[ast.ChargeMaster] = []
     open_block: BlockOpen | None = None
     rules: list[ast.Rule] = []
 
@@ -72,6 +73,13 @@ def assemble(
                 ))  # fmt: skip
             else:
                 rules.append(statement)
+        elif isinstance(statement, ast.ChargeMaster):
+            if open_block is not None:
+                errors.append(error_at(
+                    codes.BLOCKS, "a charge master is named outside rules blocks (close the block "
+                    "with } first)", statement.span, lines,
+                ))  # fmt: skip
+            charges.append(statement)
         elif isinstance(statement, ast.CodesetDef | ast.PayerDef):
             if open_block is not None:
                 kind = "codeset" if isinstance(statement, ast.CodesetDef) else "payer"
@@ -90,4 +98,6 @@ def assemble(
             )
         )
         close(None)
-    return ast.RuleFile(file, tuple(codesets), tuple(payers), tuple(blocks), tuple(tests))
+    return ast.RuleFile(
+        file, tuple(codesets), tuple(payers), tuple(blocks), tuple(tests), tuple(charges)
+    )

@@ -33,13 +33,15 @@ from scrubber.lang.parse.tests_tree import ToAst
 
 __all__ = ["ParsedFile", "parse_rules"]
 
-_STATEMENT_START = re.compile(r"^[ \t]*(?:(?:codeset|payer|rules|rule|test)\b|\})", re.MULTILINE)
+_STATEMENT_START = re.compile(
+    r"^[ \t]*(?:(?:codeset|payer|charges|rules|rule|test)\b|\})", re.MULTILINE
+)
 #: where a statement may start within a line (a block written on one line): after "{", at "}",
 #: at a statement word; text, comments and patterns are skipped over
 _INLINE_BREAK = re.compile(
     r'"[^"\n]*"?|\#[^\n]*|matches\s+/(?:\\.|[^\\/\n])*/?'
     r"|(?P<open>\{)|(?P<close>\})"
-    r"|(?<![\w.-])(?P<word>codeset|payer|rules|rule|test)(?![\w-])"
+    r"|(?<![\w.-])(?P<word>codeset|payer|charges|rules|rule|test)(?![\w-])"
 )
 _DEFINED_NAME = re.compile(r"^[ \t]*(codeset|payer)[ \t]+([A-Za-z][A-Za-z0-9_-]*)")
 _BLOCK_START = re.compile(r"^[ \t]*rules\b")

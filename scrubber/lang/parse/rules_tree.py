@@ -75,6 +75,10 @@ class RulesTree(TreeBuilder):
         return ast.PayerDef(str(name), text_of(label), expr, span=self.span(meta))
 
     @v_args(meta=True)
+    def charges(self, meta: Any, children: list[Any]) -> ast.ChargeMaster:
+        return ast.ChargeMaster(text_of(children[0]) or "", span=self.span(meta))
+
+    @v_args(meta=True)
     def block_open(self, meta: Any, children: list[Any]) -> BlockOpen:
         name, effective = children
         start, through = effective if effective is not None else (None, None)

@@ -10,6 +10,7 @@ the drill-downs the causes' own lines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from scrubber.reports.balance import BalanceReport, BalanceRow, Cause
 from scrubber.reports.pages import worklist as work
@@ -17,6 +18,7 @@ from scrubber.reports.pages.skeleton import (
     Series,
     cards,
     chart,
+    dollars,
     esc,
     held_label,
     ident,
@@ -48,34 +50,54 @@ def _cause_label(cause: Cause, descriptions: Mapping[str, str]) -> str:
     return word + rule_label(cause.rule, descriptions)
 
 
-def _cause_drill(cause: Cause, descriptions: Mapping[str, str]) -> str:
+class _Words:
+    """How the page says its figures: units, or charges (dollars, exact to the cent)."""
+
+    def __init__(self, measure: str) -> None:
+        self.money = measure == "charges"
+        #: the measure in a heading ("units", "charges")
+        self.name = "charges" if self.money else "units"
+
+    def figure(self, value: Any) -> str:
+        """A figure in words (``3 units``, ``$66.67``)."""
+        return dollars(value) if self.money else plural(value, "unit")
+
+    def cell(self, value: Any) -> str:
+        """A figure in a table cell (``3``, ``66.67``; the unexplained ``0.00``)."""
+        return f"{value:.2f}" if self.money else str(value)
+
+
+def _cause_drill(cause: Cause, descriptions: Mapping[str, str], words: _Words) -> str:
     lines = table(
-        ("visit", "date", "location", "code", "units", "what happened"),
+        ("visit", "date", "location", "code", words.name, "what happened"),
         [(ident(line.visit_id), esc(line.date_of_service), esc(line.location),
-          esc(line.cpt or "(visit)"), str(line.units), esc(line.message)) for line in cause.lines],
+          esc(line.cpt or "(visit)"), words.cell(line.units), esc(line.message))
+         for line in cause.lines],
         numeric=frozenset({4}), dates=frozenset({1, 3}),
-        widths=("8em", "7.5em", "16%", "5.5em", "4.5em", "auto"),
+        widths=("8em", "7.5em", "16%", "5.5em", "6.5em" if words.money else "4.5em", "auto"),
     )  # fmt: skip
     return (f"<details><summary>{_cause_label(cause, descriptions)}: "
-            f"{plural(cause.visits, 'visit')}, {plural(cause.units, 'unit')}</summary>{lines}"
+            f"{plural(cause.visits, 'visit')}, {words.figure(cause.units)}</summary>{lines}"
             "</details>")  # fmt: skip
 
 
-def _pair(visits: int, units: int) -> str:
-    return f"{visits} / {units}"
+def _held_units(row: BalanceRow) -> Any:
+    return sum((c.units for c in row.causes if c.cause == "held"), start=0 * row.emr_units)
 
 
-def _held_units(row: BalanceRow) -> int:
-    return sum(c.units for c in row.causes if c.cause == "held")
-
-
-def _row_cells(row: BalanceRow) -> list[str]:
+def _row_cells(row: BalanceRow, words: _Words) -> list[str]:
     held = _held_units(row)
+
+    def pair(visits: int, figure: Any) -> str:
+        # dollars are wide: a page of charges shows the amounts alone (the visits are the
+        # units page's), so that the rows fit a narrow page
+        return words.cell(figure) if words.money else f"{visits} / {words.cell(figure)}"
+
     return [
         esc(row.period.isoformat() if row.period else "TOTAL"), esc(row.location or ""),
-        _pair(row.emr_visits, row.emr_units), _pair(row.billed_visits, row.billed_units),
-        str(held), str(row.difference_units - held),
-        _pair(row.unexplained_visits, row.unexplained_units),
+        pair(row.emr_visits, row.emr_units), pair(row.billed_visits, row.billed_units),
+        words.cell(held), words.cell(row.difference_units - held),
+        pair(row.unexplained_visits, row.unexplained_units),
     ]  # fmt: skip
 
 
@@ -85,54 +107,66 @@ def balance_page(
     descriptions: Mapping[str, str] | None = None,
 ) -> str:
     """The balance report as a page: cards, units not billed by cause and by period, the rows,
-    each cause opening onto its visits and lines, and what to fix."""
+    each cause opening onto its visits and lines, and what to fix. With the report's measure
+    ``charges`` every figure and chart is in dollars, and the unexplained remainder ``0.00``."""
     descriptions = work.with_fixes(descriptions or {}, work_items)
+    words = _Words(report.measure)
+    name = words.name
     totals = report.totals
     held_units = _held_units(totals)
     held_visits = sum(c.visits for c in totals.causes if c.cause == "held")
     removed = totals.difference_units - held_units
     unexplained = totals.unexplained_visits + totals.unexplained_units
+    money = dollars if words.money else str
     summary = cards([
-        ("EMR visits / units", f"{totals.emr_visits} / {totals.emr_units}", "", "what the EMR sent"),
-        ("billed visits / units", f"{totals.billed_visits} / {totals.billed_units}", "", "what flows to billing"),
-        ("held visits / units", f"{held_visits} / {held_units}", "", "not lost: billed once fixed"),
-        ("units removed by rules", removed, "", "caps, denials, codes that never flow"),
+        (f"EMR visits / {name}", f"{totals.emr_visits} / {money(totals.emr_units)}", "", "what the EMR sent"),
+        (f"billed visits / {name}", f"{totals.billed_visits} / {money(totals.billed_units)}", "",
+         "what flows to billing"),
+        (f"held visits / {name}", f"{held_visits} / {money(held_units)}", "", "not lost: billed once fixed"),
+        (f"{name} removed by rules", money(removed), "", "caps, denials, codes that never flow"),
         ("unexplained", f"{totals.unexplained_visits} / {totals.unexplained_units}",
-         "ok" if not unexplained else "bad", "visits / units: always 0"),
+         "ok" if not unexplained else "bad", f"visits / {name}: always 0"),
     ])  # fmt: skip
     causes = sorted(totals.causes, key=lambda c: (-c.units, c.cause, c.rule or "", c.reason or ""))
+    title = "Charges not billed" if words.money else "Units not billed"
+    every = "Every cent was billed." if words.money else "Every unit was billed."
     by_cause = chart(
-        "Units not billed, by cause", _CAUSE_SERIES,
+        f"{title}, by cause", _CAUSE_SERIES,
         [(_cause_label(c, descriptions), {c.cause: c.units}) for c in causes if c.units],
-        empty="Every unit was billed.",
+        empty=every, money=words.money,
     )  # fmt: skip
     by_period = chart(
-        f"Units not billed, by {report.period.value} and cause (held and removed units of the "
-        "rows below)",
+        f"{title}, by {report.period.value} and cause (held and removed {name} of the rows "
+        "below)",
         _CAUSE_SERIES,
         per_period((row.period, [(c.cause, c.units) for c in row.causes]) for row in report.rows),
-        empty="Every unit was billed.",
+        empty=every, money=words.money,
     )  # fmt: skip
     rows = table(
-        ("period", "location", "EMR visits / units", "billed visits / units", "held units",
-         "removed units", "unexplained visits / units"),
-        [_row_cells(row) for row in (*report.rows, totals)],
+        ("period", "location", *(
+            ("EMR $", "billed $", "held $", "removed $", "unexplained $") if words.money else
+            ("EMR visits / units", "billed visits / units", "held units", "removed units",
+             "unexplained visits / units")
+        )),
+        [_row_cells(row, words) for row in (*report.rows, totals)],
         numeric=frozenset(range(2, 7)), total=len(report.rows), dates=frozenset({0}),
     )  # fmt: skip
-    drill = "".join(_cause_drill(cause, descriptions) for cause in causes) or (
+    drill = "".join(_cause_drill(cause, descriptions, words) for cause in causes) or (
         '<p class="note">No difference.</p>'
     )
     by = "date of service" if report.by.value == "date_of_service" else "finalized date"
     body = (
-        f"{summary}<h2>Where the units went</h2>{by_cause}{by_period}"
+        f"{summary}<h2>Where the {name} went</h2>{by_cause}{by_period}"
         f"<h2>Rows: per {report.period.value} and location</h2>{rows}"
         f"<h2>Each cause, visit by visit</h2>{drill}"
         f"<h2>Held on Billing Exceptions: what to fix</h2>{work.work_section(work_items)}"
     )
+    what = "cent of the charges" if words.money else "unit"
     return page(
-        f"Balance by {by}, per {report.period.value}: EMR against billing",
-        "Every unit the EMR sent is billed, held on Billing Exceptions (billed once the visit is "
-        "fixed), or removed by a rule named here; visits with no billable charge are counted "
+        f"Balance{' of charges' if words.money else ''} by {by}, per {report.period.value}: "
+        "EMR against billing",
+        f"Every {what} the EMR sent is billed, held on Billing Exceptions (billed once the visit "
+        "is fixed), or removed by a rule named here; visits with no billable charge are counted "
         f"apart. Rejected records ({len(report.rejected)}) are listed at the end and not counted.",
         body,
         style=work.STYLE,

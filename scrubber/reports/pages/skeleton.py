@@ -17,6 +17,8 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -26,6 +28,7 @@ __all__ = [
     "Series",
     "cards",
     "chart",
+    "dollars",
     "esc",
     "held_label",
     "ident",
@@ -149,12 +152,19 @@ class Series:
 def chart(
     caption: str,
     series: Sequence[Series],
-    rows: Sequence[tuple[str, Mapping[str, int]]],
+    rows: Sequence[tuple[str, Mapping[str, Any]]],
     unit: str = "unit",
     empty: str = "Nothing to show.",
+    *,
+    money: bool = False,
 ) -> str:
     """A horizontal bar chart (stacked when a row has several series) with its legend. ``rows``
-    are (label as HTML, amount per series); each bar's figure is the sum of its amounts."""
+    are (label as HTML, amount per series); each bar's figure is the sum of its amounts, a count
+    of ``unit``, or dollars with ``money``."""
+
+    def said(value: Any) -> str:
+        return dollars(value) if money else plural(value, unit)
+
     shown = [s for s in series if any(values.get(s.key) for _, values in rows)]
     legend = (
         '<ul class="legend">'
@@ -173,23 +183,28 @@ def chart(
     for label, values in rows:
         segments = "".join(
             f'<span class="seg s-{s.key}" style="width:{100 * values[s.key] / peak:.2f}%" '
-            f'title="{esc(s.label)}: {plural(values[s.key], unit)}"></span>'
+            f'title="{esc(s.label)}: {said(values[s.key])}"></span>'
             for s in shown
             if values.get(s.key)
         )
         cells.append(
             f'<div class="label">{label}</div><div class="track">{segments}</div>'
-            f'<div class="value">{plural(sum(values.values()), unit)}</div>'
+            f'<div class="value">{said(sum(values.values()))}</div>'
         )
     return (f'<figure class="chart"><figcaption>{esc(caption)}</figcaption>{legend}'
             f'<div class="bars">{"".join(cells)}</div></figure>')  # fmt: skip
 
 
+def dollars(value: Any) -> str:
+    """An amount of money as a page shows it: ``$1,234.50`` (exact to the cent)."""
+    return f"${Decimal(value):,.2f}"
+
+
 def per_period(
-    rows: Iterable[tuple[date | None, Sequence[tuple[str, int]]]],
-) -> list[tuple[str, dict[str, int]]]:
+    rows: Iterable[tuple[date | None, Sequence[tuple[str, Any]]]],
+) -> list[tuple[str, dict[str, Any]]]:
     """Chart rows per period: each period's (series, amount) summed over its locations."""
-    sums: dict[date, dict[str, int]] = {}
+    sums: dict[date, dict[str, Any]] = {}
     for period, amounts in rows:
         if period is not None:
             day = sums.setdefault(period, {})
