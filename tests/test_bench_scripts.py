@@ -28,6 +28,7 @@ TINY = {
     "cli_bench.py": ["--lines", "300", "--runs", "1"],
     "read_bench.py": ["--lines", "300", "--runs", "1"],
     "money_bench.py": ["--lines", "300", "--runs", "1"],
+    "startup_bench.py": ["--runs", "1"],
 }
 
 
