@@ -29,6 +29,7 @@ TINY = {
     "read_bench.py": ["--lines", "300", "--runs", "1"],
     "money_bench.py": ["--lines", "300", "--runs", "1"],
     "startup_bench.py": ["--runs", "1"],
+    "dask_bench.py": ["--visits", "60", "--parts", "2", "--runs", "1"],
 }
 
 
