@@ -28,6 +28,9 @@ TINY = {
     "cli_bench.py": ["--lines", "300", "--runs", "1"],
     "read_bench.py": ["--lines", "300", "--runs", "1"],
     "money_bench.py": ["--lines", "300", "--runs", "1"],
+    "startup_bench.py": ["--runs", "1"],
+    "dask_bench.py": ["--visits", "60", "--parts", "2", "--runs", "1"],
+    "memory_bench.py": ["--visits", "50"],
 }
 
 

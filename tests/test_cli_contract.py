@@ -50,6 +50,17 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"scrubber {scrubber.__version__}"
 
 
+def test_version_imports_no_command():
+    # Startup (issue 29): `scrubber --version` answers before any command module is imported.
+    code = (
+        "import sys\nfrom scrubber.cli import main\ntry:\n    main(['--version'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scrubber.cli.') or m == 'attrs'))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == [f"scrubber {scrubber.__version__}", "[]"]
+
+
 def test_a_rejected_record_is_exit_1_and_a_clean_export_exit_0(tmp_path, clean_export, capsys):
     assert main(["scrub", str(EXAMPLE), "-o", str(tmp_path / "a.json")]) == 1
     assert main(["scrub", str(clean_export), "-o", str(tmp_path / "b.json")]) == 0

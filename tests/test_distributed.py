@@ -157,3 +157,26 @@ def test_mistakes_in_the_call_are_plain_errors(tmp_path):
     missing = scrub_partitions([tmp_path / "missing.jsonl"])
     with pytest.raises(ExportReadError, match=r"missing\.jsonl: cannot read the file"):
         missing.collect(scheduler="sync")
+
+
+def test_collect_runs_in_this_process_unless_a_scheduler_is_chosen(tmp_path, monkeypatch):
+    # Issue 29: a bag's default (a pool of processes) was 12x the command line on 2 cores; with
+    # no scheduler given or configured, collect runs the tasks in this process. A scheduler
+    # given, or configured (as a dask.distributed client does), is used as before.
+    import dask
+
+    paths = _write_parts(tmp_path, LINES, [len(LINES) // 2])
+    expected = dumps_result(_single(tmp_path, LINES))
+    seen: list[object] = []
+    compute = dask.compute
+
+    def spy(*bags, **kwargs):
+        seen.append(kwargs.get("scheduler"))
+        return compute(*bags, **kwargs)
+
+    monkeypatch.setattr(dask, "compute", spy)
+    assert dumps_result(scrub_partitions(paths).collect()) == expected
+    assert dumps_result(scrub_partitions(paths).collect(scheduler="threads")) == expected
+    with dask.config.set(scheduler="threads"):
+        assert dumps_result(scrub_partitions(paths).collect()) == expected
+    assert seen == ["sync", "threads", None]

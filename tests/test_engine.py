@@ -363,3 +363,18 @@ def test_scrub_group_takes_one_patient_day_and_keeps_each_item_in_its_place():
     two = [(0, batch.patient_of(v), batch.case_of(v), v) for v in batch.visits[:40]]
     with pytest.raises(ScrubberError, match="one patient on one date"):
         rules.scrub_group(two)
+
+
+def test_payers_by_case_follow_the_case_and_unchanged_visits_are_billed_as_read(tmp_path):
+    # A visit's payers are memoized per case (issue 29): the same rules, a case of another
+    # insurance class, in a second scrub, must not get the first case's payers.
+    rules = rules_from(
+        tmp_path, MEDICARE + "rules medicare {\n rule gp: add modifier GP to 97110\n}\n"
+    )
+    medicare = batch_of({"charges": [charge("97110", 1)]}, {"charges": [charge("97530", 1)]})
+    commercial = batch_of({"charges": [charge("97110", 1)]}, insurance_class="commercial")
+    first, second = rules.scrub(medicare), rules.scrub(commercial)
+    assert first.billed[0].charges[0].modifiers == ("GP",)
+    assert first.billed[1] is medicare.visits[1]  # no rule changed it: not copied
+    assert second.billed[0].charges[0].modifiers == ()
+    assert second.billed[0] is commercial.visits[0]

@@ -100,16 +100,27 @@ def _run(
     rules: Program, group: list[VisitState], recorder: Recorder, tracer: Tracer | None
 ) -> None:
     day = group[0].visit.date_of_service
-    payers = group[0].payers if len(group) == 1 else frozenset().union(*(s.payers for s in group))
-    codes = frozenset(line.charge.cpt for state in group for line in state.lines)
+    single = group[0] if len(group) == 1 else None
+    if single is not None:
+        # Most patient-days are one visit (issue 29): no union of payers, and a rule's targets
+        # are that visit or nothing, without a list built per rule.
+        payers = single.payers
+        codes = frozenset([line.charge.cpt for line in single.lines])
+    else:
+        payers = frozenset().union(*(s.payers for s in group))
+        codes = frozenset(line.charge.cpt for state in group for line in state.lines)
     blocks, first = rules.plan(payers, day, codes)
+    alone: list[VisitState] = [] if single is None else [single]
     ran: set[int] = set()
     queue = list(first)
     queued = set(queue)
     while queue:
         position = heapq.heappop(queue)
         rule = rules.rules[position]
-        targets = [state for state in group if rule.payer in state.payers]
+        if single is not None:
+            targets = alone if rule.payer in payers else []
+        else:
+            targets = [state for state in group if rule.payer in state.payers]
         if tracer is None:
             rule.apply(rule, targets, recorder)
         else:
@@ -224,7 +235,12 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
                 tuple(state.holds), charges,
             )))  # fmt: skip
         elif charges:
-            billed.append((state.order, evolve(state.visit, charges=charges)))
+            visit = state.visit
+            same = len(charges) == len(visit.charges) and all(
+                a is b for a, b in zip(charges, visit.charges, strict=True)
+            )
+            # A visit no rule changed is billed as it came (a frozen record): no copy.
+            billed.append((state.order, visit if same else evolve(visit, charges=charges)))
         elif sum(charge.units for charge in state.visit.charges) == 0:
             # Nothing was taken away by a rule, so no entry explains why the visit does not
             # flow: say it (every visit of the export is accounted for).

@@ -47,6 +47,10 @@ class Program:
     _eras: tuple[date, ...] = attrs.field(init=False, repr=False, eq=False)
     #: whether a rule reads what happened on other days (computed once: runs ask per scrub)
     reads_history: bool = attrs.field(init=False, repr=False, eq=False)
+    #: id(case) -> (case, patient, payers); the records are kept so that an id is never reused
+    _case_payers: dict[int, tuple[Case, Patient, frozenset[str]]] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
 
     @_eras.default
     def _block_boundaries(self) -> tuple[date, ...]:
@@ -68,11 +72,21 @@ class Program:
         return cls(rules, blocks, payers, checked.charge_master)
 
     def payers_of(self, patient: Patient, case: Case, visit: Visit) -> frozenset[str]:
-        """The payers a visit belongs to (always including ``any``)."""
+        """The payers a visit belongs to (always including ``any``). A payer's condition reads
+        only the case, its insurance and the patient (the checker refuses anything else, E013),
+        so the answer is the case's: computed once per case and patient, not once per visit
+        (issue 29). Keyed by identity, the records kept so that an id is never reused."""
+        known = self._case_payers.get(id(case))
+        if known is not None and known[0] is case and known[1] is patient:
+            return known[2]
+        if len(self._case_payers) >= _MAX_PLANS:
+            self._case_payers.clear()
         context = Context(visit, patient, case)
-        return frozenset(
+        payers = frozenset(
             {BUILTIN_PAYER, *(name for name, test in self.payers if test.test(context))}
         )
+        self._case_payers[id(case)] = (case, patient, payers)
+        return payers
 
     def state(self, patient: Patient, case: Case, visit: Visit, order: int) -> VisitState:
         """A visit's working state, with its lines, as the rules will change them."""
