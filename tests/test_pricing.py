@@ -138,3 +138,20 @@ def test_the_scrub_result_json_of_a_priced_visit(tmp_path):
     result = rules.scrub(batch_of({"charges": [dict(charge("97110", 1), amount="50.00")]}))
     line = json.loads(dumps_result(result))["billed"][0]["charges"][0]
     assert (line["amount"], line["expected"]) == ("50.00", "31.92")
+
+
+def test_the_worklist_shows_the_expected_payment_each_held_visit_holds_up(tmp_path):
+    from scrubber.reports.worklist import sorted_by_amount, worklist, worklist_document
+
+    rules = _rules(
+        tmp_path, ' rule fees: price by table "tables/fees.csv"\n rule h: hold "Review"\n'
+    )
+    batch = batch_of(
+        {"charges": [charge("97140", 1)]},
+        {"charges": [charge("97110", 2), charge("97140", 1)], "date_of_service": "2026-03-03"},
+    )
+    items = worklist(batch, rules.scrub(batch))
+    document = worklist_document(items)
+    assert [i["expected"] for i in document["items"]] == ["28.71", "92.55"]
+    assert document["held_expected"] == "121.26"
+    assert [i.visit_id for i in sorted_by_amount(items)] == ["V2", "V1"]

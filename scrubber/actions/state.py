@@ -128,6 +128,9 @@ class VisitState:
     #: as the rules leave them: what ``visit.therapy_year_amount`` adds up on the visit's date
     group: list[VisitState] = attrs.field(factory=list)
     _counts: VisitCounts | None = attrs.field(default=None, init=False)
+    #: the year's expected payments before this visit's day (they do not change while the day
+    #: is scrubbed), once read; a one-item list holding None when unknown
+    _earlier: list[Decimal | None] | None = attrs.field(default=None, init=False)
     _payers: tuple[str, ...] | None = attrs.field(default=None, init=False)
 
     @property
@@ -155,8 +158,10 @@ class VisitState:
         group = threshold_group(self.visit.provider.role)
         if not group:
             return None
-        days = self.days if self.days is not None else PatientDays()
-        earlier = days.year_amount(self, group)
+        if self._earlier is None:
+            days = self.days if self.days is not None else PatientDays()
+            self._earlier = [days.year_amount(self, group)]
+        earlier = self._earlier[0]
         if earlier is None:
             return None
         payer = self.case.insurance.payer_id

@@ -21,6 +21,7 @@ import csv
 import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -41,6 +42,10 @@ __all__ = [
 ]
 
 BILLING_COLUMNS = ("visit_id", "date_of_service", "created_on", "location", "cpt", "units")
+#: columns read when the report has them (mapped with ``--columns`` like the others): the
+#: line's charge, which ``reconcile`` then compares (DESIGN §14)
+OPTIONAL_COLUMNS = ("amount",)
+_AMOUNT = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,6})?")
 #: the largest billing report read (a year of a large practice is a few hundred MB)
 MAX_BILLING_BYTES = 2 << 30
 #: the longest line read (a charge line is a few hundred bytes); the CSV reader's own limit on
@@ -61,6 +66,8 @@ class BillingCharge:
     location: str
     cpt: str
     units: int
+    #: the line's charge, when the report has an ``amount`` column
+    amount: Decimal | None = None
 
 
 @attrs.frozen
@@ -84,10 +91,10 @@ def parse_columns(text: str | None) -> dict[str, str]:
     for item in next(csv.reader([text])):
         name, equals, header = item.partition("=")
         name = name.strip()
-        if not equals or name not in BILLING_COLUMNS or not header.strip():
+        if not equals or name not in (*BILLING_COLUMNS, *OPTIONAL_COLUMNS) or not header.strip():
             raise UsageError(
                 f"--columns: {item.strip()!r} is not NAME=HEADER with NAME one of "
-                + ", ".join(BILLING_COLUMNS)
+                + ", ".join((*BILLING_COLUMNS, *OPTIONAL_COLUMNS))
             )
         mapping[name] = header.strip()
     return mapping
@@ -152,6 +159,15 @@ def read_billing(path: str | Path, columns: Mapping[str, str] | None = None) -> 
             "column of another name with --columns NAME=HEADER",
         )  # fmt: skip
     at = {column: found[_key(written)] for column, written in wanted.items()}
+    for column in OPTIONAL_COLUMNS:
+        written = (columns or {}).get(column, column)
+        if _key(written) in found:
+            at[column] = found[_key(written)]
+        elif column in (columns or {}):
+            shown = cut(visible(", ".join(header)), _HEADER_SHOWN)
+            raise ExportReadError(
+                name, f"no column {column} (as {written!r}) in the header ({shown})"
+            )
     return BillingReport(name, *_rows(lines, delimiter, at))
 
 
@@ -248,9 +264,19 @@ def _charge(
     for column in ("visit_id", "cpt"):
         if not (cells[column] or "").strip():
             errors.append(f"line {line}: {column}: empty")
+    amount = None
+    if "amount" in cells:
+        amount_text = (cells["amount"] or "").strip().removeprefix("$").replace(",", "")
+        if _AMOUNT.fullmatch(amount_text):
+            amount = Decimal(amount_text)
+        elif amount_text:
+            errors.append(
+                f"line {line}: amount: {quoted(cells['amount'] or '')} is not an amount (a "
+                "decimal such as 66.67)"
+            )
     if errors:
         return None, errors
     return BillingCharge(
         line, cells["visit_id"] or "", days["date_of_service"] or date.min, days["created_on"] or date.min,
-        cells["location"] or "", cells["cpt"] or "", int(units_text),
+        cells["location"] or "", cells["cpt"] or "", int(units_text), amount,
     ), []  # fmt: skip

@@ -13,6 +13,8 @@ billing's charge report and puts every visit and code on one kind:
     missing_in_billing the result bills it, billing lacks it            (unexplained)
     extra_in_billing   billing holds it, the result does not bill it     (unexplained)
     unit_mismatch      both hold the code with different units           (unexplained)
+    charge_mismatch    same units, but the charges differ (when billing's report has an
+                       ``amount`` column and the result's lines a charge) (unexplained)
 
 A visit with any unexplained code counts once in ``unexplained_visits``; ``unexplained_units``
 adds the absolute differences, so a unit too many and a unit too few do not cancel.
@@ -32,6 +34,7 @@ import enum
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
+from decimal import Decimal
 
 import attrs
 
@@ -49,6 +52,7 @@ __all__ = [
     "ReconcileBy",
     "ReconcileReport",
     "ReconcileRow",
+    "fact_words",
     "reconcile",
     "visit_kind",
 ]
@@ -63,6 +67,7 @@ class Kind(enum.StrEnum):
     MISSING_IN_BILLING = "missing_in_billing"
     EXTRA_IN_BILLING = "extra_in_billing"
     UNIT_MISMATCH = "unit_mismatch"
+    CHARGE_MISMATCH = "charge_mismatch"
 
 
 EXPLAINED = frozenset(
@@ -79,12 +84,14 @@ KIND_WORDS = {
     Kind.MISSING_IN_BILLING: "missing in billing: the result bills it",
     Kind.EXTRA_IN_BILLING: "extra in billing: the result does not bill it",
     Kind.UNIT_MISMATCH: "units apart: both hold the code, with other units",
+    Kind.CHARGE_MISMATCH: "charges apart: the same units, other charges",
 }
 
 #: the kind a visit counts under: the first of its codes' kinds in this order (what needs
 #: looking into first; a billed visit with a code that never flows is a matched visit)
 VISIT_ORDER = (
-    Kind.MISSING_IN_BILLING, Kind.EXTRA_IN_BILLING, Kind.UNIT_MISMATCH, Kind.HELD_PENDING,
+    Kind.MISSING_IN_BILLING, Kind.EXTRA_IN_BILLING, Kind.UNIT_MISMATCH, Kind.CHARGE_MISMATCH,
+    Kind.HELD_PENDING,
     Kind.RELEASED_HOLD, Kind.LATE_IMPORT, Kind.MATCHED, Kind.NOT_FLOWING,
 )  # fmt: skip
 
@@ -112,6 +119,9 @@ class Fact:
     #: the period the billing side counts in (its date of service, or created on), None when
     #: billing does not hold it
     billing_period: date | None
+    #: the charges the result bills and billing holds for the code (None: a side without one)
+    expected_amount: Decimal | None = None
+    billing_amount: Decimal | None = None
 
     @property
     def explained(self) -> bool:
@@ -176,6 +186,18 @@ class ReconcileReport:
         return self.totals.unexplained_visits == 0 and not self.billing_rejected
 
 
+def _amounts(charges: Iterable[Charge | BillingCharge]) -> dict[str, Decimal]:
+    """The charges per code, of the codes whose every line has one."""
+    sums: dict[str, Decimal] = {}
+    without: set[str] = set()
+    for charge in charges:
+        if charge.amount is None:
+            without.add(charge.cpt)
+        else:
+            sums[charge.cpt] = sums.get(charge.cpt, Decimal("0.00")) + charge.amount
+    return {cpt: amount for cpt, amount in sums.items() if cpt not in without}
+
+
 def _units(charges: Iterable[Charge | BillingCharge]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for charge in charges:
@@ -191,6 +213,7 @@ class _Visit:
         self.emr_day = emr_day
         self.emr = _units(visit.charges)
         self.expected: Counter[str] = Counter()
+        self.expected_amounts: dict[str, Decimal] = {}
         self.held: Counter[str] | None = None
 
 
@@ -214,6 +237,7 @@ def reconcile(
         visits[visit.id] = _Visit(visit, day)
     for billed in result.billed:
         visits[billed.id].expected = _units(billed.charges)
+        visits[billed.id].expected_amounts = _amounts(billed.charges)
     for held in result.exceptions:
         visits[held.visit_id].held = _units(held.charges)
     in_billing: dict[str, list[BillingCharge]] = defaultdict(list)
@@ -257,10 +281,11 @@ def _facts(
     emr_period = period_of(side.emr_day, period)
     days = {c.cpt: period_of(billing_day(c), period) for c in charges}
     late = {c.cpt for c in charges if c.created_on > (visit.finalized_on or visit.date_of_service)}
+    amounts = _amounts(charges)
 
     def fact(cpt: str, kind: Kind, expected: int) -> Fact:
         return Fact(visit.id, cpt, kind, side.emr[cpt], expected, billed[cpt], visit.location,
-                    emr_period, days.get(cpt))  # fmt: skip
+                    emr_period, days.get(cpt), side.expected_amounts.get(cpt), amounts.get(cpt))  # fmt: skip
 
     codes = list(dict.fromkeys([*side.emr, *side.expected, *(side.held or ()), *billed]))
     if not codes:
@@ -271,7 +296,11 @@ def _facts(
     found = []
     for cpt in codes:
         expected, held_in_billing = side.expected[cpt], billed[cpt]
-        if expected and held_in_billing == expected:
+        ours, theirs = side.expected_amounts.get(cpt), amounts.get(cpt)
+        if expected and held_in_billing == expected and ours is not None and theirs is not None \
+                and ours != theirs:  # fmt: skip
+            kind = Kind.CHARGE_MISMATCH
+        elif expected and held_in_billing == expected:
             kind = Kind.LATE_IMPORT if cpt in late else Kind.MATCHED
         elif expected and not held_in_billing:
             kind = Kind.MISSING_IN_BILLING
@@ -294,6 +323,14 @@ def _kind_units(fact: Fact) -> int:
     if fact.kind is Kind.NOT_FLOWING:
         return fact.emr_units
     return fact.expected_units
+
+
+def fact_words(fact: Fact) -> str:
+    """What a fact is, in people's words; a charge apart shows both charges."""
+    words = KIND_WORDS[fact.kind]
+    if fact.kind is Kind.CHARGE_MISMATCH:
+        words += f" ({fact.expected_amount} in the result, {fact.billing_amount} in billing)"
+    return words
 
 
 def visit_kind(kinds: Iterable[Kind]) -> Kind:

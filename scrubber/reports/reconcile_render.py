@@ -15,6 +15,7 @@ from scrubber.reports.reconcile import (
     Fact,
     ReconcileReport,
     ReconcileRow,
+    fact_words,
 )
 from scrubber.shown import cell, visible_lines
 from scrubber.words import plural
@@ -55,7 +56,18 @@ def _fact_json(fact: Fact) -> dict[str, Any]:
         "expected_units": fact.expected_units, "billing_units": fact.billing_units,
         "location": fact.location, "emr_period": _day(fact.emr_period),
         "billing_period": _day(fact.billing_period),
+        **_fact_money(fact),
     }  # fmt: skip
+
+
+def _fact_money(fact: Fact) -> dict[str, str | None]:
+    """The charges of both sides, when billing's report has them (DESIGN §14)."""
+    if fact.expected_amount is None and fact.billing_amount is None:
+        return {}
+    return {
+        "expected_amount": None if fact.expected_amount is None else str(fact.expected_amount),
+        "billing_amount": None if fact.billing_amount is None else str(fact.billing_amount),
+    }
 
 
 def reconcile_document(report: ReconcileReport) -> dict[str, Any]:
@@ -97,7 +109,7 @@ def reconcile_csv(report: ReconcileReport) -> str:
     return csv_text(CSV_COLUMNS, (
         (f.visit_id, f.cpt, f.kind.value, "yes" if f.explained else "no", f.location,
          _day(f.emr_period) or "", _day(f.billing_period) or "", f.emr_units, f.expected_units,
-         f.billing_units, f.difference, KIND_WORDS[f.kind])
+         f.billing_units, f.difference, fact_words(f))
         for f in report.facts
     ))  # fmt: skip
 
@@ -131,7 +143,7 @@ def _unexplained_lines(report: ReconcileReport) -> list[str]:
     ]
     rows = [("visit", "code", "what", "expected units", "billing units")]
     rows += [
-        (f.visit_id, f.cpt, KIND_WORDS[f.kind], str(f.expected_units), str(f.billing_units))
+        (f.visit_id, f.cpt, fact_words(f), str(f.expected_units), str(f.billing_units))
         for f in report.unexplained
     ]
     return lines + _aligned(rows, frozenset({3, 4}))

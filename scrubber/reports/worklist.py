@@ -60,6 +60,8 @@ class WorkItem:
     units: int = 0
     #: the charges the visit holds up (§14); None when none of its lines has a charge
     amount: Decimal | None = None
+    #: the expected payment the visit holds up (``price`` rules); None when no line was priced
+    expected: Decimal | None = None
 
 
 def shown_value(value: Any) -> str:
@@ -94,9 +96,11 @@ def worklist(
         units = sum(charge.units for charge in held.charges)
         amounts = [c.amount for c in held.charges if c.amount is not None]
         amount = sum(amounts, start=Decimal("0.00")) if amounts else None
+        priced = [c.expected for c in held.charges if c.expected is not None]
+        expected = sum(priced, start=Decimal("0.00")) if priced else None
         for reason in held.reasons:
             item = _held(batch, visit, held, reason, units=units, descriptions=descriptions or {})
-            items.append(attrs.evolve(item, amount=amount))
+            items.append(attrs.evolve(item, amount=amount, expected=expected))
     for record in result.rejected:
         for error in record.errors:
             path, _, problem = error.partition(": ")
@@ -131,16 +135,23 @@ def _held(
 
 
 def sorted_by_amount(items: tuple[WorkItem, ...]) -> tuple[WorkItem, ...]:
-    """The held visits by the charges they hold up, most first (then by units; a visit without
-    a charge last, export order kept among equals), each with its reasons together; the
-    rejected records after them, as they were."""
+    """The held visits by the charges they hold up, most first (then by the expected payment
+    they hold up, then by units; a visit without a charge last, export order kept among
+    equals), each with its reasons together; the rejected records after them, as they were."""
     held = [item for item in items if item.kind == "held"]
     first: dict[str, int] = {}
     for n, item in enumerate(held):
         first.setdefault(item.visit_id, n)
     ranked = sorted(
         held,
-        key=lambda i: (i.amount is None, -(i.amount or 0), -i.units, first[i.visit_id]),
+        key=lambda i: (
+            i.amount is None,
+            -(i.amount or 0),
+            i.expected is None,
+            -(i.expected or 0),
+            -i.units,
+            first[i.visit_id],
+        ),
     )
     return (*ranked, *(item for item in items if item.kind != "held"))
 
@@ -159,14 +170,21 @@ def worklist_document(items: tuple[WorkItem, ...]) -> dict[str, Any]:
             "values": {path: list(v) if isinstance(v, tuple) else v for path, v in item.values},
             "fix": item.fix, "units": item.units,
             **({} if item.amount is None else {"amount": str(item.amount)}),
+            **({} if item.expected is None else {"expected": str(item.expected)}),
         }  # fmt: skip
 
     held = [item for item in items if item.kind == "held"]
     amounts = {item.visit_id: item.amount for item in held if item.amount is not None}
+    expected = {item.visit_id: item.expected for item in held if item.expected is not None}
     return {
         "held_visits": len({item.visit_id for item in held}),
         "held_units": sum({item.visit_id: item.units for item in held}.values()),
         **({"held_amount": str(sum(amounts.values(), start=Decimal("0.00")))} if amounts else {}),
+        **(
+            {"held_expected": str(sum(expected.values(), start=Decimal("0.00")))}
+            if expected
+            else {}
+        ),
         "rejected_records": len({item.source for item in items if item.kind == "rejected"}),
         "items": [one(item) for item in items],
     }
@@ -221,7 +239,8 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
                 "",
                 f"{item.visit_id}  {item.date_of_service}  {_cut(item.patient, 40)}  "
                 f"({item.units} unit{'' if item.units == 1 else 's'} held"
-                f"{'' if item.amount is None else f', charges {item.amount} held'})",
+                f"{'' if item.amount is None else f', charges {item.amount} held'}"
+                f"{'' if item.expected is None else f', expected payment {item.expected} held up'})",
                 f"  payer {_cut(item.payer, 40)}, {_cut(item.location, 40)}, "
                 f"provider {_cut(item.provider, 30)}",
             ]

@@ -77,6 +77,7 @@ COUNT_CONDITIONS = (
     "visit.authorization_day > case.authorization_visits",
     "visit.date_of_service > case.authorization_end",
     "visit.year_day > 2",
+    "visit.therapy_year_amount > 60.00",
 )
 CHANGING_LINE_CONDITIONS = (
     "charge.units > 2",

@@ -28,6 +28,7 @@ from scrubber.reports.reconcile import (
     Kind,
     ReconcileReport,
     ReconcileRow,
+    fact_words,
 )
 from scrubber.words import plural
 
@@ -56,7 +57,7 @@ def _fact_rows(facts: list[Fact], *, what: bool = False) -> str:
     start = 5 if what else 4
     return table(
         head,
-        [(ident(f.visit_id), esc(f.cpt or "(visit)"), *((esc(KIND_WORDS[f.kind]),) if what else ()),
+        [(ident(f.visit_id), esc(f.cpt or "(visit)"), *((esc(fact_words(f)),) if what else ()),
           esc(f.location), esc(_periods(f)), str(f.emr_units), str(f.expected_units),
           str(f.billing_units)) for f in facts],
         numeric=frozenset(range(start, start + 3)), dates=frozenset({1}), widths=widths,
