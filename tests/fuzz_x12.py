@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import tempfile
 from functools import cache
 from pathlib import Path
 
 from engine_helpers import check_conservation, units_by_claim
 from hypothesis import strategies as st
+from x12_validator import x12_problems
 
 from scrubber.cli import main
 from scrubber.engine import RuleSet
@@ -125,11 +127,29 @@ def probe_interchange_file(text: str) -> str:
         for place in interchange.claims
         if any(line.charge_id in charges for line in place.lines)
     }
+    checked = not _validator_problems(text)
+    if checked:
+        problems = _validator_problems(billed)
+        assert not problems, f"pyx12 accepts the input, not the billed file: {problems[:3]}"
     again, again_interchange = read_x12(billed)
     assert again.rejected == (), f"the billed file has rejected claims: {again.rejected}"
     assert len(again_interchange.envelopes) == len(written), "one envelope per billed interchange"
     assert units_by_claim(again.visits) == units_by_claim(result.billed), "units lost"
-    return f"{len(interchange.envelopes)} interchange(s), {len(written)} billed"
+    clean = ", pyx12 accepts input and output" if checked else ""
+    return f"{len(interchange.envelopes)} interchange(s), {len(written)} billed{clean}"
+
+
+def _validator_problems(text: str) -> list[str]:
+    """What pyx12 reports for ``text`` (DESIGN §9: a file it accepts stays accepted after the
+    scrub); text that cannot be written as UTF-8 is a problem of its own."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ["not UTF-8"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "interchange.x12"
+        path.write_bytes(data)
+        return x12_problems(path)
 
 
 # ---- encodings ---------------------------------------------------------------------------------

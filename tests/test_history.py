@@ -679,3 +679,29 @@ def test_guarantee_4_dask_partitions_by_patient_and_gives_the_batch_result_with_
     with HistoryStore.open(first) as a, HistoryStore.open(second) as b:
         assert len(a) == len(b)
         assert all(a.facts_of(p.id) == b.facts_of(p.id) for p in batch.patients)
+
+
+def test_dask_reads_a_history_deleted_and_begun_anew_in_the_same_process(tmp_path):
+    """Issue 24 point 1: after the documented start over (delete the history file, scrub again)
+    in one process, the Dask workers read the new file, never the store they opened before."""
+    pytest.importorskip("dask")
+    from scrubber.distributed import scrub_partitions
+    from scrubber.load import load_rules
+
+    batch = _sorted_batch(attrs.evolve(read_export(EXAMPLE), rejected=()))
+    rules = load_rules()
+    days = sorted({v.date_of_service for v in batch.visits})
+    early, late = _split(batch, days[len(days) // 2])
+    part = tmp_path / "late.jsonl"
+    part.write_text(dumps_export(late, "jsonl"), encoding="utf-8")
+    path = tmp_path / "history.sqlite"
+    with HistoryStore.open(path) as store:
+        rules.scrub(early, history=store)
+    with_early = scrub_partitions([part], history=path).collect(scheduler="sync")
+    path.unlink()
+    with HistoryStore.open(path):
+        pass
+    anew = scrub_partitions([part], history=path).collect(scheduler="sync")
+    expected = rules.scrub(late)
+    assert dumps_result(with_early) != dumps_result(expected)
+    assert dumps_result(anew) == dumps_result(expected)
