@@ -34,8 +34,10 @@ table.held th.visit{background:none;font-weight:400;padding-top:.45rem;border-bo
 table.held th.visit b{font-weight:600}
 table.held tbody.visit tr:last-child td{padding-bottom:.4rem}
 .nw{white-space:nowrap}
-@media print{table.held{font-size:9px;line-height:1.18}table.held th.visit{padding-top:.25rem}
-table.held tbody.visit tr:last-child td{padding-bottom:.2rem}}
+table.held .val{display:block}
+@media print{table.held{font-size:8.5px;line-height:1.15}table.held th.visit{padding-top:.25rem}
+table.held tbody.visit tr:last-child td{padding-bottom:.2rem}
+table.held .val{display:inline}table.held .val+.val::before{content:" · "}}
 """
 
 
@@ -56,8 +58,10 @@ def held_visits(items: Sequence[WorkItem]) -> dict[str, list[WorkItem]]:
 
 
 def _values(item: WorkItem) -> str:
-    return "<br>".join(
-        f'<code>{ident(path)}</code> = <span class="v">{esc(shown_value(value))}</span>'
+    """The values a rule read: one a line on screen, run together on paper (``STYLE``)."""
+    return "".join(
+        f'<span class="val"><code>{ident(path)}</code> = '
+        f'<span class="v">{esc(shown_value(value))}</span></span>'
         for path, value in item.values
     )
 
