@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -39,12 +38,17 @@ def _nodes(node: Any) -> Iterator[Any]:
         if isinstance(item, tuple):
             stack.extend(reversed(item))
             continue
-        names = _fields_of(type(item))
+        names = _FIELDS.get(type(item))
+        if names is None:
+            names = _FIELDS[type(item)] = _fields_of(type(item))
         if names:
             stack.extend(getattr(item, name) for name in reversed(names))
 
 
-@functools.cache
+#: each record type's fields to walk into, found once per type
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _fields_of(kind: type) -> tuple[str, ...]:
     """The fields to walk into of a record type (none for a span or a plain value)."""
     if not attrs.has(kind) or issubclass(kind, ast.Span):
