@@ -69,7 +69,13 @@ if TYPE_CHECKING:
         Visit,
         mask_ssn,
     )
-    from scrubber.model.results import AuditEntry, HeldVisit, HoldReason, ScrubResult
+    from scrubber.model.results import (
+        AuditEntry,
+        HeldVisit,
+        HoldReason,
+        ScrubResult,
+        VisitWarning,
+    )
     from scrubber.tables.cache import TableCache
 
 _RECORDS = (
@@ -83,7 +89,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(_RECORDS, "scrubber.model.records"),
     **dict.fromkeys(("MEASURES", "Measure"), "scrubber.model.measures"),
     **dict.fromkeys(
-        ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"), "scrubber.model.results"
+        ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult", "VisitWarning"),
+        "scrubber.model.results",
     ),
     **dict.fromkeys(
         ("ExportReadError", "RuleError", "RuleSetError", "ScrubberError", "UsageError"),
@@ -150,6 +157,7 @@ __all__ = [
     "Tracer",
     "UsageError",
     "Visit",
+    "VisitWarning",
     "X12Error",
     "compose_837p",
     "dumps_audit",

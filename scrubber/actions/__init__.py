@@ -26,6 +26,7 @@ from scrubber.actions import (
     remove_modifier,
     replace,
     set_field,
+    warn,
 )
 from scrubber.actions.base import ActionKind
 from scrubber.lang.kinds import ActionKinds
@@ -47,6 +48,7 @@ KINDS: ActionKinds[ActionKind[Any]] = ActionKinds((
     deny_pair.KIND,
     deny_table.KIND,
     hold.KIND,
+    warn.KIND,
     set_field.KIND,
 ))  # fmt: skip
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from scrubber.lang.ast import Scope
-from scrubber.model.history import VisitCounts, VisitFact
+from scrubber.model.history import VisitCounts, VisitFact, discipline
 
 if TYPE_CHECKING:
     from scrubber.actions.state import VisitState
@@ -54,7 +54,7 @@ class PatientDays:
         self._history: list[VisitFact] = list(history)
         self._resent: Mapping[str, date] = resent if resent is not None else {}
         self._run: list[VisitFact] = list(run)
-        self._counts: dict[tuple[str, date], VisitCounts] = {}
+        self._counts: dict[tuple[str, date, str], VisitCounts] = {}
         self._visible: tuple[date, list[VisitFact]] | None = None
 
     def add(self, facts: Iterable[VisitFact]) -> None:
@@ -81,7 +81,8 @@ class PatientDays:
         """The counts of a visit, from the facts known and those of its own day (``today``: the
         day's visits as the EMR sent them)."""
         case, day = state.case, state.visit.date_of_service
-        key = (case.id, day)
+        own = discipline(state.visit.provider.role)
+        key = (case.id, day, own)
         found = self._counts.get(key)
         if found is not None:
             return found
@@ -101,7 +102,15 @@ class PatientDays:
             if f.had_charge and f.payer_id == payer and f.patient_id == state.patient.id
             and f.date_of_service.year == day.year and f.date_of_service <= day
         }  # fmt: skip
-        found = self._counts[key] = VisitCounts(len(treatment), authorized, since, len(year))
+        same = {
+            f.date_of_service for f in facts
+            if f.had_charge and f.payer_id == payer and f.patient_id == state.patient.id
+            and f.date_of_service.year == day.year and f.date_of_service <= day
+            and f.discipline == own
+        }  # fmt: skip
+        found = self._counts[key] = VisitCounts(
+            len(treatment), authorized, since, len(year), len(same)
+        )
         return found
 
     def spent(self, payer_id: str, codes: frozenset[str] | None, first: date, last: date) -> int:

@@ -23,15 +23,15 @@ import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
-from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState
+from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState, Warned
 from scrubber.engine.program import Program
 from scrubber.engine.trace import EventKind, TraceEvent, Tracer
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
 from scrubber.model.evolve import evolve
-from scrubber.model.history import VisitFact
+from scrubber.model.history import VisitFact, discipline
 from scrubber.model.records import Case, Patient, Visit
-from scrubber.model.results import AuditEntry, HeldVisit
+from scrubber.model.results import AuditEntry, HeldVisit, VisitWarning
 
 __all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "fact_of", "scrub_day"]
 
@@ -62,6 +62,8 @@ class GroupOutcome:
     #: what later scrubs need of each visit (units billed included), when the run keeps the
     #: patient's days (a history, or rules that count across visits); else empty
     facts: tuple[VisitFact, ...] = ()
+    #: what ``warn`` rules flagged, each with its visit's place in the export
+    warnings: tuple[tuple[int, VisitWarning], ...] = ()
 
 
 def scrub_day(
@@ -79,7 +81,7 @@ def scrub_day(
         today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
         for state in states:
             state.days, state.today = days, today
-    recorder = Recorder(None if tracer is None else _applied_to(tracer))
+    recorder = Recorder() if tracer is None else Recorder(_applied_to(tracer), _warned_to(tracer))
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -91,7 +93,7 @@ def fact_of(
     """What a later scrub needs of a visit (``billed``: units billed per code)."""
     return VisitFact(
         visit.id, case.id, patient.id, case.insurance.payer_id, visit.date_of_service,
-        visit.note_type, bool(visit.charges), billed,
+        visit.note_type, bool(visit.charges), billed, discipline(visit.provider.role),
     )  # fmt: skip
 
 
@@ -141,6 +143,21 @@ def _applied_to(tracer: Tracer) -> Applied:
     return applied
 
 
+def _warned_to(tracer: Tracer) -> Warned:
+    """Tell the tracer of each warning, with what the rule's condition read."""
+
+    def warned(
+        rule: CompiledRule, visit: VisitState, warning: VisitWarning, reader: Reader | None
+    ) -> None:
+        tree = rule.condition_tree
+        read = tree.trace(reader) if tree is not None and reader is not None else None
+        tracer.event(
+            TraceEvent(EventKind.WARNED, rule, visit.visit.id, condition=read, warning=warning)
+        )
+
+    return warned
+
+
 def _traced(
     rule: CompiledRule, targets: list[VisitState], recorder: Recorder, tracer: Tracer
 ) -> None:
@@ -163,8 +180,10 @@ def _traced(
             continue
         explained.add(state.order)
     start = len(recorder.entries)
+    warned = {id(state): len(state.warnings) for state in targets}
     rule.apply(rule, targets, recorder)
     changed = {key[0] for key, _ in recorder.entries[start:]}
+    changed.update(s.order for s in targets if len(s.warnings) != warned[id(s)])
     for state in targets:
         if state.order not in explained and state.order not in changed:
             tracer.event(TraceEvent(EventKind.UNCHANGED, rule, state.visit.id))
@@ -194,7 +213,9 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
     billed: list[tuple[int, Visit]] = []
     held: list[tuple[int, HeldVisit]] = []
     facts: list[VisitFact] = []
+    warnings: list[tuple[int, VisitWarning]] = []
     for state in states:
+        warnings += ((state.order, warning) for warning in state.warnings)
         charges = tuple(line.charge for line in state.lines if line.billed)
         if with_facts:
             units: dict[str, int] = {}
@@ -224,4 +245,6 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
         # now rather than at the next full collection.
         state.lines = []
         state.days = None
-    return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts))
+    return GroupOutcome(
+        tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts), tuple(warnings)
+    )

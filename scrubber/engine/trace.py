@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import attrs
 
 from scrubber.lang.expressions.condition import ConditionTrace
-from scrubber.model.results import AuditEntry
+from scrubber.model.results import AuditEntry, VisitWarning
 
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
@@ -30,6 +30,8 @@ class EventKind(enum.Enum):
     CONDITION_FALSE = "condition false"
     APPLIED = "applied"
     UNCHANGED = "unchanged"
+    #: a ``warn`` rule flagged the visit (no audit entry: the warning is in ``warning``)
+    WARNED = "warned"
 
 
 @attrs.frozen
@@ -44,6 +46,8 @@ class TraceEvent:
     #: what the rule's condition (for a skipped payer: the payer's) read and why it failed;
     #: for an APPLIED hold, what the condition that held it read
     condition: ConditionTrace | None = None
+    #: for WARNED: the warning
+    warning: VisitWarning | None = None
 
 
 class Tracer(Protocol):
@@ -57,5 +61,5 @@ class CoverageTracer:
         self.applied: set[str] = set()
 
     def event(self, event: TraceEvent) -> None:
-        if event.kind is EventKind.APPLIED:
+        if event.kind is EventKind.APPLIED or event.kind is EventKind.WARNED:
             self.applied.add(event.rule.name)

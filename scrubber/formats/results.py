@@ -23,7 +23,14 @@ from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
 from scrubber.formats.sheets import csv_text
 from scrubber.formats.source import read_source_text
 from scrubber.model.records import Charge, Rejected, Visit
-from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.model.results import (
+    ACTIONS,
+    AuditEntry,
+    HeldVisit,
+    HoldReason,
+    ScrubResult,
+    VisitWarning,
+)
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -55,7 +62,7 @@ def audit_record(entry: AuditEntry) -> dict[str, Any]:
     return record
 
 
-def reason_record(reason: HoldReason) -> dict[str, Any]:
+def reason_record(reason: HoldReason | VisitWarning) -> dict[str, Any]:
     """A hold's reason as written: ``values`` maps each path the condition read to its value
     (text exactly as received, money as text, dates as YYYY-MM-DD, lists as lists)."""
     return {
@@ -82,6 +89,16 @@ def _held_money(held: HeldVisit) -> dict[str, str]:
     """The charges a held visit holds up (§14), when any of its lines has a charge."""
     amounts = [c.amount for c in held.charges if c.amount is not None]
     return {"amount": str(sum(amounts, start=Decimal("0.00")))} if amounts else {}
+
+
+def warning_record(warning: VisitWarning) -> dict[str, Any]:
+    """A ``warn`` rule's flag as written (§15): the visit, then the fields of a hold's reason."""
+    return {
+        "visit_id": warning.visit_id,
+        "patient_id": warning.patient_id,
+        "date_of_service": warning.date_of_service.isoformat(),
+        **reason_record(warning),
+    }
 
 
 def rejected_record(record: Rejected) -> dict[str, Any]:
@@ -119,15 +136,26 @@ def billed_record(visit: Visit) -> dict[str, Any]:
 SECTIONS: tuple[tuple[str, Callable[[Any], dict[str, Any]]], ...] = (
     ("billed", billed_record),
     ("exceptions", held_record),
+    ("warnings", warning_record),
     ("rejected", rejected_record),
     ("audit", audit_record),
 )
 
 
+#: sections written only when they hold something: a result without warnings keeps the four
+#: sections of §5 (what every reader of results written before §15 expects)
+OPTIONAL = frozenset({"warnings"})
+
+
 def result_document(result: ScrubResult) -> dict[str, Any]:
     """The scrub result as a JSON document: billed visits, exceptions (with each held visit's
-    scrubbed charges), rejected records and the audit trail."""
-    return {name: [record(item) for item in getattr(result, name)] for name, record in SECTIONS}
+    scrubbed charges), the visits ``warn`` rules flagged (only when there are some), rejected
+    records and the audit trail."""
+    return {
+        name: [record(item) for item in getattr(result, name)]
+        for name, record in SECTIONS
+        if name not in OPTIONAL or getattr(result, name)
+    }
 
 
 def dumps_result(result: ScrubResult) -> str:
@@ -143,6 +171,8 @@ class ResultPiece(Protocol):
     def billed(self) -> tuple[Visit, ...]: ...
     @property
     def exceptions(self) -> tuple[HeldVisit, ...]: ...
+    @property
+    def warnings(self) -> tuple[VisitWarning, ...]: ...
     @property
     def rejected(self) -> tuple[Rejected, ...]: ...
     @property
@@ -181,7 +211,8 @@ class ResultWriter:
             raise ValueError("this ResultWriter is closed: its result is written")
         for name, record in SECTIONS:
             spool = self._spools[name]
-            for item in getattr(piece, name):
+            # a piece made before warnings existed has none
+            for item in getattr(piece, name, ()):
                 text = dumps_json(record(item)).replace("\n", "\n    ")
                 spool.write((",\n    " if self._counts[name] else "    ") + text)
                 self._counts[name] += 1
@@ -192,7 +223,8 @@ class ResultWriter:
             return
         out = self._target
         out.write("{")
-        for n, (name, _) in enumerate(SECTIONS):
+        written = [name for name, _ in SECTIONS if name not in OPTIONAL or self._counts[name]]
+        for n, name in enumerate(written):
             out.write(f'{"," if n else ""}\n  "{name}": [')
             spool = self._spools[name]
             if self._counts[name]:
@@ -304,6 +336,18 @@ class _Held:
 
 
 @attrs.frozen
+class _Warning:
+    visit_id: str
+    patient_id: str
+    date_of_service: date
+    rule: str
+    source: str
+    message: str
+    description: str = ""
+    values: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.frozen
 class _RejectedRecord:
     path: str
     errors: tuple[str, ...]
@@ -394,11 +438,14 @@ def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
     return AuditEntry(**values)
 
 
-def _hold_reason(reason: _Reason) -> HoldReason:
-    values = tuple(
-        (path, tuple(value) if isinstance(value, list) else value)
-        for path, value in reason.values.items()
+def _values(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(
+        (path, tuple(value) if isinstance(value, list) else value) for path, value in values.items()
     )
+
+
+def _hold_reason(reason: _Reason) -> HoldReason:
+    values = _values(reason.values)
     return HoldReason(reason.rule, reason.source, reason.message, reason.description, values)
 
 
@@ -443,6 +490,19 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
                         f"result.exceptions[{index}].reasons[{number}].values.{path}: expected "
                         f"text, a number, a list of text or null, got {shown(value)}"
                     )
+    # a result written before warnings existed has none
+    raw_warnings = document.get("warnings", [])
+    if not isinstance(raw_warnings, list):
+        problems.append(f"result.warnings: expected a list, got {shown(raw_warnings)}")
+        raw_warnings = []
+    flagged = typed(raw_warnings, _Warning, "result.warnings")
+    for index, warning in enumerate(flagged):
+        for path, value in warning.values.items():
+            if not _plain(value):
+                problems.append(
+                    f"result.warnings[{index}].values.{path}: expected text, a number, a list "
+                    f"of text or null, got {shown(value)}"
+                )
     rejected = typed(document["rejected"], _RejectedRecord, "result.rejected")
     audit = [
         _audit_entry(raw, f"result.audit[{index}]", problems)
@@ -462,4 +522,9 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         exceptions,
         tuple(Rejected(r.path, r.id, r.errors) for r in rejected),
         tuple(entry for entry in audit if entry is not None),
-    )
+        tuple(
+            VisitWarning(w.visit_id, w.patient_id, w.date_of_service, w.rule, w.source,
+                         w.message, w.description, _values(w.values))
+            for w in flagged
+        ),
+    )  # fmt: skip

@@ -35,8 +35,9 @@ from scrubber.shown import cut, visible
 
 __all__ = ["SCHEMA", "HistoryError", "HistoryStore", "OutOfOrder"]
 
-#: the version of the tables below; a newer file is refused, an older one would be upgraded
-SCHEMA = 1
+#: the version of the tables below; a newer file is refused, an older one is upgraded when it
+#: is opened for a scrub (version 2 added ``visit_disciplines``; read only, it is read as it is)
+SCHEMA = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _NOTES = {note.value: note for note in NoteType}
 
@@ -59,10 +60,18 @@ _CREATE = (
         PRIMARY KEY (visit_id, cpt)
     ) WITHOUT ROWID""",
 )
+#: what version 2 added: each visit's discipline (``visit.discipline_year_day``)
+_CREATE_2 = (
+    """CREATE TABLE visit_disciplines (
+        visit_id TEXT PRIMARY KEY REFERENCES visits (visit_id) ON DELETE CASCADE,
+        discipline TEXT NOT NULL
+    ) WITHOUT ROWID""",
+)
 
 
 #: what ``sqlite_master`` of a history holds
-_TABLES = tables_of_a_history(_CREATE)
+_TABLES_1 = tables_of_a_history(_CREATE)
+_TABLES = tables_of_a_history(_CREATE + _CREATE_2)
 #: what goes wrong reading a file SQLite cannot read whole (its error text may not be UTF-8)
 _UNREADABLE = (sqlite3.DatabaseError, UnicodeDecodeError)
 
@@ -109,6 +118,8 @@ class HistoryStore:
         self.timeout = timeout
         self._temporary: str | None = None
         self._depth = 0
+        #: the version of the file's tables (an old one read only stays as it is)
+        self._schema = SCHEMA
         #: what the current (or last) scrub added out of date order; None when nothing
         self.out_of_order: OutOfOrder | None = None
 
@@ -142,6 +153,8 @@ class HistoryStore:
         try:
             if exists:
                 store._check()
+                if store._schema < SCHEMA and not read_only:
+                    store._upgrade()
             else:
                 store._create()
         except BaseException:
@@ -165,7 +178,7 @@ class HistoryStore:
     def _create(self) -> None:
         try:
             with self._transaction():
-                for statement in _CREATE:
+                for statement in _CREATE + _CREATE_2:
                     self._db.execute(statement)
                 self._db.executemany(
                     "INSERT INTO scrubber_history VALUES (?, ?)",
@@ -178,11 +191,33 @@ class HistoryStore:
         """Refuse a file that is not a sound history (``integrity``), before anything is read
         from it or written to it."""
         try:
-            problem = problem_of(self._db, _TABLES, SCHEMA)
+            version = self._db.execute(
+                "SELECT value FROM scrubber_history WHERE key = 'schema'"
+            ).fetchone()
+        except _UNREADABLE:
+            version = None
+        self._schema = 1 if version is not None and version[0] == "1" else SCHEMA
+        try:
+            expected = _TABLES_1 if self._schema == 1 else _TABLES
+            problem = problem_of(self._db, expected, SCHEMA)
         except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
         if problem is not None:
             raise HistoryError(f"{self.path}: {problem}; it was left untouched")
+
+    def _upgrade(self) -> None:
+        """A history of version 1, opened for a scrub, gains the table of disciplines (its
+        visits have none: their days count for no discipline)."""
+        try:
+            with self._transaction():
+                for statement in _CREATE_2:
+                    self._db.execute(statement)
+                self._db.execute(
+                    "UPDATE scrubber_history SET value = ? WHERE key = 'schema'", (str(SCHEMA),)
+                )
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{self.path}: cannot upgrade the history ({exc})") from None
+        self._schema = SCHEMA
 
     # -- a scrub --
 
@@ -234,9 +269,15 @@ class HistoryStore:
         try:
             rows = self._db.execute(
                 "SELECT v.visit_id, v.case_id, v.patient_id, v.payer_id, v.date_of_service, "
-                "v.note_type, v.had_charge, b.cpt, b.units FROM visits v "
-                "LEFT JOIN billed_units b ON b.visit_id = v.visit_id "
-                "WHERE v.patient_id = ? ORDER BY v.date_of_service, v.visit_id, b.cpt",
+                "v.note_type, v.had_charge, b.cpt, b.units, "
+                + ("d.discipline" if self._schema >= 2 else "NULL")
+                + " FROM visits v LEFT JOIN billed_units b ON b.visit_id = v.visit_id "
+                + (
+                    "LEFT JOIN visit_disciplines d ON d.visit_id = v.visit_id "
+                    if self._schema >= 2
+                    else ""
+                )
+                + "WHERE v.patient_id = ? ORDER BY v.date_of_service, v.visit_id, b.cpt",
                 (patient_id,),
             ).fetchall()
         except _UNREADABLE as exc:
@@ -254,7 +295,7 @@ class HistoryStore:
                 self.record(facts)
             return
         facts = list(facts)
-        rows, units, ids = [], [], []
+        rows, units, ids, disciplines = [], [], [], []
         try:
             late = self._out_of_order(facts)
         except _UNREADABLE as exc:
@@ -268,10 +309,14 @@ class HistoryStore:
                 fact.date_of_service.isoformat(), fact.note_type.value, int(fact.had_charge),
             ))  # fmt: skip
             units += [(fact.visit_id, cpt, n) for cpt, n in fact.billed]
+            if fact.discipline is not None:
+                disciplines.append((fact.visit_id, fact.discipline))
         try:
             self._db.executemany("DELETE FROM billed_units WHERE visit_id = ?", ids)
             self._db.executemany("INSERT OR REPLACE INTO visits VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self._db.executemany("INSERT INTO billed_units VALUES (?, ?, ?)", units)
+            self._db.executemany("DELETE FROM visit_disciplines WHERE visit_id = ?", ids)
+            self._db.executemany("INSERT INTO visit_disciplines VALUES (?, ?)", disciplines)
         except _UNREADABLE as exc:
             raise _damaged(self.path, exc) from None
 
@@ -371,6 +416,7 @@ def _fact(row: tuple[object, ...], billed: list[tuple[str, int]]) -> VisitFact:
     return VisitFact(
         str(row[0]), str(row[1]), str(row[2]), str(row[3]), date.fromisoformat(str(row[4])),
         _NOTES[str(row[5])], bool(row[6]), tuple(billed),
+        None if row[9] is None else str(row[9]),
     )  # fmt: skip
 
 

@@ -13,12 +13,26 @@ from datetime import date
 
 import attrs
 
-from scrubber.model.records import NoteType
+from scrubber.model.records import NoteType, ProviderRole
 
-__all__ = ["COUNT_DESCRIPTIONS", "REPORT_NOTES", "VisitCounts", "VisitFact"]
+__all__ = ["COUNT_DESCRIPTIONS", "REPORT_NOTES", "VisitCounts", "VisitFact", "discipline"]
 
 #: notes that report on progress: the evaluation, a re-evaluation, a progress report
 REPORT_NOTES = frozenset({NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS})
+
+
+_DISCIPLINES = {
+    ProviderRole.PT: "PT", ProviderRole.PTA: "PT",
+    ProviderRole.OT: "OT", ProviderRole.COTA: "OT",
+    ProviderRole.SLP: "SLP",
+}  # fmt: skip
+
+
+def discipline(role: ProviderRole) -> str:
+    """Whose work counts together: a PTA's with a PT's, a COTA's with an OT's, SLP; any other
+    role (a student, an aide) on its own. The minute rules count minutes so, and
+    ``visit.discipline_year_day`` counts treatment days so."""
+    return _DISCIPLINES.get(role, role.value)
 
 
 @attrs.frozen
@@ -36,6 +50,9 @@ class VisitCounts:
     #: the treatment-day number among all the patient's treatment days with the same payer
     #: (``insurance.payer_id``) in the visit's calendar year, across cases
     year_day: int | None = None
+    #: ``year_day`` counted over the days with a visit of the same discipline only (PT with
+    #: PTA, OT with COTA, SLP, every other role on its own)
+    discipline_year_day: int | None = None
 
 
 #: what each derived field means, for messages, explanations and hover text
@@ -44,6 +61,9 @@ COUNT_DESCRIPTIONS = {
     "authorization_day": "the treatment-day number within the case's authorization dates",
     "days_since_report": "treatment days since the last evaluation, re-evaluation or progress note",
     "year_day": "the treatment-day number of the year for this patient and payer, across cases",
+    "discipline_year_day": "the treatment-day number of the year for this patient and payer, "
+    "counting only the days with a visit of the same discipline (PT with PTA, OT with COTA, "
+    "SLP, every other role on its own)",
 }
 
 
@@ -62,6 +82,9 @@ class VisitFact:
     note_type: NoteType
     had_charge: bool
     billed: tuple[tuple[str, int], ...] = ()
+    #: the provider's discipline (``discipline``); None in a record of a history written before
+    #: disciplines were kept (such a day counts for no discipline)
+    discipline: str | None = None
 
     @property
     def report(self) -> bool:
