@@ -25,7 +25,7 @@ from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Applied, AuditKey, Line, Recorder, VisitState, Warned
 from scrubber.engine.program import Program
-from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.engine.trace import CHANGES, EventKind, TraceEvent, Tracer, wanted, wants_reads
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
 from scrubber.model.evolve import evolve
@@ -82,6 +82,10 @@ def scrub_day(
         for state in states:
             state.days, state.today = days, today
     recorder = Recorder() if tracer is None else Recorder(_applied_to(tracer), _warned_to(tracer))
+    if tracer is not None and wanted(tracer) <= CHANGES:
+        # The tracer hears only the changes, which the recorder tells it: the rules run as in
+        # a plain scrub, without the events nobody asked for.
+        tracer = None
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -131,11 +135,13 @@ def _applied_to(tracer: Tracer) -> Applied:
     """Tell the tracer of each change, with what the rule's condition read on what it was
     evaluated on (a hold's ZIP code)."""
 
+    reads = wants_reads(tracer)
+
     def applied(
         rule: CompiledRule, visit: VisitState, entry: AuditEntry, reader: Reader | None
     ) -> None:
         tree = rule.condition_tree
-        read = tree.trace(reader) if tree is not None and reader is not None else None
+        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
         tracer.event(
             TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
         )
@@ -146,11 +152,13 @@ def _applied_to(tracer: Tracer) -> Applied:
 def _warned_to(tracer: Tracer) -> Warned:
     """Tell the tracer of each warning, with what the rule's condition read."""
 
+    reads = wants_reads(tracer)
+
     def warned(
         rule: CompiledRule, visit: VisitState, warning: VisitWarning, reader: Reader | None
     ) -> None:
         tree = rule.condition_tree
-        read = tree.trace(reader) if tree is not None and reader is not None else None
+        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
         tracer.event(
             TraceEvent(EventKind.WARNED, rule, visit.visit.id, condition=read, warning=warning)
         )

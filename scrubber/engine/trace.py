@@ -20,7 +20,15 @@ from scrubber.model.results import AuditEntry, VisitWarning
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
 
-__all__ = ["CoverageTracer", "EventKind", "TraceEvent", "Tracer"]
+__all__ = [
+    "CHANGES",
+    "CoverageTracer",
+    "EventKind",
+    "TraceEvent",
+    "Tracer",
+    "wanted",
+    "wants_reads",
+]
 
 
 class EventKind(enum.Enum):
@@ -51,11 +59,35 @@ class TraceEvent:
 
 
 class Tracer(Protocol):
+    """Hears the events of a run. A tracer may also say which kinds of event it wants
+    (``kinds``, a set of ``EventKind``; all when it has none) and whether an APPLIED or WARNED
+    event needs what the condition read (``reads``, default true): the engine builds only
+    those, so that a tracer that listens to the changes alone (``scrubber impact``) costs
+    little more than a plain scrub."""
+
     def event(self, event: TraceEvent) -> None: ...
+
+
+#: what a run that only reports changes builds: no skipped, condition-false or unchanged events
+CHANGES = frozenset({EventKind.APPLIED, EventKind.WARNED})
+
+
+def wanted(tracer: Tracer) -> frozenset[EventKind]:
+    """The kinds of event ``tracer`` asks for (every kind unless it says)."""
+    kinds = getattr(tracer, "kinds", None)
+    return frozenset(EventKind) if kinds is None else frozenset(kinds)
+
+
+def wants_reads(tracer: Tracer) -> bool:
+    """Whether ``tracer`` wants what a condition read, on the changes it hears."""
+    return bool(getattr(tracer, "reads", True))
 
 
 class CoverageTracer:
     """The rules that changed something (or held a visit) at least once."""
+
+    kinds = CHANGES
+    reads = False
 
     def __init__(self) -> None:
         self.applied: set[str] = set()
