@@ -20,6 +20,7 @@ import attrs
 from scrubber.errors import ExportReadError
 from scrubber.formats.convert import shown, structure
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
+from scrubber.formats.result_warnings import read_warnings
 from scrubber.formats.sheets import csv_text
 from scrubber.formats.source import read_source_text
 from scrubber.model.records import Charge, Rejected, Visit
@@ -336,18 +337,6 @@ class _Held:
 
 
 @attrs.frozen
-class _Warning:
-    visit_id: str
-    patient_id: str
-    date_of_service: date
-    rule: str
-    source: str
-    message: str
-    description: str = ""
-    values: dict[str, Any] = attrs.Factory(dict)
-
-
-@attrs.frozen
 class _RejectedRecord:
     path: str
     errors: tuple[str, ...]
@@ -438,14 +427,8 @@ def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
     return AuditEntry(**values)
 
 
-def _values(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    return tuple(
-        (path, tuple(value) if isinstance(value, list) else value) for path, value in values.items()
-    )
-
-
 def _hold_reason(reason: _Reason) -> HoldReason:
-    values = _values(reason.values)
+    values = tuple((p, tuple(v) if isinstance(v, list) else v) for p, v in reason.values.items())
     return HoldReason(reason.rule, reason.source, reason.message, reason.description, values)
 
 
@@ -490,19 +473,7 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
                         f"result.exceptions[{index}].reasons[{number}].values.{path}: expected "
                         f"text, a number, a list of text or null, got {shown(value)}"
                     )
-    # a result written before warnings existed has none
-    raw_warnings = document.get("warnings", [])
-    if not isinstance(raw_warnings, list):
-        problems.append(f"result.warnings: expected a list, got {shown(raw_warnings)}")
-        raw_warnings = []
-    flagged = typed(raw_warnings, _Warning, "result.warnings")
-    for index, warning in enumerate(flagged):
-        for path, value in warning.values.items():
-            if not _plain(value):
-                problems.append(
-                    f"result.warnings[{index}].values.{path}: expected text, a number, a list "
-                    f"of text or null, got {shown(value)}"
-                )
+    warnings = read_warnings(document, typed, _plain, problems)
     rejected = typed(document["rejected"], _RejectedRecord, "result.rejected")
     audit = [
         _audit_entry(raw, f"result.audit[{index}]", problems)
@@ -522,9 +493,5 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         exceptions,
         tuple(Rejected(r.path, r.id, r.errors) for r in rejected),
         tuple(entry for entry in audit if entry is not None),
-        tuple(
-            VisitWarning(w.visit_id, w.patient_id, w.date_of_service, w.rule, w.source,
-                         w.message, w.description, _values(w.values))
-            for w in flagged
-        ),
+        warnings,
     )  # fmt: skip
