@@ -225,3 +225,33 @@ def test_a_warned_visit_is_a_billed_visit_in_the_history(tmp_path):
 def test_dumps_export_is_unchanged_by_warnings():
     # warnings live in the result only: the export written back has no such key
     assert "warnings" not in dumps_export(_batch())
+
+
+def test_a_rule_test_expects_a_warning_on_the_visit_it_names(tmp_path):
+    from scrubber.lang.expects import EXPECTS, Observed, render_expect
+    from scrubber.reports.ruletest import run_tests
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "cap.rules").write_text(
+        'rules any {\n rule cap "PT visits past 2": warn "Past 2 visits" '
+        "when visit.year_day > 2\n}\n",
+        encoding="utf-8",
+    )
+    (folder / "cap.test").write_text(
+        'test "the third visit is flagged, and billed" on 2026-01-05:\n'
+        "    charge 97110 units 1\n"
+        "    repeat visit 2 times\n"
+        '    expect visit 3 warned "Past 2 visits"\n'
+        "    expect visit 3 97110 units 1\n"
+        "    expect visit 3 not held\n"
+        '    expect visit 2 warned "Past 2 visits"\n',
+        encoding="utf-8",
+    )
+    checked = LANGUAGE.check_paths([folder])
+    assert checked.errors == () and checked.rules is not None
+    (outcome,) = run_tests(checked.rules).outcomes
+    assert outcome.failures == ('visit 2: expected a warning "Past 2 visits", got no warning',)
+    (expect,) = LANGUAGE.parse('test "t":\n    expect warned "X"\n', "a.test").file.tests[0].expects
+    assert render_expect(expect) == 'expect warned "X"'
+    assert EXPECTS.kind_of(expect).evaluate(expect, Observed((), (), ("X",))) is None
