@@ -38,9 +38,8 @@ if TYPE_CHECKING:
         read_export,
         write_export,
     )
+    from scrubber.formats.result_writers import AuditWriter, ResultWriter
     from scrubber.formats.results import (
-        AuditWriter,
-        ResultWriter,
         dumps_audit,
         dumps_result,
         read_result,
@@ -69,7 +68,13 @@ if TYPE_CHECKING:
         Visit,
         mask_ssn,
     )
-    from scrubber.model.results import AuditEntry, HeldVisit, HoldReason, ScrubResult
+    from scrubber.model.results import (
+        AuditEntry,
+        HeldVisit,
+        HoldReason,
+        ScrubResult,
+        VisitWarning,
+    )
     from scrubber.tables.cache import TableCache
 
 _RECORDS = (
@@ -83,7 +88,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(_RECORDS, "scrubber.model.records"),
     **dict.fromkeys(("MEASURES", "Measure"), "scrubber.model.measures"),
     **dict.fromkeys(
-        ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult"), "scrubber.model.results"
+        ("AuditEntry", "HeldVisit", "HoldReason", "ScrubResult", "VisitWarning"),
+        "scrubber.model.results",
     ),
     **dict.fromkeys(
         ("ExportReadError", "RuleError", "RuleSetError", "ScrubberError", "UsageError"),
@@ -93,10 +99,8 @@ _HOMES: dict[str, str] = {
         ("dumps_export", "iter_jsonl", "parse_export", "read_export", "write_export"),
         "scrubber.formats.emr",
     ),
-    **dict.fromkeys(
-        ("AuditWriter", "ResultWriter", "dumps_audit", "dumps_result", "read_result"),
-        "scrubber.formats.results",
-    ),
+    **dict.fromkeys(("dumps_audit", "dumps_result", "read_result"), "scrubber.formats.results"),
+    **dict.fromkeys(("AuditWriter", "ResultWriter"), "scrubber.formats.result_writers"),
     **dict.fromkeys(
         ("Interchange", "X12Error", "compose_837p", "read_x12", "write_scrubbed"),
         "scrubber.formats.x12",
@@ -150,6 +154,7 @@ __all__ = [
     "Tracer",
     "UsageError",
     "Visit",
+    "VisitWarning",
     "X12Error",
     "compose_837p",
     "dumps_audit",

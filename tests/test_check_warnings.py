@@ -44,6 +44,21 @@ WARNINGS = {
         (2, 1, 'codeset "evals" is never used'),
         PAYER + "codeset evals = 97161..97163\nrules medicare {\n rule a: drop evals\n}\n",
     ),
+    "W005": (
+        PAYER + "rules medicare {\n rule a: drop NORCM\n}\n"
+        "rules medicare {\n rule b: limit NORCM to 1 unit per day\n}\n",
+        (6, 2, 'already removed by rule "a"'),
+        # the earlier block is not in effect when the later one is
+        PAYER + "rules medicare effective 2025-01-01 through 2025-12-31 {\n rule a: drop NORCM\n}\n"
+        "rules medicare effective 2026-01-01 {\n rule b: limit NORCM to 1 unit per day\n}\n",
+    ),
+    "W006": (
+        PAYER + "rules medicare {\n rule a: limit 97110 to 2 units per day\n}\n"
+        "rules medicare {\n rule b: limit 97110 to 4 units per day\n}\n",
+        (6, 2, "97110 is already limited to 2 units per day"),
+        PAYER + "rules medicare {\n rule a: limit 97110 to 2 units per day when "
+        'provider.role = "PTA"\n}\nrules medicare {\n rule b: limit 97110 to 4 units per day\n}\n',
+    ),
 }
 
 

@@ -31,6 +31,7 @@ def test_every_action_kind_has_a_fixture():
         "deny_pair",
         "deny_table",
         "hold",
+        "warn",
         "set",
         "price_table",
         "price_share",

@@ -59,6 +59,7 @@ rules medicare {
     rule pairs: deny by table "tables/ptp.csv" per day
     rule auth: hold "Pending Authorization" for any when charge.units > 8
     rule ssn: set patient.ssn to "999999999" when patient.ssn is missing
+    rule review: warn "Check the note" for timed when charge.units > 6
     rule all-ops: hold "x" when (case.therapy_ytd_amount >= 1 or case.therapy_ytd_amount <= 2
         or case.therapy_ytd_amount < 3) and not insurance.payer_id in ["A", "B"]
         and visit.date_of_service != 2026-01-01 and patient.ssn is present
@@ -90,7 +91,7 @@ def test_every_design_example_checks_clean_in_one_file(tmp_path):
     text = DESIGN_CODESETS + DESIGN_PAYER + DESIGN_BLOCK + OTHER_ACTIONS
     checked = LANGUAGE.load_checked([_write(tmp_path, {"medicare.rules": text})])
     rules = [r for f in checked.files for b in f.blocks for r in b.rules]
-    assert len(rules) == 22
+    assert len(rules) == 23
     assert {KINDS.kind_of(r.action) for r in rules} == set(KINDS)
     assert "G0283" in checked.codesets["therapy"] and "97028" in checked.codesets["therapy"]
     assert len(checked.codesets["therapy"]) == 15 + 4 + 19 + 1

@@ -161,6 +161,7 @@ def _stream(rules: RuleSet, batch: Batch, history: HistoryStore | None = None) -
         tuple(h for d in days for h in d.exceptions),
         (),
         tuple(e for d in days for e in d.audit),
+        tuple(w for d in days for w in d.warnings),
     )
 
 

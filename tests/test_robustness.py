@@ -305,3 +305,18 @@ def test_units_are_required_and_minutes_may_be_null():
         "expected a whole number ≥ 0, got null",
     )
     assert second["id"] not in rejected
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ['charges by table "a\x00b.csv"', 'rules any {\n rule p: price by table "\x00"\n}'],
+)
+def test_a_table_name_with_a_nul_is_a_checker_error_not_a_traceback(tmp_path, statement):
+    """Found by the fuzz harness: the charge master's name went to the file system as it was."""
+    from scrubber.actions import LANGUAGE
+
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "a.rules").write_text(statement + "\n", encoding="utf-8")
+    report = LANGUAGE.check_paths([tmp_path / "r"])
+    assert report.rules is None
+    assert any("table path" in error.message for error in report.errors), report.errors

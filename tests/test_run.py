@@ -58,6 +58,7 @@ def _stream(rules: RuleSet, batch: Batch, history=None) -> ScrubResult:
         tuple(h for d in days for h in d.exceptions),
         tuple(r for d in days for r in d.rejected),
         tuple(e for d in days for e in d.audit),
+        tuple(w for d in days for w in d.warnings),
     )
 
 

@@ -15,6 +15,7 @@ from engine_helpers import batch_of, charge, check_conservation, rules_from
 
 from scrubber.history import SCHEMA, HistoryError, HistoryStore
 from scrubber.load import load_rules
+from scrubber.model.history import threshold_of
 from scrubber.model.records import Batch
 from scrubber.model.results import ScrubResult
 
@@ -76,7 +77,9 @@ def test_daily_runs_with_a_history_give_kx_from_the_same_visit_as_the_whole_run(
     with HistoryStore.open(history, read_only=True) as store:
         facts = {f.visit_id: f for f in store.facts_of("P1")}
     assert (facts["V1"].discipline, facts["V1"].expected) == ("PT", Decimal("100.00"))
-    assert (facts["V2"].discipline, facts["V3"].discipline) == ("OT", "PT")
+    # the history keeps the discipline; the threshold groups SLP with PT
+    assert (facts["V2"].discipline, facts["V3"].discipline) == ("OT", "SLP")
+    assert [threshold_of(facts[v].discipline or "") for v in ("V2", "V3")] == ["OT", "PT"]
 
 
 def test_on_one_day_the_visits_count_in_export_order_up_to_the_visit_itself(tmp_path):
@@ -195,7 +198,11 @@ def test_a_schema_1_history_is_upgraded_and_its_unknown_payments_are_never_read_
             "expected is text '12.3.4', not NULL or an amount",
         ),
         ("UPDATE visits SET expected = x'3132'", "expected is blob '12'"),
-        ("UPDATE visits SET discipline = 'SLP'", "discipline is text 'SLP', not PT, OT, empty"),
+        ("UPDATE visits SET discipline = ''", "discipline is text '', not a discipline such as PT"),
+        (
+            "UPDATE visits SET discipline = x'5054'",
+            "discipline is blob 'PT', not a discipline such as PT",
+        ),
     ],
 )
 def test_a_bad_expected_payment_or_discipline_in_a_history_is_refused_in_one_line(

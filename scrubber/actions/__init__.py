@@ -28,6 +28,7 @@ from scrubber.actions import (
     remove_modifier,
     replace,
     set_field,
+    warn,
 )
 from scrubber.actions.base import ActionKind
 from scrubber.lang.kinds import ActionKinds
@@ -49,6 +50,7 @@ KINDS: ActionKinds[ActionKind[Any]] = ActionKinds((
     deny_pair.KIND,
     deny_table.KIND,
     hold.KIND,
+    warn.KIND,
     set_field.KIND,
     price_table.KIND,
     price_share.KIND,

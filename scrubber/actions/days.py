@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from scrubber.lang.ast import Scope
-from scrubber.model.history import VisitCounts, VisitFact
+from scrubber.model.history import VisitCounts, VisitFact, discipline, threshold_of
 
 if TYPE_CHECKING:
     from scrubber.actions.state import VisitState
@@ -55,7 +55,7 @@ class PatientDays:
         self._history: list[VisitFact] = list(history)
         self._resent: Mapping[str, date] = resent if resent is not None else {}
         self._run: list[VisitFact] = list(run)
-        self._counts: dict[tuple[str, date], VisitCounts] = {}
+        self._counts: dict[tuple[str, date, str], VisitCounts] = {}
         self._visible: tuple[date, list[VisitFact]] | None = None
 
     def add(self, facts: Iterable[VisitFact]) -> None:
@@ -82,7 +82,8 @@ class PatientDays:
         """The counts of a visit, from the facts known and those of its own day (``today``: the
         day's visits as the EMR sent them)."""
         case, day = state.case, state.visit.date_of_service
-        key = (case.id, day)
+        own = discipline(state.visit.provider.role)
+        key = (case.id, day, own)
         found = self._counts.get(key)
         if found is not None:
             return found
@@ -102,7 +103,15 @@ class PatientDays:
             if f.had_charge and f.payer_id == payer and f.patient_id == state.patient.id
             and f.date_of_service.year == day.year and f.date_of_service <= day
         }  # fmt: skip
-        found = self._counts[key] = VisitCounts(len(treatment), authorized, since, len(year))
+        same = {
+            f.date_of_service for f in facts
+            if f.had_charge and f.payer_id == payer and f.patient_id == state.patient.id
+            and f.date_of_service.year == day.year and f.date_of_service <= day
+            and f.discipline == own
+        }  # fmt: skip
+        found = self._counts[key] = VisitCounts(
+            len(treatment), authorized, since, len(year), discipline_year_day=len(same)
+        )
         return found
 
     def year_amount(self, state: VisitState, group: str) -> Decimal | None:
@@ -122,7 +131,7 @@ class PatientDays:
                 if f.had_charge:
                     return None
                 continue
-            if f.discipline == group and f.expected is not None:
+            if threshold_of(f.discipline) == group and f.expected is not None:
                 total += f.expected
         return total
 

@@ -24,6 +24,7 @@ from scrubber.actions.rule import CompiledRule
 from scrubber.actions.state import Line, Recorder, VisitState
 from scrubber.lang import ast
 from scrubber.lang.render import render_codes
+from scrubber.model.history import discipline as discipline_of
 from scrubber.model.records import ProviderRole
 
 __all__ = ["KIND", "METHODS", "LimitMinutes", "cms_8_minute", "discipline", "substantial_portion"]
@@ -65,17 +66,11 @@ METHODS: dict[str, Callable[[dict[str, int]], dict[str, int]]] = {
     "substantial-portion": substantial_portion,
 }
 
-_DISCIPLINES = {
-    ProviderRole.PT: "PT", ProviderRole.PTA: "PT",
-    ProviderRole.OT: "OT", ProviderRole.COTA: "OT",
-    ProviderRole.SLP: "SLP",
-}  # fmt: skip
-
 
 def discipline(role: ProviderRole) -> str:
     """Whose minutes count together: a PTA's with a PT's, a COTA's with an OT's; any other role
-    (a student, an aide) on its own."""
-    return _DISCIPLINES.get(role, str(role))
+    (a student, an aide) on its own (``scrubber.model.history.discipline``)."""
+    return discipline_of(role)
 
 
 @attrs.frozen

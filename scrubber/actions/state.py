@@ -17,13 +17,13 @@ from scrubber.actions.days import PatientDays
 from scrubber.model.history import VisitCounts, VisitFact, threshold_group
 from scrubber.model.measures import EXACT, expected_payment, rescaled
 from scrubber.model.records import Case, Charge, Patient, Visit, mask_ssn
-from scrubber.model.results import AuditEntry, HoldReason
+from scrubber.model.results import AuditEntry, HoldReason, VisitWarning
 
 if TYPE_CHECKING:
     from scrubber.actions.rule import CompiledRule
     from scrubber.lang.expressions.condition import Reader
 
-__all__ = ["Applied", "AuditKey", "Line", "Priced", "Recorder", "VisitState"]
+__all__ = ["Applied", "AuditKey", "Line", "Priced", "Recorder", "VisitState", "Warned"]
 
 #: where an audit entry sits in a scrub: visit order, rule position, line index, emission order
 AuditKey = tuple[int, int, int, int]
@@ -36,6 +36,10 @@ Applied = Callable[["CompiledRule", "VisitState", AuditEntry, "Reader | None"], 
 Priced = Callable[["CompiledRule", "VisitState", str], None]
 
 _WHOLE = Decimal(1)
+
+#: told of every warning a ``warn`` rule gives (which writes no audit entry): the rule, the
+#: visit, the warning, and what the rule's condition was evaluated on
+Warned = Callable[["CompiledRule", "VisitState", VisitWarning, "Reader | None"], None]
 
 
 class Line:
@@ -118,6 +122,8 @@ class VisitState:
     payers: frozenset[str]
     lines: list[Line] = attrs.field(factory=list)
     holds: list[HoldReason] = attrs.field(factory=list)
+    #: what ``warn`` rules flagged (the visit is billed as usual)
+    warnings: list[VisitWarning] = attrs.field(factory=list)
     #: a visit-level context reads no charge
     charge: None = None
     #: the patient's other days (history, earlier days of the run), when the run keeps them
@@ -183,10 +189,16 @@ class Recorder:
     entries of a whole scrub (numbered once every group is merged), and tells ``on_applied``
     (the engine's tracer, when a run has one) of each change a rule makes."""
 
-    def __init__(self, on_applied: Applied | None = None, on_priced: Priced | None = None) -> None:
+    def __init__(
+        self,
+        on_applied: Applied | None = None,
+        on_priced: Priced | None = None,
+        on_warned: Warned | None = None,
+    ) -> None:
         self.entries: list[tuple[AuditKey, AuditEntry]] = []
         self.on_applied = on_applied
         self.on_priced = on_priced
+        self.on_warned = on_warned
         self._tick = 0
 
     def priced(self, rule: CompiledRule, visit: VisitState, message: str) -> None:
@@ -194,6 +206,15 @@ class Recorder:
         billed), only the listener is told."""
         if self.on_priced is not None:
             self.on_priced(rule, visit, message)
+
+    def warn(
+        self, rule: CompiledRule, visit: VisitState, warning: VisitWarning, reader: Reader | None
+    ) -> None:
+        """Flag a visit for review: kept on the visit, told to the tracer, no audit entry (a
+        warning changes nothing)."""
+        visit.warnings.append(warning)
+        if self.on_warned is not None:
+            self.on_warned(rule, visit, warning, reader)
 
     def emit(
         self,

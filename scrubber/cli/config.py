@@ -30,7 +30,7 @@ from scrubber.model.records import ProviderRole
 __all__ = ["FAIL_ON", "ROLES", "Config", "load_config", "parse_fail_on", "parse_role", "shown"]
 
 #: what may make ``scrub`` exit 1, besides "none"
-FAIL_ON = ("rejected", "held", "changed")
+FAIL_ON = ("rejected", "held", "warned", "changed")
 _KEYS = ("rules", "cache-dir", "history", "fail-on", "x12-default-role")
 #: the roles a provider may have (DESIGN §3), for ``x12-default-role``
 ROLES = tuple(role.value for role in ProviderRole)

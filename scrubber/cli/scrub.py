@@ -64,7 +64,8 @@ def add(commands: Any) -> None:
     scrub.add_argument(
         "--fail-on", metavar="WHAT",
         help="exit 1 when: rejected (a record was rejected; the default), held (a visit was "
-        "held), changed (a rule changed something); comma-separated; none: never",
+        "held), warned (a warn rule flagged a visit), changed (a rule changed something); "
+        "comma-separated; none: never",
     )  # fmt: skip
     scrub.add_argument(
         "--summary", choices=("text", "json", "none"), default="text",
@@ -172,7 +173,7 @@ def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs)
 
 def _stream(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
     from scrubber.formats.emr import iter_jsonl, read_lines
-    from scrubber.formats.results import AuditWriter, ResultWriter
+    from scrubber.formats.result_writers import AuditWriter, ResultWriter
 
     summary = Summary()
     audit = AuditWriter(outputs.open(args.audit), _audit_format(args.audit)) if args.audit else None
@@ -185,7 +186,7 @@ def _stream(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs
         lines = stack.enter_context(read_lines(args.export))
         records = _counted(iter_jsonl(lines), summary)
         for day in rules.scrub_stream(records, history=history):
-            result = ScrubResult(day.billed, day.exceptions, day.rejected, day.audit)
+            result = ScrubResult(day.billed, day.exceptions, day.rejected, day.audit, day.warnings)
             summary.add((), result)
             for writer in writers:
                 writer.add(result)
@@ -239,6 +240,9 @@ class Summary:
     rejected_visits: int = 0
     rejected_others: int = 0
     changes: int = 0
+    #: warnings of ``warn`` rules, and the visits they flag (billed as usual)
+    warnings: int = 0
+    warned_visits: int = 0
     by_rule: Counter[str] = attrs.Factory(Counter)
     rejected: list[Rejected] = attrs.Factory(list)
     rule_files: tuple[str, ...] = ()
@@ -277,6 +281,8 @@ class Summary:
             if len(self.rejected) < 100:
                 self.rejected.append(record)
         self.changes += len(result.audit)
+        self.warnings += len(result.warnings)
+        self.warned_visits += len({warning.visit_id for warning in result.warnings})
         for entry in result.audit:
             self.by_rule[entry.rule] -= entry.units_delta
             if entry.amount_delta:
@@ -298,6 +304,7 @@ class Summary:
         found = {
             "rejected": self.rejected_visits + self.rejected_others > 0,
             "held": self.held > 0,
+            "warned": self.warnings > 0,
             "changed": self.changes > 0,
         }
         return any(found[what] for what in fail_on)
@@ -321,6 +328,7 @@ class Summary:
             },
             **({"charges": self._charges()} if self.charged else {}),
             "changes": self.changes,
+            "warnings": {"warnings": self.warnings, "visits": self.warned_visits},
             "rule_files": list(self.rule_files),
             "fail_on": sorted(fail_on) or ["none"],
             "failed": self.fails(fail_on),
@@ -369,6 +377,11 @@ class Summary:
                 f"  charges scrubbed off by {rule}: {amount}"
                 for rule, amount in money["scrubbed_by_rule"].items()
             ]
+        if self.warnings:
+            lines.append(
+                f"warnings: {plural(self.warnings, 'warning')} on "
+                f"{plural(self.warned_visits, 'visit')} (billed as usual, flagged for review)"
+            )
         if self.rejected_others:
             lines.append(f"rejected patient and case records: {self.rejected_others}")
         note = f" ({self.rules_note})" if self.rules_note else ""

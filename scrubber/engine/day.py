@@ -24,15 +24,15 @@ import attrs
 
 from scrubber.actions.days import PatientDays
 from scrubber.actions.rule import CompiledRule
-from scrubber.actions.state import Applied, AuditKey, Line, Priced, Recorder, VisitState
+from scrubber.actions.state import Applied, AuditKey, Line, Priced, Recorder, VisitState, Warned
 from scrubber.engine.program import Program
-from scrubber.engine.trace import EventKind, TraceEvent, Tracer
+from scrubber.engine.trace import CHANGES, EventKind, TraceEvent, Tracer, wanted, wants_reads
 from scrubber.lang.checked import BUILTIN_PAYER
 from scrubber.lang.expressions.condition import Reader
 from scrubber.model.evolve import evolve
-from scrubber.model.history import VisitFact, threshold_group
+from scrubber.model.history import VisitFact, discipline
 from scrubber.model.records import Case, Patient, Visit
-from scrubber.model.results import AuditEntry, HeldVisit
+from scrubber.model.results import AuditEntry, HeldVisit, VisitWarning
 
 __all__ = ["BUILTIN_SOURCE", "DayVisit", "GroupOutcome", "fact_of", "scrub_day"]
 
@@ -63,6 +63,8 @@ class GroupOutcome:
     #: what later scrubs need of each visit (units billed included), when the run keeps the
     #: patient's days (a history, or rules that count across visits); else empty
     facts: tuple[VisitFact, ...] = ()
+    #: what ``warn`` rules flagged, each with its visit's place in the export
+    warnings: tuple[tuple[int, VisitWarning], ...] = ()
 
 
 def scrub_day(
@@ -80,7 +82,15 @@ def scrub_day(
         today = tuple(fact_of(patient, case, visit) for _, patient, case, visit in ordered)
         for state in states:
             state.days, state.today, state.group = days, today, states
-    recorder = Recorder() if tracer is None else Recorder(_applied_to(tracer), _priced_to(tracer))
+    recorder = (
+        Recorder()
+        if tracer is None
+        else Recorder(_applied_to(tracer), _priced_to(tracer), _warned_to(tracer))
+    )
+    if tracer is not None and wanted(tracer) <= CHANGES:
+        # The tracer hears only the changes, which the recorder tells it: the rules run as in
+        # a plain scrub, without the events nobody asked for.
+        tracer = None
     if states:
         _run(rules, states, recorder, tracer)
     return _outcome(states, recorder, days is not None)
@@ -92,7 +102,7 @@ def fact_of(
     """What a later scrub needs of a visit (``billed``: units billed per code)."""
     return VisitFact(
         visit.id, case.id, patient.id, case.insurance.payer_id, visit.date_of_service,
-        visit.note_type, bool(visit.charges), billed, threshold_group(visit.provider.role),
+        visit.note_type, bool(visit.charges), billed, discipline(visit.provider.role),
     )  # fmt: skip
 
 
@@ -141,11 +151,13 @@ def _applied_to(tracer: Tracer) -> Applied:
     """Tell the tracer of each change, with what the rule's condition read on what it was
     evaluated on (a hold's ZIP code)."""
 
+    reads = wants_reads(tracer)
+
     def applied(
         rule: CompiledRule, visit: VisitState, entry: AuditEntry, reader: Reader | None
     ) -> None:
         tree = rule.condition_tree
-        read = tree.trace(reader) if tree is not None and reader is not None else None
+        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
         tracer.event(
             TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
         )
@@ -160,6 +172,23 @@ def _priced_to(tracer: Tracer) -> Priced:
         tracer.event(TraceEvent(EventKind.PRICED, rule, visit.visit.id, why=message))
 
     return priced
+
+
+def _warned_to(tracer: Tracer) -> Warned:
+    """Tell the tracer of each warning, with what the rule's condition read."""
+
+    reads = wants_reads(tracer)
+
+    def warned(
+        rule: CompiledRule, visit: VisitState, warning: VisitWarning, reader: Reader | None
+    ) -> None:
+        tree = rule.condition_tree
+        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
+        tracer.event(
+            TraceEvent(EventKind.WARNED, rule, visit.visit.id, condition=read, warning=warning)
+        )
+
+    return warned
 
 
 def _traced(
@@ -184,8 +213,10 @@ def _traced(
             continue
         explained.add(state.order)
     start = len(recorder.entries)
+    warned = {id(state): len(state.warnings) for state in targets}
     rule.apply(rule, targets, recorder)
     changed = {key[0] for key, _ in recorder.entries[start:]}
+    changed.update(s.order for s in targets if len(s.warnings) != warned[id(s)])
     for state in targets:
         if state.order not in explained and state.order not in changed:
             tracer.event(TraceEvent(EventKind.UNCHANGED, rule, state.visit.id))
@@ -215,7 +246,9 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
     billed: list[tuple[int, Visit]] = []
     held: list[tuple[int, HeldVisit]] = []
     facts: list[VisitFact] = []
+    warnings: list[tuple[int, VisitWarning]] = []
     for state in states:
+        warnings += ((state.order, warning) for warning in state.warnings)
         charges = tuple(line.outcome() for line in state.lines if line.billed)
         if with_facts:
             units: dict[str, int] = {}
@@ -257,4 +290,6 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
         state.lines = []
         state.days = None
         state.group = []
-    return GroupOutcome(tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts))
+    return GroupOutcome(
+        tuple(billed), tuple(held), tuple(recorder.entries), tuple(facts), tuple(warnings)
+    )

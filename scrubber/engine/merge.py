@@ -14,7 +14,7 @@ from operator import itemgetter
 from scrubber.actions.state import AuditKey
 from scrubber.engine.day import GroupOutcome
 from scrubber.model.records import Rejected, Visit
-from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
+from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, VisitWarning
 
 __all__ = ["merge"]
 
@@ -28,16 +28,21 @@ def merge(
     billed: list[tuple[int, Visit]] = []
     held: list[tuple[int, HeldVisit]] = []
     audit: list[tuple[AuditKey, AuditEntry]] = []
+    warnings: list[tuple[int, VisitWarning]] = []
     for outcome in outcomes:
         billed += outcome.billed
         held += outcome.exceptions
         audit += outcome.audit
+        warnings += outcome.warnings
     billed.sort(key=_FIRST)
     held.sort(key=_FIRST)
     audit.sort(key=_FIRST)
+    # stable: a visit's warnings stay in rule order
+    warnings.sort(key=_FIRST)
     return ScrubResult(
         tuple(visit for _, visit in billed),
         tuple(visit for _, visit in held),
         tuple(rejected),
         tuple(entry._replace(seq=n) for n, (_, entry) in enumerate(audit, start=first_seq)),
+        tuple(warning for _, warning in warnings),
     )

@@ -24,7 +24,7 @@ from scrubber.errors import ScrubberError, UsageError
 from scrubber.lang.checked import CheckedRules
 from scrubber.lang.expressions import Condition
 from scrubber.model.records import Batch, Case, LineRecord, Patient, Rejected, Visit
-from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult
+from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, VisitWarning
 
 __all__ = ["RuleSet", "StreamedDay"]
 
@@ -46,6 +46,8 @@ class StreamedDay:
     #: the units the EMR sent that day (of the visits read, not rejected): with ``audit``, what
     #: the conservation invariant of DESIGN §5 checks day by day
     emr_units: int = 0
+    #: the day's visits ``warn`` rules flagged (billed as usual)
+    warnings: tuple[VisitWarning, ...] = ()
 
 
 @attrs.frozen
@@ -148,8 +150,9 @@ class RuleSet:
             try:
                 for day, result, sent in run.stream(records, kept):
                     yield StreamedDay(
-                        day, result.billed, result.exceptions, result.rejected, result.audit, sent
-                    )
+                        day, result.billed, result.exceptions, result.rejected, result.audit,
+                        sent, result.warnings,
+                    )  # fmt: skip
             finally:
                 if kept is not None:
                     kept.close()

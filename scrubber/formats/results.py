@@ -7,29 +7,32 @@ visits and charges, so a result read back from JSON equals the one the engine pr
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Any, Literal
 
 import attrs
 
 from scrubber.errors import ExportReadError
 from scrubber.formats.convert import shown, structure
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact
+from scrubber.formats.result_warnings import read_warnings
 from scrubber.formats.sheets import csv_text
 from scrubber.formats.source import read_source_text
 from scrubber.model.records import Charge, Rejected, Visit
-from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult
+from scrubber.model.results import (
+    ACTIONS,
+    AuditEntry,
+    HeldVisit,
+    HoldReason,
+    ScrubResult,
+    VisitWarning,
+)
 
 __all__ = [
     "AUDIT_COLUMNS",
-    "AuditWriter",
-    "ResultPiece",
-    "ResultWriter",
     "audit_record",
     "dumps_audit",
     "dumps_result",
@@ -55,7 +58,7 @@ def audit_record(entry: AuditEntry) -> dict[str, Any]:
     return record
 
 
-def reason_record(reason: HoldReason) -> dict[str, Any]:
+def reason_record(reason: HoldReason | VisitWarning) -> dict[str, Any]:
     """A hold's reason as written: ``values`` maps each path the condition read to its value
     (text exactly as received, money as text, dates as YYYY-MM-DD, lists as lists)."""
     return {
@@ -87,6 +90,16 @@ def _held_money(held: HeldVisit) -> dict[str, str]:
         if amounts:
             money[key] = str(sum(amounts, start=Decimal("0.00")))
     return money
+
+
+def warning_record(warning: VisitWarning) -> dict[str, Any]:
+    """A ``warn`` rule's flag as written (§15): the visit, then the fields of a hold's reason."""
+    return {
+        "visit_id": warning.visit_id,
+        "patient_id": warning.patient_id,
+        "date_of_service": warning.date_of_service.isoformat(),
+        **reason_record(warning),
+    }
 
 
 def rejected_record(record: Rejected) -> dict[str, Any]:
@@ -126,106 +139,31 @@ def billed_record(visit: Visit) -> dict[str, Any]:
 SECTIONS: tuple[tuple[str, Callable[[Any], dict[str, Any]]], ...] = (
     ("billed", billed_record),
     ("exceptions", held_record),
+    ("warnings", warning_record),
     ("rejected", rejected_record),
     ("audit", audit_record),
 )
 
 
+#: sections written only when they hold something: a result without warnings keeps the four
+#: sections of §5 (what every reader of results written before §15 expects)
+OPTIONAL = frozenset({"warnings"})
+
+
 def result_document(result: ScrubResult) -> dict[str, Any]:
     """The scrub result as a JSON document: billed visits, exceptions (with each held visit's
-    scrubbed charges), rejected records and the audit trail."""
-    return {name: [record(item) for item in getattr(result, name)] for name, record in SECTIONS}
+    scrubbed charges), the visits ``warn`` rules flagged (only when there are some), rejected
+    records and the audit trail."""
+    return {
+        name: [record(item) for item in getattr(result, name)]
+        for name, record in SECTIONS
+        if name not in OPTIONAL or getattr(result, name)
+    }
 
 
 def dumps_result(result: ScrubResult) -> str:
     """Deterministic JSON: the same export and rules give the same bytes."""
     return dumps_json(result_document(result)) + "\n"
-
-
-class ResultPiece(Protocol):
-    """What ``ResultWriter.add`` takes: a whole ``ScrubResult`` or one ``StreamedDay`` of
-    ``RuleSet.scrub_stream`` (any object with these four sections)."""
-
-    @property
-    def billed(self) -> tuple[Visit, ...]: ...
-    @property
-    def exceptions(self) -> tuple[HeldVisit, ...]: ...
-    @property
-    def rejected(self) -> tuple[Rejected, ...]: ...
-    @property
-    def audit(self) -> tuple[AuditEntry, ...]: ...
-
-
-class ResultWriter:
-    """Writes a result piece by piece (the days of a stream) as the same bytes ``dumps_result``
-    gives for the whole: each section's items are spooled to a temporary file as they come, and
-    the sections are put together at the end. Memory holds one piece at a time.
-
-    ```python
-    with open("result.json", "w", encoding="utf-8") as out, ResultWriter(out) as writer:
-        for day in rules.scrub_stream(records):
-            writer.add(day)
-    ```
-
-    Leaving the ``with`` block writes the document (``close``); leaving it on an exception
-    writes nothing more, so a failed stream never looks like a complete result.
-    """
-
-    def __init__(self, target: IO[str]) -> None:
-        self._target = target
-        # one spool a section, closed by ``close``
-        self._spools = {
-            name: tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-            for name, _ in SECTIONS
-        }
-        self._counts = dict.fromkeys(self._spools, 0)
-        self._done = False
-
-    def add(self, piece: ResultPiece) -> None:
-        """Add the next piece; pieces must come in result order (the days of a stream as
-        ``scrub_stream`` yields them)."""
-        if self._done:
-            raise ValueError("this ResultWriter is closed: its result is written")
-        for name, record in SECTIONS:
-            spool = self._spools[name]
-            for item in getattr(piece, name):
-                text = dumps_json(record(item)).replace("\n", "\n    ")
-                spool.write((",\n    " if self._counts[name] else "    ") + text)
-                self._counts[name] += 1
-
-    def close(self) -> None:
-        """Write the whole document to the target (once; the target stays open)."""
-        if self._done:
-            return
-        out = self._target
-        out.write("{")
-        for n, (name, _) in enumerate(SECTIONS):
-            out.write(f'{"," if n else ""}\n  "{name}": [')
-            spool = self._spools[name]
-            if self._counts[name]:
-                out.write("\n")
-                spool.seek(0)
-                shutil.copyfileobj(spool, out)
-                out.write("\n  ")
-            out.write("]")
-        out.write("\n}\n")
-        self.discard()
-
-    def discard(self) -> None:
-        """Let go of the spooled pieces without writing (``close`` does it once the result is
-        written)."""
-        self._done = True
-        for spool in self._spools.values():
-            spool.close()
-
-    def __enter__(self) -> ResultWriter:
-        return self
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.discard()
 
 
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
@@ -244,51 +182,6 @@ def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", 
         for r in records
     )
     return csv_text(AUDIT_COLUMNS, rows)
-
-
-class AuditWriter:
-    """The audit trail written piece by piece (the days of a stream), as ``dumps_audit`` writes
-    it whole: CSV with one header, JSON Lines, or one JSON list."""
-
-    def __init__(self, target: IO[str], format: Literal["json", "jsonl", "csv"]) -> None:
-        self._target = target
-        self._format = format
-        self._count = 0
-        self._done = False
-
-    def add(self, entries: Iterable[AuditEntry]) -> None:
-        """Add the next entries (a day's ``audit``), in result order."""
-        if self._done:
-            raise ValueError("this AuditWriter is closed: its audit trail is written")
-        text = dumps_audit(entries, self._format)
-        if self._format == "csv":
-            header, _, rows = text.partition("\n")
-            text = (header + "\n" if not self._count else "") + rows
-            self._count += 1
-        elif self._format == "json":
-            items = text.strip()[1:-1].strip("\n")
-            if items:
-                self._target.write(("[\n" if not self._count else ",\n") + items)
-                self._count += 1
-            return
-        self._target.write(text)
-
-    def close(self) -> None:
-        """Finish the trail (the closing bracket of JSON, the header of an empty CSV); once."""
-        if self._done:
-            return
-        self._done = True
-        if self._format == "json":
-            self._target.write("\n]\n" if self._count else "[]\n")
-        elif self._format == "csv" and not self._count:
-            self._target.write(dumps_audit((), "csv"))
-
-    def __enter__(self) -> AuditWriter:
-        return self
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        if kind is None:
-            self.close()
 
 
 @attrs.frozen
@@ -402,10 +295,7 @@ def _audit_entry(raw: Any, path: str, problems: list[str]) -> AuditEntry | None:
 
 
 def _hold_reason(reason: _Reason) -> HoldReason:
-    values = tuple(
-        (path, tuple(value) if isinstance(value, list) else value)
-        for path, value in reason.values.items()
-    )
+    values = tuple((p, tuple(v) if isinstance(v, list) else v) for p, v in reason.values.items())
     return HoldReason(reason.rule, reason.source, reason.message, reason.description, values)
 
 
@@ -450,6 +340,7 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
                         f"result.exceptions[{index}].reasons[{number}].values.{path}: expected "
                         f"text, a number, a list of text or null, got {shown(value)}"
                     )
+    warnings = read_warnings(document, typed, _plain, problems)
     rejected = typed(document["rejected"], _RejectedRecord, "result.rejected")
     audit = [
         _audit_entry(raw, f"result.audit[{index}]", problems)
@@ -469,4 +360,5 @@ def read_result(source: str | Path | IO[str]) -> ScrubResult:
         exceptions,
         tuple(Rejected(r.path, r.id, r.errors) for r in rejected),
         tuple(entry for entry in audit if entry is not None),
-    )
+        warnings,
+    )  # fmt: skip

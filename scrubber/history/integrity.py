@@ -57,8 +57,8 @@ _COLUMNS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
         ("date_of_service", _DAY, "a date as YYYY-MM-DD on the calendar"),
         ("note_type", f"typeof({{0}}) = 'text' AND {{0}} IN ({_NOTES})", "a known note type"),
         ("had_charge", "typeof({0}) = 'integer' AND {0} IN (0, 1)", "0 or 1"),
-        ("discipline", "{0} IS NULL OR (typeof({0}) = 'text' AND {0} IN ('PT', 'OT', ''))",
-         "PT, OT, empty or NULL"),
+        ("discipline", "{0} IS NULL OR (typeof({0}) = 'text' AND length({0}) BETWEEN 1 AND 16)",
+         "a discipline such as PT, or NULL"),
         ("expected", _MONEY, "NULL or an amount such as 63.84"),
     )),
     "billed_units": ("visit_id", (

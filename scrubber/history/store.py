@@ -53,8 +53,9 @@ _VISITS_1 = """CREATE TABLE visits (
         note_type TEXT NOT NULL,
         had_charge INTEGER NOT NULL
     ) WITHOUT ROWID"""
-#: version 2 adds, to each visit, the threshold its services count toward (``discipline``: PT,
-#: OT or empty) and its expected payment (a decimal as text, NULL when none), written as SQLite
+#: version 2 adds, to each visit, its provider's discipline (``discipline``: PT with PTA, OT
+#: with COTA, SLP, any other role on its own; ``visit.discipline_year_day`` counts by it and the
+#: therapy threshold groups by it) and its expected payment (a decimal as text, NULL when none), written as SQLite
 #: writes the table once ``_UPGRADE_1`` added them, so that a new and an upgraded file are one
 #: schema, compared as text
 _VISITS_2 = _VISITS_1.replace(

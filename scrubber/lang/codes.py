@@ -67,6 +67,18 @@ MIXED_AND_OR = ErrorCode(
 NEVER_HOLDS = ErrorCode("W002", "a condition that can never hold", "warning")
 ALWAYS_HOLDS = ErrorCode("W003", "a condition that always holds", "warning")
 UNUSED = ErrorCode("W004", "a payer or codeset nothing uses", "warning")
+SHADOWED_ACROSS_BLOCKS = ErrorCode(
+    "W005",
+    "a rule whose codes an earlier unconditional drop, deny or replace of the same payer "
+    "always takes away",
+    "warning",
+)
+UNREACHABLE_CAP = ErrorCode(
+    "W006",
+    "a cap that an earlier, lower cap of the same codes and scope for the same payer makes "
+    "unreachable",
+    "warning",
+)
 
 ALL: tuple[ErrorCode, ...] = tuple(
     value for value in list(globals().values()) if isinstance(value, ErrorCode)

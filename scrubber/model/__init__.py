@@ -29,7 +29,15 @@ from scrubber.model.records import (
     mask_ssn_like,
     printable,
 )
-from scrubber.model.results import ACTIONS, AuditEntry, HeldVisit, HoldReason, ScrubResult, cause_of
+from scrubber.model.results import (
+    ACTIONS,
+    AuditEntry,
+    HeldVisit,
+    HoldReason,
+    ScrubResult,
+    VisitWarning,
+    cause_of,
+)
 
 __all__ = [
     "ACTIONS",
@@ -55,6 +63,7 @@ __all__ = [
     "RelatedCause",
     "ScrubResult",
     "Visit",
+    "VisitWarning",
     "cause_of",
     "mask_ssn",
     "mask_ssn_like",

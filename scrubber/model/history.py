@@ -22,7 +22,9 @@ __all__ = [
     "THRESHOLD_GROUPS",
     "VisitCounts",
     "VisitFact",
+    "discipline",
     "threshold_group",
+    "threshold_of",
 ]
 
 #: how Medicare counts the therapy threshold: PT and SLP together, OT apart (DESIGN §14)
@@ -38,8 +40,27 @@ def threshold_group(role: ProviderRole) -> str:
     return THRESHOLD_GROUPS.get(role, "")
 
 
+def threshold_of(kept: str) -> str:
+    """The threshold of a discipline kept in the history (``discipline``): SLP counts with PT."""
+    return {"PT": "PT", "SLP": "PT", "OT": "OT"}.get(kept, "")
+
+
 #: notes that report on progress: the evaluation, a re-evaluation, a progress report
 REPORT_NOTES = frozenset({NoteType.EVALUATION, NoteType.RE_EVALUATION, NoteType.PROGRESS})
+
+
+_DISCIPLINES = {
+    ProviderRole.PT: "PT", ProviderRole.PTA: "PT",
+    ProviderRole.OT: "OT", ProviderRole.COTA: "OT",
+    ProviderRole.SLP: "SLP",
+}  # fmt: skip
+
+
+def discipline(role: ProviderRole) -> str:
+    """Whose work counts together: a PTA's with a PT's, a COTA's with an OT's, SLP; any other
+    role (a student, an aide) on its own. The minute rules count minutes so, and
+    ``visit.discipline_year_day`` counts treatment days so."""
+    return _DISCIPLINES.get(role, role.value)
 
 
 @attrs.frozen
@@ -61,6 +82,9 @@ class VisitCounts:
     #: calendar year up to and including the visit, PT and SLP together, OT apart: computed
     #: live when a rule reads it (``VisitState.therapy_year_amount``), never stored here
     therapy_year_amount: Decimal | None = None
+    #: ``year_day`` counted over the days with a visit of the same discipline only (PT with
+    #: PTA, OT with COTA, SLP, every other role on its own)
+    discipline_year_day: int | None = None
 
 
 #: what each derived field means, for messages, explanations and hover text
@@ -72,6 +96,9 @@ COUNT_DESCRIPTIONS = {
     "therapy_year_amount": "the expected payments of the year for this patient and payer, up to "
     "and including this visit, counted as Medicare counts the therapy threshold (PT and SLP "
     "together, OT apart)",
+    "discipline_year_day": "the treatment-day number of the year for this patient and payer, "
+    "counting only the days with a visit of the same discipline (PT with PTA, OT with COTA, "
+    "SLP, every other role on its own)",
 }
 
 
@@ -93,7 +120,10 @@ class VisitFact:
     note_type: NoteType
     had_charge: bool
     billed: tuple[tuple[str, int], ...] = ()
-    discipline: str | None = ""
+    #: the provider's discipline (``discipline``); None in a record of a history written before
+    #: disciplines were kept (such a day counts for no discipline and its payment is unknown)
+    discipline: str | None = None
+    #: the visit's expected payment (§14), None when none was priced or it is unknown
     expected: Decimal | None = None
 
     @property

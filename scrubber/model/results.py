@@ -17,7 +17,15 @@ import attrs
 
 from scrubber.model.records import Charge, Rejected, Visit
 
-__all__ = ["ACTIONS", "AuditEntry", "HeldVisit", "HoldReason", "ScrubResult", "cause_of"]
+__all__ = [
+    "ACTIONS",
+    "AuditEntry",
+    "HeldVisit",
+    "HoldReason",
+    "ScrubResult",
+    "VisitWarning",
+    "cause_of",
+]
 
 #: every value of ``AuditEntry.action``
 ACTIONS = ("limit", "drop", "deny", "replace", "add_modifier", "remove_modifier", "hold", "set")
@@ -95,8 +103,26 @@ class HeldVisit:
 
 
 @attrs.frozen
+class VisitWarning:
+    """A visit flagged for review by a ``warn`` rule (§15): billed as usual (a warning moves no
+    unit and writes no audit entry), listed so that a specialist looks at it. The same fields
+    as a hold's reason, with the visit it flags."""
+
+    visit_id: str
+    patient_id: str
+    date_of_service: date
+    rule: str
+    source: str
+    message: str
+    description: str = ""
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+@attrs.frozen
 class ScrubResult:
     billed: tuple[Visit, ...]
     exceptions: tuple[HeldVisit, ...]
     rejected: tuple[Rejected, ...]
     audit: tuple[AuditEntry, ...]
+    #: the visits ``warn`` rules flagged, in export order (then rule order)
+    warnings: tuple[VisitWarning, ...] = ()

@@ -60,6 +60,18 @@ def _applied(event: TraceEvent) -> str:
     return text
 
 
+def _warned(event: TraceEvent) -> str:
+    warning = event.warning
+    assert warning is not None
+    text = f'warned, "{warning.message}": the visit is billed and flagged for review.'
+    if event.condition is not None and event.condition.reads:
+        reads = dict(event.condition.reads)
+        text += " It read " + ", ".join(f"{p} = {shown(p, v)}" for p, v in reads.items())
+        counts = counts_words(reads)
+        text += f": {counts}." if counts else "."
+    return text
+
+
 def counts_words(reads: dict[str, Any]) -> str:
     """The counts across visits a condition read, as a billing specialist says them
     ("authorization day 13 of 12 authorized")."""
@@ -135,6 +147,9 @@ def explain_visit(
         where = "held on Billing Exceptions"
     else:
         where = "not billed (nothing left to bill)"
+    warnings = [w for _, w in outcome.warnings if w.visit_id == visit_id]
+    if warnings:
+        where += f", flagged for review ({plural(len(warnings), 'warning')})"
     payers = rules.payers_of(patient, case, visit)
     shown_payers = ", ".join(sorted(payers - {BUILTIN_PAYER})) or "none (only rules for any payer)"
     lines = [
@@ -148,12 +163,13 @@ def explain_visit(
     for number, rule in enumerate(rules.rules, start=1):
         head = f"{number:3}. {rule.name} ({rule.source})"
         events = tracer.by_rule.get(rule.position, [])
-        applied = [e for e in events if e.kind is EventKind.APPLIED]
+        applied = [e for e in events if e.kind in (EventKind.APPLIED, EventKind.WARNED)]
         priced = [e for e in events if e.kind is EventKind.PRICED]
         if applied:
             changed += 1
             for n, event in enumerate(applied):
-                lines.append(f"{head if n == 0 else ' ' * len(head)}: {_applied(event)}")
+                said = _applied(event) if event.kind is EventKind.APPLIED else _warned(event)
+                lines.append(f"{head if n == 0 else ' ' * len(head)}: {said}")
         elif priced and all_rules:
             # pricing changes nothing billed: listed under the expected payment, and here only
             # with every rule

@@ -15,15 +15,17 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from scrubber.engine.ruleset import RuleSet
-from scrubber.engine.trace import EventKind, TraceEvent
+from scrubber.engine.trace import CHANGES, EventKind, TraceEvent
 from scrubber.history.store import HistoryStore
-from scrubber.model.records import Batch
+from scrubber.model.measures import CHARGES
+from scrubber.model.records import Batch, Charge
 from scrubber.model.results import ScrubResult
 
 __all__ = ["Impact", "Outcome", "RuleChange", "RuleTotal", "VisitChange", "impact", "outcome_of"]
@@ -31,6 +33,20 @@ __all__ = ["Impact", "Outcome", "RuleChange", "RuleTotal", "VisitChange", "impac
 #: one change a rule made, as the tracer heard it (the audit entry without its number, its
 #: wording and where the rule is written, which may move without the rule acting differently)
 Effect = tuple[str, str | None, str | None, str, str, str, int]
+
+
+_ZERO = Decimal("0.00")
+
+
+def _expected(charge: Charge) -> Decimal:
+    """A line's expected payment. The third measure: pricing (``price by table``) puts it on
+    billed lines as ``expected``; until a rule set prices lines, there is none (0.00)."""
+    value = getattr(charge, "expected", None)
+    return value if isinstance(value, Decimal) else _ZERO
+
+
+#: the money an outcome carries, each summed over its lines: (name, a line's figure)
+MONEY = (("amount", CHARGES.charge_level), ("expected", _expected))
 
 
 @attrs.frozen
@@ -44,11 +60,23 @@ class Outcome:
     lines: tuple[tuple[str, int, tuple[str, ...]], ...]
     #: hold messages, in order
     holds: tuple[str, ...]
+    #: the lines' charges and expected payment (``MONEY``), billed or held
+    amount: Decimal = _ZERO
+    expected: Decimal = _ZERO
 
     @property
     def units(self) -> int:
         """Units that flow to billing: none while the visit is held."""
         return 0 if self.status != "billed" else sum(units for _, units, _ in self.lines)
+
+    @property
+    def amount_billed(self) -> Decimal:
+        """Charges that flow to billing: none while the visit is held."""
+        return _ZERO if self.status != "billed" else self.amount
+
+    @property
+    def expected_billed(self) -> Decimal:
+        return _ZERO if self.status != "billed" else self.expected
 
     def units_by_code(self) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -62,6 +90,8 @@ class Outcome:
             "units": self.units,
             "lines": [{"cpt": c, "units": u, "modifiers": list(m)} for c, u, m in self.lines],
             "holds": list(self.holds),
+            "amount": str(self.amount_billed),
+            "expected": str(self.expected_billed),
         }
 
 
@@ -95,6 +125,16 @@ class RuleTotal:
     visits: int
     #: the change of billed units over the visits this rule acted differently on
     units_delta: int
+    #: the same for billed charges and expected payment
+    amount_delta: Decimal = _ZERO
+    expected_delta: Decimal = _ZERO
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "source": self.source, "visits": self.visits,
+            "units_delta": self.units_delta, "amount_delta": str(self.amount_delta),
+            "expected_delta": str(self.expected_delta),
+        }  # fmt: skip
 
 
 @attrs.frozen
@@ -104,6 +144,10 @@ class Impact:
     units_before: int
     units_after: int
     rules: tuple[RuleTotal, ...]
+    amount_before: Decimal = _ZERO
+    amount_after: Decimal = _ZERO
+    expected_before: Decimal = _ZERO
+    expected_after: Decimal = _ZERO
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,8 +156,12 @@ class Impact:
                 "visits_changed": len(self.changed),
                 "units_before": self.units_before,
                 "units_after": self.units_after,
+                "amount_before": str(self.amount_before),
+                "amount_after": str(self.amount_after),
+                "expected_before": str(self.expected_before),
+                "expected_after": str(self.expected_after),
             },
-            "rules": [attrs.asdict(total) for total in self.rules],
+            "rules": [total.to_json() for total in self.rules],
             "visits": [
                 {
                     "visit_id": change.visit_id,
@@ -133,15 +181,25 @@ def outcome_of(result: ScrubResult) -> dict[str, Outcome]:
     found: dict[str, Outcome] = {}
     for visit in result.billed:
         lines = tuple((c.cpt, c.units, tuple(c.modifiers)) for c in visit.charges)
-        found[visit.id] = Outcome("billed", lines, ())
+        found[visit.id] = Outcome("billed", lines, (), *_money(visit.charges))
     for held in result.exceptions:
         lines = tuple((c.cpt, c.units, tuple(c.modifiers)) for c in held.charges)
-        found[held.visit_id] = Outcome("held", lines, tuple(r.message for r in held.reasons))
+        holds = tuple(r.message for r in held.reasons)
+        found[held.visit_id] = Outcome("held", lines, holds, *_money(held.charges))
     return found
 
 
+def _money(charges: tuple[Charge, ...]) -> tuple[Decimal, ...]:
+    return tuple(sum((figure(c) for c in charges), start=_ZERO) for _, figure in MONEY)
+
+
 class _EffectTracer:
-    """The changes each rule made to each visit, and where each rule is written."""
+    """The changes each rule made to each visit, and where each rule is written. It asks the
+    engine for the changes only (``kinds``), without what conditions read (``reads``): the
+    scrub then runs as a plain one, and tells this tracer of each change as it records it."""
+
+    kinds = CHANGES
+    reads = False
 
     def __init__(self) -> None:
         self.effects: dict[str, dict[str, Counter[Effect]]] = {}
@@ -206,10 +264,15 @@ def impact(
         rules = _rules_that_differ(visit_id, old.tracer, new.tracer)
         changed.append(VisitChange(visit_id, patients[visit_id], visit.date_of_service.isoformat(),
                                    was, now, rules))  # fmt: skip
+    was_all, now_all = old.outcomes.values(), new.outcomes.values()
     return Impact(
         len(visits), tuple(changed),
-        sum(o.units for o in old.outcomes.values()), sum(o.units for o in new.outcomes.values()),
+        sum(o.units for o in was_all), sum(o.units for o in now_all),
         _rule_totals(changed, old.tracer, new.tracer),
+        sum((o.amount_billed for o in was_all), start=_ZERO),
+        sum((o.amount_billed for o in now_all), start=_ZERO),
+        sum((o.expected_billed for o in was_all), start=_ZERO),
+        sum((o.expected_billed for o in now_all), start=_ZERO),
     )  # fmt: skip
 
 
@@ -233,11 +296,18 @@ def _rule_totals(
 ) -> tuple[RuleTotal, ...]:
     visits: dict[str, int] = {}
     units: dict[str, int] = {}
+    amounts: dict[str, Decimal] = {}
+    expected: dict[str, Decimal] = {}
     for change in changed:
+        was, now = change.before, change.after
         for rule in change.rules:
-            visits[rule.rule] = visits.get(rule.rule, 0) + 1
-            units[rule.rule] = units.get(rule.rule, 0) + change.after.units - change.before.units
+            name = rule.rule
+            visits[name] = visits.get(name, 0) + 1
+            units[name] = units.get(name, 0) + now.units - was.units
+            amounts[name] = amounts.get(name, _ZERO) + now.amount_billed - was.amount_billed
+            expected[name] = expected.get(name, _ZERO) + now.expected_billed - was.expected_billed
     return tuple(
-        RuleTotal(rule, new.sources.get(rule) or old.sources.get(rule) or "", count, units[rule])
+        RuleTotal(rule, new.sources.get(rule) or old.sources.get(rule) or "", count, units[rule],
+                  amounts[rule], expected[rule])
         for rule, count in sorted(visits.items(), key=lambda item: (-item[1], item[0]))
-    )
+    )  # fmt: skip

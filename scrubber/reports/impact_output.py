@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import json
+from decimal import Decimal
 
 from scrubber.reports.impact import Impact, Outcome
 
@@ -30,13 +31,18 @@ def impact_table(impact: Impact) -> str:
     out = [
         f"{impact.visits} visits scrubbed with both rule sets; "
         f"{len(impact.changed)} changed; units billed {impact.units_before} -> "
-        f"{impact.units_after} ({impact.units_after - impact.units_before:+d})"
+        f"{impact.units_after} ({impact.units_after - impact.units_before:+d}); charges billed "
+        f"{impact.amount_before} -> {impact.amount_after} "
+        f"({impact.amount_after - impact.amount_before:+}); expected payment "
+        f"{impact.expected_before} -> {impact.expected_after} "
+        f"({impact.expected_after - impact.expected_before:+})"
     ]
     if impact.rules:
         out.append("\nby rule:")
         for total in impact.rules:
             out.append(f"  {total.rule:<28} {total.source:<32} {total.visits:>5} visits "
-                       f"{total.units_delta:+6d} units")  # fmt: skip
+                       f"{total.units_delta:+6d} units {total.amount_delta:+10} charges "
+                       f"{total.expected_delta:+10} expected")  # fmt: skip
     if impact.changed:
         out.append("\nvisits:")
     for change in impact.changed:
@@ -55,6 +61,7 @@ def impact_json(impact: Impact) -> str:
 CSV_COLUMNS = (
     "visit_id", "patient_id", "date_of_service", "status_before", "status_after",
     "units_before", "units_after", "holds_before", "holds_after", "rules",
+    "amount_before", "amount_after", "expected_before", "expected_after",
 )  # fmt: skip
 
 
@@ -68,6 +75,8 @@ def impact_csv(impact: Impact) -> str:
             change.before.status, change.after.status, change.before.units, change.after.units,
             "; ".join(change.before.holds), "; ".join(change.after.holds),
             "; ".join(rule.rule for rule in change.rules),
+            change.before.amount_billed, change.after.amount_billed,
+            change.before.expected_billed, change.after.expected_billed,
         ])  # fmt: skip
     return buffer.getvalue()
 
@@ -83,9 +92,9 @@ th, td { border-bottom: 1px solid #ddd; padding: .3rem .5rem; text-align: left; 
 """
 
 
-def _delta(value: int) -> str:
+def _delta(value: int | Decimal) -> str:
     css = "down" if value < 0 else "up" if value > 0 else ""
-    return f'<span class="{css}">{value:+d}</span>'
+    return f'<span class="{css}">{value:+}</span>'
 
 
 def impact_html(impact: Impact) -> str:
@@ -101,14 +110,21 @@ def impact_html(impact: Impact) -> str:
         f'<div class="total" id="changed">changed<b>{len(impact.changed)}</b></div>',
         f'<div class="total" id="units">units billed<b>{impact.units_before} &rarr; '
         f"{impact.units_after} ({_delta(delta)})</b></div>",
+        f'<div class="total" id="amount">charges billed<b>{impact.amount_before} &rarr; '
+        f"{impact.amount_after} ({_delta(impact.amount_after - impact.amount_before)})</b></div>",
+        f'<div class="total" id="expected">expected payment<b>{impact.expected_before} &rarr; '
+        f"{impact.expected_after} ({_delta(impact.expected_after - impact.expected_before)})"
+        "</b></div>",
         "</div>",
         "<h2>By rule</h2>",
         '<table id="rules"><thead><tr><th>rule</th><th>where</th><th>visits</th>'
-        "<th>units</th></tr></thead><tbody>",
+        "<th>units</th><th>charges</th><th>expected</th></tr></thead><tbody>",
     ]
     for total in impact.rules:
         parts.append(f"<tr><td><code>{e(total.rule)}</code></td><td>{e(total.source)}</td>"
-                     f"<td>{total.visits}</td><td>{_delta(total.units_delta)}</td></tr>")  # fmt: skip
+                     f"<td>{total.visits}</td><td>{_delta(total.units_delta)}</td>"
+                     f"<td>{_delta(total.amount_delta)}</td>"
+                     f"<td>{_delta(total.expected_delta)}</td></tr>")  # fmt: skip
     parts += [
         "</tbody></table><h2>Visits that change</h2>",
         '<table id="visits-changed"><thead><tr><th>visit</th><th>patient</th><th>date</th>'

@@ -237,6 +237,8 @@ def _observed(result: ScrubResult) -> dict[str, Observed]:
         lines, reasons, _ = of(held.visit_id)
         lines.extend(ObservedLine(c.cpt, c.units, tuple(c.modifiers)) for c in held.charges)
         reasons.extend(r.message for r in held.reasons)
+    for warning in result.warnings:
+        of(warning.visit_id)[2].append(warning.message)
     return {
         visit_id: Observed(tuple(lines), tuple(reasons), tuple(warnings))
         for visit_id, (lines, reasons, warnings) in seen.items()

@@ -1,11 +1,12 @@
 """The exceptions as a billing specialist works them: every held visit and rejected record, with
 what is needed to fix it without opening another system.
 
-For a held visit: the patient's name, the payer, location, provider and date, the rule that held
-it (its description is the fix: "Medicare needs a 9-digit ZIP"), its message, and the values its
-condition read, shown so that what is wrong is visible (a trailing space in ``"A123 "``). A
-visit held for two reasons is two items. A rejected record is one item per problem, with the
-path of the bad value; its patient is not known (the record could not be read).
+Visits a ``warn`` rule flagged (§15) are listed apart, after the holds: they are billed as
+usual, and a specialist reviews them. For a held visit: the patient's name, the payer, location,
+provider and date, the rule that held it (its description is the fix: "Medicare needs a 9-digit
+ZIP"), its message, and the values its condition read, shown so that what is wrong is visible
+(a trailing space in ``"A123 "``). A visit held for two reasons is two items. A rejected record
+is one item per problem, with the path of the bad value; its patient is not known (the record could not be read).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import attrs
 
 from scrubber.formats.sheets import csv_text
 from scrubber.model.records import Batch, Visit
-from scrubber.model.results import HeldVisit, HoldReason, ScrubResult
+from scrubber.model.results import HeldVisit, HoldReason, ScrubResult, VisitWarning
 from scrubber.shown import cell, visible_lines
 from scrubber.words import plural
 
@@ -39,7 +40,8 @@ __all__ = [
 
 @attrs.frozen
 class WorkItem:
-    """One thing to fix: ``kind`` is ``held`` or ``rejected``."""
+    """One thing to fix or review: ``kind`` is ``held``, ``warned`` (billed, flagged for
+    review) or ``rejected``."""
 
     kind: str
     visit_id: str
@@ -86,8 +88,9 @@ def _patient_name(batch: Batch, visit: Visit) -> str:
 def worklist(
     batch: Batch, result: ScrubResult, descriptions: Mapping[str, str] | None = None
 ) -> tuple[WorkItem, ...]:
-    """The held visits (one item per reason, in result order), then the rejected records (one
-    item per problem). ``descriptions`` (rule name -> description) fill in a reason written
+    """The held visits (one item per reason, in result order), the visits ``warn`` rules
+    flagged (one item per warning), then the rejected records (one item per problem).
+    ``descriptions`` (rule name -> description) fill in a reason written
     without one (a result from an older scrubber)."""
     visits = {visit.id: visit for visit in batch.visits}
     items: list[WorkItem] = []
@@ -101,6 +104,12 @@ def worklist(
         for reason in held.reasons:
             item = _held(batch, visit, held, reason, units=units, descriptions=descriptions or {})
             items.append(attrs.evolve(item, amount=amount, expected=expected))
+    for warning in result.warnings:
+        visit = visits.get(warning.visit_id)
+        held_like = HeldVisit(warning.visit_id, warning.patient_id, warning.date_of_service, (), ())
+        item = _held(batch, visit, held_like, _reason(warning), units=0,
+                     descriptions=descriptions or {})  # fmt: skip
+        items.append(attrs.evolve(item, kind="warned"))
     for record in result.rejected:
         for error in record.errors:
             path, _, problem = error.partition(": ")
@@ -109,6 +118,12 @@ def worklist(
                 error, (), f"fix {path} in the EMR: {problem or error}",
             ))  # fmt: skip
     return tuple(items)
+
+
+def _reason(warning: VisitWarning) -> HoldReason:
+    return HoldReason(
+        warning.rule, warning.source, warning.message, warning.description, warning.values
+    )
 
 
 def _held(
@@ -174,6 +189,7 @@ def worklist_document(items: tuple[WorkItem, ...]) -> dict[str, Any]:
         }  # fmt: skip
 
     held = [item for item in items if item.kind == "held"]
+    warned = [item for item in items if item.kind == "warned"]
     amounts = {item.visit_id: item.amount for item in held if item.amount is not None}
     expected = {item.visit_id: item.expected for item in held if item.expected is not None}
     return {
@@ -185,6 +201,8 @@ def worklist_document(items: tuple[WorkItem, ...]) -> dict[str, Any]:
             if expected
             else {}
         ),
+        "warned_visits": len({item.visit_id for item in warned}),
+        "warnings": len(warned),
         "rejected_records": len({item.source for item in items if item.kind == "rejected"}),
         "items": [one(item) for item in items],
     }
@@ -204,7 +222,8 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
     """The long format, so that a pivot table sums it right: per held visit one ``visit`` line
     carrying its units, then one ``reason`` line per reason (rule, message, values read, fix;
     no units: a visit held for two reasons holds its units once); per rejected record one
-    ``problem`` line per problem. Who, where and when are on every line, for filtering.
+    ``problem`` line per problem; per warning one ``warned`` ``warning`` line (no units: the
+    visit is billed). Who, where and when are on every line, for filtering.
     Summing ``units`` gives the units held back, counting ``visit`` lines the held visits."""
     rows: list[tuple[object, ...]] = []
     seen: set[str] = set()
@@ -214,7 +233,7 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
         if item.kind == "held" and item.visit_id not in seen:
             seen.add(item.visit_id)
             rows.append(("held", "visit", *who, "", "", "", "", "", item.units))
-        line = "reason" if item.kind == "held" else "problem"
+        line = {"held": "reason", "warned": "warning"}.get(item.kind, "problem")
         rows.append((item.kind, line, *who, item.rule, item.source, item.message,
                      _values_text(item), item.fix, ""))  # fmt: skip
     return csv_text(CSV_COLUMNS, rows)
@@ -227,10 +246,17 @@ def _cut(text: str, width: int) -> str:
 def worklist_table(items: tuple[WorkItem, ...]) -> str:
     held = [item for item in items if item.kind == "held"]
     rejected = [item for item in items if item.kind == "rejected"]
+    warned = [item for item in items if item.kind == "warned"]
     lines = [
         f"Worklist: {plural(len({i.visit_id for i in held}), 'held visit')} "
         f"({plural(len(held), 'reason')}), "
-        f"{plural(len({i.source for i in rejected}), 'rejected record')}",
+        + (
+            f"{plural(len({i.visit_id for i in warned}), 'visit')} flagged for review "
+            f"({plural(len(warned), 'warning')}), "
+            if warned
+            else ""
+        )
+        + f"{plural(len({i.source for i in rejected}), 'rejected record')}",
     ]
     previous = None
     for item in held:
@@ -249,6 +275,20 @@ def worklist_table(items: tuple[WorkItem, ...]) -> str:
         if item.values:
             lines.append(f"    read: {_cut(_values_text(item), 160)}")
         lines.append(f"    fix: {_cut(item.fix, 160)}")
+    if warned:
+        lines += ["", "flagged for review (billed as usual):"]
+        previous = None
+        for item in warned:
+            if item.visit_id != previous:
+                lines.append(
+                    f"  {item.visit_id}  {item.date_of_service}  {_cut(item.patient, 40)}  "
+                    f"payer {_cut(item.payer, 40)}, provider {_cut(item.provider, 30)}"
+                )
+                previous = item.visit_id
+            lines.append(f"    - warned by {item.rule} ({item.source}): {_cut(item.message, 120)}")
+            if item.values:
+                lines.append(f"      read: {_cut(_values_text(item), 160)}")
+            lines.append(f"      review: {_cut(item.fix, 160)}")
     if rejected:
         lines += ["", "rejected records (not scrubbed, fix them in the EMR and export again):"]
         for item in rejected:

@@ -49,7 +49,7 @@ class TableLoader:
         """The table ``written`` in ``rule_file`` (a file, a ZIP archive or a folder), inside
         the rules folder ``root``."""
         wanted = Path(written)
-        if wanted.is_absolute() or "\\" in written:
+        if wanted.is_absolute() or "\\" in written or "\x00" in written:
             return Refused("bad_path")
         resolved = (rule_file.parent / wanted).resolve()
         if not resolved.is_relative_to(root.resolve()):

@@ -17,6 +17,7 @@ import attrs
 
 from scrubber.lang import ast, codes
 from scrubber.lang.check.checker import Checker
+from scrubber.lang.check.reach import unreachable
 from scrubber.lang.expressions import EXPRESSIONS, compare
 from scrubber.lang.expressions.base import literal_words
 
@@ -30,6 +31,7 @@ def warnings(checker: Checker) -> None:
     for expr in _conditions(checker):
         _walk(checker, expr)
     _unused(checker)
+    unreachable(checker)
 
 
 def _conditions(checker: Checker) -> Iterator[ast.Expr]:

@@ -11,7 +11,15 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scrubber.lang import ast
-from scrubber.lang.expects import has_modifier, held, lacks_modifier, not_billed, not_held, units
+from scrubber.lang.expects import (
+    has_modifier,
+    held,
+    lacks_modifier,
+    not_billed,
+    not_held,
+    units,
+    warned,
+)
 from scrubber.lang.expects.base import ExpectKind, Observed, ObservedLine
 
 __all__ = [
@@ -52,6 +60,7 @@ EXPECTS = ExpectKinds((
     lacks_modifier.KIND,
     held.KIND,
     not_held.KIND,
+    warned.KIND,
 ))  # fmt: skip
 
 

@@ -85,7 +85,8 @@ def _visit_block(visit_id: str, reasons: list[WorkItem]) -> str:
 
 
 def work_section(items: Sequence[WorkItem]) -> str:
-    """Every held visit, one block each, then the rejected records."""
+    """Every held visit, one block each, the visits flagged for review, then the rejected
+    records."""
     visits = held_visits(items)
     rejected = [item for item in items if item.kind == "rejected"]
     parts = []
@@ -103,6 +104,19 @@ def work_section(items: Sequence[WorkItem]) -> str:
         )
     else:
         parts.append('<p class="note">No visit is held.</p>')
+    warned = [item for item in items if item.kind == "warned"]
+    if warned:
+        parts.append("<h2>Flagged for review (billed as usual)</h2>")
+        parts.append(table(
+            ("visit", "date", "warning (rule)", "values the rule read", "to review"),
+            [
+                (ident(i.visit_id), esc(i.date_of_service or ""),
+                 f'{esc(i.message)} <span class="id">{ident(i.rule)}</span>',
+                 _values(i) or "—", esc(i.fix))
+                for i in warned
+            ],
+            widths=("8em", "7em", "25%", "30%", "auto"),
+        ))  # fmt: skip
     parts.append("<h2>Rejected records: fix them in the EMR and export again</h2>")
     if rejected:
         parts.append(table(
@@ -129,6 +143,11 @@ def worklist_page(items: Sequence[WorkItem], descriptions: Mapping[str, str] | N
         ("held visits", len(visits), "bad" if visits else "ok", f"{plural(units, 'unit')} held back"),
         ("reasons to fix", len(reasons), "", "a visit may be held for several"),
         ("rejected records", len(rejected), "bad" if rejected else "ok", "not scrubbed at all"),
+        *(
+            [("flagged for review", len({i.visit_id for i in items if i.kind == "warned"}), "",
+              "billed as usual")]
+            if any(i.kind == "warned" for i in items) else []
+        ),
     ]) + chart(
         "Reasons to fix, by reason (a visit held for several reasons is under each: the bars add "
         "up to the reasons)",
