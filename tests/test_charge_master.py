@@ -150,3 +150,39 @@ def test_a_rule_folder_without_a_charge_master_charges_nothing(tmp_path):
 def test_the_bundled_rules_name_no_charge_master_so_their_results_are_unchanged():
     assert LANGUAGE.charge_master(()) is None
     assert Path  # the bundled folder is the default of every command
+
+
+def test_balance_by_charges_explains_every_cent_of_the_bundled_sample_with_a_charge_master(
+    tmp_path,
+):
+    """The issue's acceptance: the bundled sample (every code it sends priced, cents that do
+    not divide evenly among units) scrubbed by the bundled rules plus a charge master; every
+    cent the EMR sent is billed, held or explained by a rule, none unexplained."""
+    import shutil
+
+    from scrubber.resources import bundled_rules_dir
+    from scrubber.sample import sample_batch
+
+    folder = tmp_path / "rules"
+    shutil.copytree(bundled_rules_dir(), folder)
+    batch = sample_batch()
+    codes = sorted({c.cpt for v in batch.visits for c in v.charges})
+    rows = "".join(f"{code},{37 + n}.{n % 100:02d}\n" for n, code in enumerate(codes))
+    (folder / "tables" / "chargemaster.csv").write_text("code,amount\n" + rows, encoding="utf-8")
+    (folder / "chargemaster.rules").write_text(
+        'charges by table "tables/chargemaster.csv"\n', encoding="utf-8"
+    )
+    export = tmp_path / "export.json"
+    export.write_text(dumps_export(batch), encoding="utf-8")
+    result = tmp_path / "result.json"
+    main(["scrub", str(export), "--rules", str(folder), "-o", str(result),
+          "--summary", "none", "--fail-on", "none"])  # fmt: skip
+    scrubbed = json.loads(result.read_text(encoding="utf-8"))
+    assert any(e.get("amount_delta") not in (None, "0.00") for e in scrubbed["audit"])
+    out = tmp_path / "balance.json"
+    code = main(["balance", str(export), str(result), "--rules", str(folder),
+                 "--measure", "charges", "--format", "json", "-o", str(out)])  # fmt: skip
+    totals = json.loads(out.read_text(encoding="utf-8"))["totals"]
+    assert code == 0
+    assert totals["unexplained_charges"] == "0.00"
+    assert Decimal(totals["emr_charges"]) > Decimal(totals["billed_charges"]) > 0
