@@ -89,3 +89,15 @@ def test_formatting_in_threads_keeps_each_files_comments():
     with ThreadPoolExecutor(max_workers=8) as pool:
         for _ in range(5):
             assert list(pool.map(LANGUAGE.format, texts * 4)) == expected * 4
+
+
+def test_a_number_with_many_zero_decimals_is_written_as_it_was_read():
+    """Found by the property above in CI: 0.0000000 was written 0E-7, which does not parse, so
+    formatting dropped the statement that held it."""
+    from scrubber.actions import KINDS
+    from scrubber.lang.fmt import format_rules
+
+    text = 'test "t":\n    with charge.units = 0.0000000\n'
+    assert format_rules(text, "a.test", KINDS) == text
+    rules = 'rules any {\n    rule a:\n        hold "x" when charge.units > 0.000\n}\n'
+    assert format_rules(rules, "a.rules", KINDS) == rules

@@ -297,6 +297,15 @@ def test_the_worklist_shows_the_charges_each_held_visit_holds_up_and_sorts_by_th
           "amount", "-o", str(tmp_path / "worklist.txt")])  # fmt: skip
     table = (tmp_path / "worklist.txt").read_text(encoding="utf-8")
     assert "(3 units held, charges 111.77 held)" in table
+    sheet = tmp_path / "worklist.csv"
+    main(["worklist", str(export), str(result), "--rules", str(tmp_path / "rules"),
+          "--format", "csv", "-o", str(sheet)])  # fmt: skip
+    import csv
+
+    rows = list(csv.DictReader(sheet.read_text(encoding="utf-8").splitlines()))
+    # the long form pivots right: the charges held sum once per visit, as the units do
+    assert sum(Decimal(r["amount"]) for r in rows if r["amount"]) == Decimal("161.77")
+    assert [r["amount"] for r in rows if r["line"] == "reason"] == ["", "", "", ""]
     capsys.readouterr()
 
 

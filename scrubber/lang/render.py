@@ -18,7 +18,8 @@ def render_value(value: ast.Value | ast.BadDate) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return str(value)
+        # as written: str() gives "0E-7" for 0.0000000, which the language cannot read back
+        return format(value, "f")
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, ast.BadDate):

@@ -214,7 +214,7 @@ def worklist_json(items: tuple[WorkItem, ...]) -> str:
 
 CSV_COLUMNS = (
     "kind", "line", "visit_id", "patient", "payer", "location", "provider", "date_of_service",
-    "rule", "source", "message", "values", "fix", "units",
+    "rule", "source", "message", "values", "fix", "units", "amount", "expected",
 )  # fmt: skip
 
 
@@ -224,7 +224,8 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
     no units: a visit held for two reasons holds its units once); per rejected record one
     ``problem`` line per problem; per warning one ``warned`` ``warning`` line (no units: the
     visit is billed). Who, where and when are on every line, for filtering.
-    Summing ``units`` gives the units held back, counting ``visit`` lines the held visits."""
+    Summing ``units`` gives the units held back, ``amount`` the charges they hold up and
+    ``expected`` the payment (both blank when unknown), counting ``visit`` lines the held visits."""
     rows: list[tuple[object, ...]] = []
     seen: set[str] = set()
     for item in items:
@@ -232,11 +233,16 @@ def worklist_csv(items: tuple[WorkItem, ...]) -> str:
         who = (item.visit_id, item.patient, item.payer, item.location, item.provider, when)
         if item.kind == "held" and item.visit_id not in seen:
             seen.add(item.visit_id)
-            rows.append(("held", "visit", *who, "", "", "", "", "", item.units))
+            money = (_money(item.amount), _money(item.expected))
+            rows.append(("held", "visit", *who, "", "", "", "", "", item.units, *money))
         line = {"held": "reason", "warned": "warning"}.get(item.kind, "problem")
         rows.append((item.kind, line, *who, item.rule, item.source, item.message,
-                     _values_text(item), item.fix, ""))  # fmt: skip
+                     _values_text(item), item.fix, "", "", ""))  # fmt: skip
     return csv_text(CSV_COLUMNS, rows)
+
+
+def _money(amount: Decimal | None) -> str:
+    return "" if amount is None else str(amount)
 
 
 def _cut(text: str, width: int) -> str:
