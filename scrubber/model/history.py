@@ -19,7 +19,6 @@ from scrubber.model.records import NoteType, ProviderRole
 __all__ = [
     "COUNT_DESCRIPTIONS",
     "REPORT_NOTES",
-    "THRESHOLD_GROUPS",
     "VisitCounts",
     "VisitFact",
     "discipline",
@@ -27,22 +26,21 @@ __all__ = [
     "threshold_of",
 ]
 
-#: how Medicare counts the therapy threshold: PT and SLP together, OT apart (DESIGN §14)
-THRESHOLD_GROUPS = {
-    ProviderRole.PT: "PT", ProviderRole.PTA: "PT", ProviderRole.SLP: "PT",
-    ProviderRole.OT: "OT", ProviderRole.COTA: "OT",
-}  # fmt: skip
-
 
 def threshold_group(role: ProviderRole) -> str:
     """The threshold a provider's services count toward: "PT" (PT, PTA and SLP), "OT" (OT and
     COTA), or "" (any other role: no therapy threshold)."""
-    return THRESHOLD_GROUPS.get(role, "")
+    return threshold_of(discipline(role))
+
+
+#: how Medicare counts the therapy threshold, by the discipline kept in the history: PT and SLP
+#: together, OT apart, any other discipline toward none (DESIGN §14)
+_THRESHOLD_OF = {"PT": "PT", "SLP": "PT", "OT": "OT"}
 
 
 def threshold_of(kept: str) -> str:
-    """The threshold of a discipline kept in the history (``discipline``): SLP counts with PT."""
-    return {"PT": "PT", "SLP": "PT", "OT": "OT"}.get(kept, "")
+    """The threshold of a discipline kept in the history (``discipline``)."""
+    return _THRESHOLD_OF.get(kept, "")
 
 
 #: notes that report on progress: the evaluation, a re-evaluation, a progress report
