@@ -28,6 +28,19 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
+def best_of_each(runs: int, works: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The fastest of ``runs`` runs of each work, taken in turns (one of each, then again), so
+    that a busy moment of a shared machine falls on every work alike, not on one of them."""
+    best = {name: float("inf") for name in works}
+    for _ in range(runs):
+        for name, work in works.items():
+            gc.collect()
+            start = time.perf_counter()
+            work()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 #: defines ``peak_mb()`` in a child: its own peak RSS, read from VmHWM (getrusage's ru_maxrss
 #: survives exec on Linux, so a child would report the peak of the process that started it)
 PEAK_MB = """

@@ -4,8 +4,11 @@ Run: python bench/impact_bench.py [--per-day 400] [--days 30]
 A sample month of ``days`` daily exports of about ``per-day`` visits, the bundled rules before,
 and the same rules with one cap lowered after. Prints the floor (one scrub of the month, day by
 day with a history file, as a clinic runs it), the impact (both sides, each day by day with its
-own history and a tracer), their ratio (target: under 2x, since impact is two scrubs), the two scrubs
-without a tracer (what the tracer's events cost), and how many visits changed.
+own history and a tracer; the new rules scrub only the patients the edited rule can reach,
+``scrubber.engine.reach``), their ratio (target: under 2x one scrub), the two whole scrubs
+without a tracer, impact with every patient scrubbed by both sides (what it costs without the
+reach: the worst case, an edit that reaches every patient), and how many patients the reach
+sends to the new rules.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import tempfile
 from pathlib import Path
 
 import attrs
-from common import best_of, machine
+from common import best_of_each, machine
 
 from scrubber.actions import LANGUAGE
 from scrubber.bulk import paused_gc
 from scrubber.engine import RuleSet
+from scrubber.engine.reach import Reach
 from scrubber.history.store import HistoryStore
 from scrubber.reports.impact import impact
 from scrubber.resources import bundled_rules_dir
@@ -33,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-day", type=int, default=400)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print(machine())
     batch = sample_batch(args.per_day * args.days, seed=21, visits_per_day=args.per_day)
@@ -60,15 +64,36 @@ def main() -> None:
                 rules.scrub(part, history=store)
 
         with paused_gc():
-            one = best_of(args.runs, floor)
-            untraced = best_of(args.runs, lambda: (floor(before), floor(after)))
-            both = best_of(args.runs, lambda: impact(before, after, parts))
+            best = best_of_each(args.runs, {
+                "one": floor,
+                "untraced": lambda: (floor(before), floor(after)),
+                "both": lambda: impact(before, after, parts),
+                "every": lambda: impact(before, after, parts, every_patient=True),
+            })  # fmt: skip
             found = impact(before, after, parts)
+        one, untraced, both, every = (best[k] for k in ("one", "untraced", "both", "every"))
     print(f"one scrub of the month, day by day with a history file: {one:.2f} s")
     print(
         f"the two scrubs impact needs, without a tracer: {untraced:.2f} s ({untraced / one:.2f}x)"
     )
-    print(f"impact of one edited rule (two scrubs, traced): {both:.2f} s ({both / one:.2f}x)")
+    print(
+        "impact of one edited rule (old rules on every patient, new rules on those it can "
+        f"reach, traced): {both:.2f} s ({both / one:.2f}x)"
+    )
+    print(f"impact with every patient scrubbed by both sides: {every:.2f} s ({every / one:.2f}x)")
+    reach = Reach.between(before.program, after.program)
+    assert reach is not None
+    patients = {batch.case_of(v).patient_id for v in batch.visits}
+    reached = {
+        case.patient_id
+        for visit in batch.visits
+        for case in (batch.case_of(visit),)
+        if reach.reaches(
+            before.program.payers_of(batch.patient(case.patient_id), case, visit),
+            visit.date_of_service, frozenset(c.cpt for c in visit.charges),
+        )
+    }  # fmt: skip
+    print(f"patients the new rules scrub: {len(reached):,} of {len(patients):,}")
     print(
         f"visits changed: {len(found.changed):,} of {found.visits:,}; units billed "
         f"{found.units_before:,} -> {found.units_after:,}; rules: "

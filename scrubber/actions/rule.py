@@ -50,6 +50,10 @@ class CompiledRule:
     #: reads other days of the patient: a count across visits, or a cap per week, month, year
     reads_history: bool
     apply: Apply = attrs.field(eq=False, repr=False)
+    #: what the rule does, wherever it is written: its name, description, payer, dates,
+    #: action, condition, codes and the content of the tables it reads. Two rule sets whose
+    #: rule of one name has the same meaning run it alike (``scrubber.engine.reach``)
+    meaning: tuple[object, ...] = attrs.field(default=(), eq=False, repr=False, kw_only=True)
     #: the condition's predicate, or None
     condition: Predicate | None = attrs.field(init=False, eq=False, repr=False)
 

@@ -5,6 +5,7 @@ work per charge does not grow with the number of rules or table rows."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 import attrs
 
@@ -20,6 +21,8 @@ from scrubber.tables.units import UnitTable
 
 __all__ = ["CompiledBlock", "compile_rules"]
 
+
+_Table = TypeVar("_Table", UnitTable, PairTable, PriceTable)
 
 _COUNTS = frozenset(path for path, field in FIELDS.items() if field.subject is Subject.COUNTS)
 
@@ -40,22 +43,29 @@ class CompiledBlock:
 
 @attrs.frozen
 class _FileContext:
-    """What a kind may ask while compiling the rules of one file."""
+    """What a kind may ask while compiling the rules of one file. It notes the content of
+    every table asked for (``read``), which becomes part of the rule's meaning."""
 
     checked: CheckedRules
     file: str
+    read: list[str] = attrs.field(factory=list)
 
     def codes(self, codes: ast.CodeList) -> frozenset[str] | None:
         return self.checked.codes_of(codes)
 
     def unit_table(self, file: str) -> UnitTable:
-        return self.checked.unit_tables[(self.file, file)]
+        return self._noted(self.checked.unit_tables[(self.file, file)])
 
     def pair_table(self, file: str) -> PairTable:
-        return self.checked.pair_tables[(self.file, file)]
+        return self._noted(self.checked.pair_tables[(self.file, file)])
 
     def price_table(self, file: str) -> PriceTable:
-        return self.checked.price_tables[(self.file, file)]
+        return self._noted(self.checked.price_tables[(self.file, file)])
+
+    def _noted(self, table: _Table) -> _Table:
+        # A table read from no source has no digest: a unique note, so no two loads compare equal
+        self.read.append(table.digest or f"unknown {id(table)}")
+        return table
 
 
 def compile_rules(
@@ -77,7 +87,9 @@ def compile_rules(
                 action = rule.action
                 kind = KINDS.kind_of(action)
                 position = len(rules)
+                context.read.clear()
                 selected = kind.index_codes(action, context)
+                apply = kind.compile(action, context)
                 condition = compile_condition(rule.condition)
                 counts = condition is not None and any(p in _COUNTS for p in condition.paths)
                 rules.append(CompiledRule(
@@ -87,7 +99,10 @@ def compile_rules(
                     condition_tree=condition, codes=selected,
                     visit_level=kind.visit_level(action), introduces=kind.introduces(action),
                     reads_history=counts or kind.spans_days(action),
-                    apply=kind.compile(action, context),
+                    apply=apply, meaning=(
+                        rule.description, block.payer, effective, through, action,
+                        rule.condition, selected, tuple(sorted(set(context.read))),
+                    ),
                 ))  # fmt: skip
                 if selected is None:
                     general.append(position)

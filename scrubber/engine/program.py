@@ -40,6 +40,10 @@ class Program:
     payers: tuple[tuple[str, Condition], ...] = attrs.field(repr=False)
     #: the clinic's prices for lines that come without an amount (``charges by table``)
     charge_master: PriceTable | None = attrs.field(default=None, repr=False)
+    #: what every rule reads besides itself: the payers' definitions and the charge master's
+    #: content. Two programs of the same world whose rules mean the same run alike
+    #: (``scrubber.engine.reach``); () when unknown (a program not compiled from checked rules)
+    world: tuple[object, ...] = attrs.field(default=(), repr=False, eq=False, kw_only=True)
     _plans: dict[tuple[frozenset[str], int, frozenset[str]], Plan] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
@@ -69,7 +73,12 @@ class Program:
     @classmethod
     def compile(cls, checked: CheckedRules) -> Program:
         rules, blocks, payers = compile_rules(checked)
-        return cls(rules, blocks, payers, checked.charge_master)
+        master = checked.charge_master
+        world = (
+            tuple(sorted(checked.payers.items())),
+            None if master is None else master.digest or f"unknown {id(master)}",
+        )
+        return cls(rules, blocks, payers, master, world=world)
 
     def payers_of(self, patient: Patient, case: Case, visit: Visit) -> frozenset[str]:
         """The payers a visit belongs to (always including ``any``). A payer's condition reads

@@ -3,7 +3,10 @@ sets, with the rules that acted differently on it.
 
 Both rule sets scrub the same exports, in order (a month of daily files), each side with its
 own copy of the history (the given one, never written; else an empty one), so that rules
-looking across visits see the same earlier days on both sides. Each scrub runs with a tracer;
+looking across visits see the same earlier days on both sides. The new rules scrub only the
+patients a changed rule can reach (``scrubber.engine.reach``): every other patient's outcome is
+the old rules' outcome, by construction, so it is taken from the old side's run rather than
+computed twice (what brings ``impact`` under two scrubs). Each scrub runs with a tracer;
 the rules that acted differently on a visit are those whose changes to it (the APPLIED events
 of that one run: action, line, field, before, after, units) differ between the two sides.
 Nothing is re-derived: what the report says a rule did is what the scrub heard it do.
@@ -21,7 +24,12 @@ from typing import Any
 
 import attrs
 
+from scrubber.engine.day import DayVisit
+from scrubber.engine.merge import merge
+from scrubber.engine.program import Program
+from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.run import Run, by_patient, day_visits
 from scrubber.engine.trace import CHANGES, EventKind, TraceEvent
 from scrubber.history.store import HistoryStore
 from scrubber.model.measures import CHARGES
@@ -219,22 +227,79 @@ class _EffectTracer:
 
 @attrs.frozen
 class _Side:
-    outcomes: dict[str, Outcome]
-    tracer: _EffectTracer
+    outcomes: dict[str, Outcome] = attrs.field(factory=dict)
+    tracer: _EffectTracer = attrs.field(factory=_EffectTracer)
 
 
-def _run(rules: RuleSet, batches: Sequence[Batch], history: Path | None, work: Path) -> _Side:
-    store = work / "history.sqlite"
+def _reached(program: Program, reach: Reach | None, days: Iterable[Sequence[DayVisit]]) -> bool:
+    """Whether a changed rule can reach one of a patient's days (any, without a reach)."""
+    if reach is None:
+        return True
+    for group in days:
+        payers = frozenset().union(*(program.payers_of(p, c, v) for _, p, c, v in group))
+        codes = frozenset(charge.cpt for item in group for charge in item.visit.charges)
+        if reach.reaches(payers, group[0].visit.date_of_service, codes):
+            return True
+    return False
+
+
+def _scrub(
+    before: RuleSet,
+    after: RuleSet,
+    batches: Sequence[Batch],
+    *,
+    reach: Reach | None,
+    history: Path | None,
+    work: Path,
+) -> tuple[_Side, _Side]:
+    """Both sides' outcomes and tracers. The old rules scrub every patient; the new ones the
+    patients a changed rule can reach (every patient when ``reach`` is None), from the first
+    day it can reach on. A patient not reached has the old side's outcome on the new side too,
+    and its facts go to the new side's history as well, so that its store holds exactly what
+    a whole scrub with the new rules would have kept there (``scrubber.engine.reach``)."""
+    old, new = _Side(), _Side()
+    stores = [work / "before.sqlite", work / "after.sqlite"]
     if history is not None:
-        shutil.copyfile(history, store)
-    tracer = _EffectTracer()
-    outcomes: dict[str, Outcome] = {}
-    with HistoryStore.open(store) as opened:
+        for store in stores:
+            shutil.copyfile(history, store)
+    reached: set[str] = set()
+    with HistoryStore.open(stores[0]) as kept_old, HistoryStore.open(stores[1]) as kept_new:
         for batch in batches:
-            seen = outcome_of(rules.scrub(batch, history=opened, tracer=tracer))
-            for visit in batch.visits:
-                outcomes[visit.id] = seen.get(visit.id, NOTHING)
-    return _Side(outcomes, tracer)
+            visits = day_visits(batch)
+            patients = by_patient(visits)
+            reached.update(
+                patient
+                for patient, days in patients.items()
+                if patient not in reached and _reached(before.program, reach, days.values())
+            )
+            with kept_old.session():
+                run = Run(before.program, kept_old, old.tracer)
+                was = run.batch(visits)
+                run.record(was)
+            with kept_new.session():
+                run = Run(after.program, kept_new, new.tracer)
+                run.send(visits)
+                now = [
+                    outcome
+                    for patient, days in patients.items()
+                    if patient in reached
+                    for outcome in run.patient(patient, days.values())
+                ]
+                kept_new.record(fact for outcome in now for fact in outcome.facts)
+                kept_new.record(
+                    fact for o in was for fact in o.facts if fact.patient_id not in reached
+                )
+            seen_old = outcome_of(merge(was, batch.rejected))
+            seen_new = outcome_of(merge(now, ()))
+            for item in visits:
+                visit_id = item.visit.id
+                old.outcomes[visit_id] = seen_old.get(visit_id, NOTHING)
+                new.outcomes[visit_id] = (
+                    seen_new.get(visit_id, NOTHING)
+                    if item.patient.id in reached
+                    else old.outcomes[visit_id]
+                )
+    return old, new
 
 
 def impact(
@@ -243,15 +308,16 @@ def impact(
     batches: Sequence[Batch],
     *,
     history: str | Path | None = None,
+    every_patient: bool = False,
 ) -> Impact:
     """Scrub ``batches`` (in order) with both rule sets and list every visit that differs.
-    ``history`` is read (a copy is scrubbed against), never written."""
+    ``history`` is read (a copy is scrubbed against), never written. The new rules scrub only
+    the patients a changed rule can reach (``scrubber.engine.reach``); ``every_patient``
+    scrubs all of them with both, as a check of that reach."""
+    reach = None if every_patient else Reach.between(before.program, after.program)
     with tempfile.TemporaryDirectory(prefix="scrubber-impact-") as temp:
-        (Path(temp) / "before").mkdir()
-        (Path(temp) / "after").mkdir()
         given = Path(history) if history is not None else None
-        old = _run(before, batches, given, Path(temp) / "before")
-        new = _run(after, batches, given, Path(temp) / "after")
+        old, new = _scrub(before, after, batches, reach=reach, history=given, work=Path(temp))
     visits = {visit.id: visit for batch in batches for visit in batch.visits}
     patients = {
         visit.id: batch.case_of(visit).patient_id for batch in batches for visit in batch.visits

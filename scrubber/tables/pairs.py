@@ -51,6 +51,9 @@ class PairTable:
     index: PairIndex = attrs.field(eq=False, repr=False)
     #: the labels of the parts read (one empty label for a plain file)
     parts: tuple[str, ...] = ("",)
+    #: SHA-256 of the content read (``Source.digest``): what tells two loads of a table apart
+    #: without comparing their rows ("" when the table was not read from a source)
+    digest: str = attrs.field(default="", eq=False, repr=False, kw_only=True)
 
     @property
     def column2_codes(self) -> frozenset[str]:
@@ -138,15 +141,16 @@ def pair_table(
 ) -> PairTable:
     """Every part of ``source`` (its ``parts``, when already unpacked) read as one table;
     parts of different layouts are an error."""
-    digest = source.digest() if cache is not None and cache.wants(source.size) else None
-    if cache is not None and digest is not None:
+    digest = source.digest()
+    if cache is not None and cache.wants(source.size):
         hit = cache.load_pairs(digest)
         if hit is not None:
             layout, rows, index, labels = hit
-            return PairTable(str(source.path), layout, rows, index, labels)
+            return PairTable(str(source.path), layout, rows, index, labels, digest=digest)
     parts = source.parts() if parts is None else parts
-    table = _fast_pair_table(parts, source.path) or _load_pair_table(parts, source.path)
-    if cache is not None and digest is not None:
+    found = _fast_pair_table(parts, source.path) or _load_pair_table(parts, source.path)
+    table = attrs.evolve(found, digest=digest)
+    if cache is not None and cache.wants(source.size):
         cache.store_pairs(digest, table.layout, table.rows, table.index, table.parts)
     return table
 

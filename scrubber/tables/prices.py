@@ -40,6 +40,9 @@ class PriceTable:
     prices: dict[tuple[str, str], Decimal] = attrs.field(eq=False, repr=False)
     #: the labels of the parts read (one empty label for a plain file)
     parts: tuple[str, ...] = ("",)
+    #: SHA-256 of the content read (``Source.digest``): what tells two loads of a table apart
+    #: without comparing their rows ("" when the table was not read from a source)
+    digest: str = attrs.field(default="", eq=False, repr=False, kw_only=True)
     #: the modifiers some row of each code names, in the table's order
     _modifiers: dict[str, tuple[str, ...]] = attrs.field(
         init=False, eq=False, repr=False, factory=dict
@@ -127,7 +130,7 @@ def price_table(source: Source, parts: tuple[Part, ...] | None = None) -> PriceT
         labels.append(label)
         _read_prices(rows, prices, problems)
     problems.raise_if_any()
-    return PriceTable(str(source.path), prices, tuple(labels))
+    return PriceTable(str(source.path), prices, tuple(labels), digest=source.digest())
 
 
 def _columns(header: list[str]) -> dict[str, int]:

@@ -44,6 +44,9 @@ class UnitTable:
     caps: dict[str, UnitCap] = attrs.field(eq=False, repr=False)
     #: the labels of the parts read (one empty label for a plain file)
     parts: tuple[str, ...] = ("",)
+    #: SHA-256 of the content read (``Source.digest``): what tells two loads of a table apart
+    #: without comparing their rows ("" when the table was not read from a source)
+    digest: str = attrs.field(default="", eq=False, repr=False, kw_only=True)
 
     def __len__(self) -> int:
         return len(self.caps)
@@ -84,7 +87,7 @@ def unit_table(source: Source, parts: tuple[Part, ...] | None = None) -> UnitTab
         _read_caps(rows, layout, caps, problems)
     problems.raise_if_any()
     assert layout is not None, "a table without a header is a problem"
-    return UnitTable(str(source.path), layout, caps, tuple(labels))
+    return UnitTable(str(source.path), layout, caps, tuple(labels), digest=source.digest())
 
 
 def _read_caps(
