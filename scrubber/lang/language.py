@@ -20,7 +20,7 @@ from scrubber.lang.kinds import ActionKinds
 if TYPE_CHECKING:
     from scrubber.lang.check import CheckReport, SourceFile
     from scrubber.lang.checked import CheckedRules
-    from scrubber.lang.parse import ParsedFile
+    from scrubber.lang.parse import ParsedFile, Reparse
     from scrubber.tables.cache import TableCache
     from scrubber.tables.loader import TableLoader
     from scrubber.tables.prices import PriceTable
@@ -55,12 +55,17 @@ class Language:
         return rule_sources(paths, self.kinds)
 
     def text_source(
-        self, text: str, shown: str = "<stdin>", folder: Path | None = None
+        self,
+        text: str,
+        shown: str = "<stdin>",
+        folder: Path | None = None,
+        reparse: Reparse | None = None,
     ) -> SourceFile:
-        """A rule file given as text, its tables found in ``folder`` (the current one)."""
+        """A rule file given as text, its tables found in ``folder`` (the current one);
+        ``reparse``: the file's last parse, when an editor parses it again after an edit."""
         from scrubber.lang.load import text_source
 
-        return text_source(text, self.kinds, shown, folder)
+        return text_source(text, self.kinds, shown, folder, reparse)
 
     def check_paths(
         self, paths: Sequence[str | Path] = (), cache: TableCache | None = None

@@ -16,7 +16,7 @@ from scrubber.lang import ast, codes
 from scrubber.lang.check import CheckReport, SourceFile, check
 from scrubber.lang.checked import CheckedRules
 from scrubber.lang.kinds import ActionKinds
-from scrubber.lang.parse import MAX_FILE_BYTES, ParsedFile, error_at, parse_rules
+from scrubber.lang.parse import MAX_FILE_BYTES, ParsedFile, Reparse, error_at, parse_rules
 from scrubber.model.records import printable
 from scrubber.resources import bundled_rules_dir
 from scrubber.tables.cache import TableCache
@@ -104,10 +104,15 @@ def rule_sources(paths: Sequence[str | Path], kinds: ActionKinds[Any]) -> list[S
 
 
 def text_source(
-    text: str, kinds: ActionKinds[Any], shown: str = "<stdin>", folder: Path | None = None
+    text: str,
+    kinds: ActionKinds[Any],
+    shown: str = "<stdin>",
+    folder: Path | None = None,
+    reparse: Reparse | None = None,
 ) -> SourceFile:
     """A rule file given as text (``scrubber check -``): its tables are found in ``folder`` (the
-    current one)."""
+    current one). ``reparse``: the file's last parse, for an editor's next one
+    (``scrubber.lang.parse.incremental``)."""
     folder = folder or Path.cwd()
     problem = None
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
@@ -118,7 +123,7 @@ def text_source(
     parsed = (
         ParsedFile(ast.RuleFile(shown), (problem,), frozenset())
         if problem is not None
-        else parse_rules(text, shown, kinds)
+        else parse_rules(text, shown, kinds, reparse)
     )
     return SourceFile(parsed, tuple(printable(text).split("\n")), folder / shown, folder)
 

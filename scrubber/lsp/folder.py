@@ -20,6 +20,7 @@ import attrs
 from scrubber.actions import LANGUAGE
 from scrubber.errors import RuleError
 from scrubber.lang import ast, codes
+from scrubber.lang.parse import Reparse
 from scrubber.lsp.positions import LineIndex
 from scrubber.lsp.tables import FolderTables, TableSet
 from scrubber.tables.cache import TableCache
@@ -123,6 +124,8 @@ class Folder:
         self._log = log
         self._parsed: dict[Path, FileView] = {}
         self._last_good: dict[Path, FileView] = {}
+        #: each file's last parse, so that an edit parses again only what it changed
+        self._reparse: dict[Path, Reparse] = {}
         # Large tables go through the compiled cache, as on the command line.
         self.tables = FolderTables(TableCache.default(), on_read=self._table_read)
 
@@ -141,6 +144,7 @@ class Folder:
                 views[path] = view
         for gone in set(self._parsed) - set(views):
             del self._parsed[gone]
+            self._reparse.pop(gone, None)
             self._last_good.pop(gone, None)
         self.tables.begin()
         report = LANGUAGE.check([view.source for view in views.values()], tables=self.tables)
@@ -174,7 +178,8 @@ class Folder:
                 self._parsed[path] = known
             return known
         body = text[1:] if text.startswith("\ufeff") else text
-        source = LANGUAGE.text_source(body, shown, self.folder)
+        reparse = self._reparse.setdefault(path, Reparse())
+        source = LANGUAGE.text_source(body, shown, self.folder, reparse)
         # text_source finds tables beside folder/shown; the file is in the folder itself.
         source = attrs.evolve(source, path=path)
         view = FileView(path, shown, text, LineIndex(text), source.parsed, source, version)

@@ -26,6 +26,7 @@ from scrubber.lang import ast, codes
 from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse.assemble import assemble
 from scrubber.lang.parse.grammar import parser
+from scrubber.lang.parse.incremental import Reparse
 from scrubber.lang.parse.limits import limits
 from scrubber.lang.parse.rules_tree import BlockOpen
 from scrubber.lang.parse.syntax_errors import error_at, syntax_error
@@ -92,16 +93,30 @@ def _statements(
     return statements
 
 
-def parse_rules(text: str, file: str, kinds: ActionKinds[Any]) -> ParsedFile:
+def parse_rules(
+    text: str, file: str, kinds: ActionKinds[Any], reparse: Reparse | None = None
+) -> ParsedFile:
     """Parse one rule file with the action kinds ``kinds`` (``scrubber.actions.KINDS``; the
     usual entry is ``scrubber.actions.LANGUAGE.parse``). Never raises for bad input: every
-    problem is in ``errors``."""
+    problem is in ``errors``. ``reparse``: the statements of this file's last parse, so that
+    only the statements whose text changed are parsed again (``scrubber.lang.parse.incremental``;
+    the result is the same)."""
     lines = text.split("\n")
     problem = limits(text, file, lines)
     if problem is not None:
         return ParsedFile(ast.RuleFile(file), (problem,), frozenset())
     errors: list[RuleError] = []
-    statements = _statements(text, file, lines, 0, errors=errors, kinds=kinds)
+    statements = None
+    if reparse is not None:
+
+        def piece(chunk: str, offset: int) -> list[Any] | None:
+            found = _statements(chunk, file, lines, offset, errors=errors, kinds=kinds)
+            return None if errors else found
+
+        statements = reparse.statements(text, file, _statement_starts(text), piece)
+        errors.clear()
+    if statements is None:
+        statements = _statements(text, file, lines, 0, errors=errors, kinds=kinds)
     broken: set[str] = set()
     if statements is None:
         errors.clear()
