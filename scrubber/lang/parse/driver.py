@@ -26,7 +26,7 @@ from scrubber.lang import ast, codes
 from scrubber.lang.kinds import ActionKinds
 from scrubber.lang.parse.assemble import assemble
 from scrubber.lang.parse.grammar import parser
-from scrubber.lang.parse.incremental import Reparse
+from scrubber.lang.parse.incremental import Reparse, pieces_of
 from scrubber.lang.parse.limits import limits
 from scrubber.lang.parse.rules_tree import BlockOpen
 from scrubber.lang.parse.syntax_errors import error_at, syntax_error
@@ -146,17 +146,8 @@ def _recover(
     broken: set[str],
     kinds: ActionKinds[Any],
 ) -> list[Any]:
-    starts = _statement_starts(text)
     statements: list[Any] = []
-    offset, counted_to = 0, 0
-    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        offset += text.count("\n", counted_to, begin)
-        counted_to = begin
-        # A piece that starts within a line keeps its columns: the line's start as spaces.
-        column = begin - (text.rfind("\n", 0, begin) + 1)
-        chunk = " " * column + text[begin:end]
-        if not chunk.strip():
-            continue
+    for chunk, offset in pieces_of(text, _statement_starts(text)):
         parsed = _statements(chunk, file, lines, offset, errors=errors, kinds=kinds)
         if parsed is None:
             defined = _DEFINED_NAME.match(chunk)

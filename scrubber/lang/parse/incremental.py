@@ -16,14 +16,14 @@ test checks it on generated files and edits (tests/test_incremental_parse.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
 
 from scrubber.lang import ast
 
-__all__ = ["Reparse"]
+__all__ = ["Reparse", "pieces_of"]
 
 #: parses one piece (its text, the line it starts on, less one) into statements, or None
 ParsePiece = Callable[[str, int], list[Any] | None]
@@ -49,15 +49,7 @@ class Reparse:
         known = self._pieces if file == self._file else {}
         pieces: dict[str, tuple[int, list[Any]]] = {}
         statements: list[Any] = []
-        offset, counted_to = 0, 0
-        for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
-            offset += text.count("\n", counted_to, begin)
-            counted_to = begin
-            # A piece that starts within a line keeps its columns: the line's start as spaces.
-            column = begin - (text.rfind("\n", 0, begin) + 1)
-            piece = " " * column + text[begin:end]
-            if not piece.strip():
-                continue
+        for piece, offset in pieces_of(text, starts):
             found = pieces.get(piece) or known.get(piece)
             if found is None:
                 parsed = parse(piece, offset)
@@ -70,6 +62,20 @@ class Reparse:
             statements.extend(found[1])
         self._file, self._pieces = file, pieces
         return statements
+
+
+def pieces_of(text: str, starts: list[int]) -> Iterator[tuple[str, int]]:
+    """The pieces of ``text`` cut at ``starts``, each with the number of lines before it; a
+    piece that starts within a line keeps its columns (the line's start as spaces); pieces of
+    blanks alone are left out."""
+    offset, counted_to = 0, 0
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        offset += text.count("\n", counted_to, begin)
+        counted_to = begin
+        column = begin - (text.rfind("\n", 0, begin) + 1)
+        piece = " " * column + text[begin:end]
+        if piece.strip():
+            yield piece, offset
 
 
 def _moved(value: _T, lines: int) -> _T:
