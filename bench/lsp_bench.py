@@ -94,6 +94,18 @@ async def bench(rules: int, runs: int) -> None:
                     await _published(client, partial(client.text_document_did_change, change), uri)
                 )
                 text = edited
+            # An edit that adds or takes away a line near the top: every statement below moves
+            # (the parse reuses them, each moved to its new line).
+            moved = []
+            for version in range(runs + 2, 2 * runs + 2):
+                edited = ("# a note\n" + text) if version % 2 == 0 else text
+                change = types.DidChangeTextDocumentParams(
+                    types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                    [types.TextDocumentContentChangeWholeDocument(edited)],
+                )
+                moved.append(
+                    await _published(client, partial(client.text_document_did_change, change), uri)
+                )
             index = LineIndex(text)
             ident = types.TextDocumentIdentifier(uri)
             hovers: dict[str, list[float]] = {"field": [], "codeset": [], "code": []}
@@ -125,7 +137,7 @@ async def bench(rules: int, runs: int) -> None:
                     assert items is not None, what
             # A hover sent right after an edit waits for that edit's check.
             after_edit = []
-            for version in range(runs + 2, 2 * runs + 2):
+            for version in range(2 * runs + 2, 3 * runs + 2):
                 edited = text.replace("to 1 units", f"to {version} units", 1)
                 client.text_document_did_change(
                     types.DidChangeTextDocumentParams(
@@ -146,6 +158,7 @@ async def bench(rules: int, runs: int) -> None:
     print(f"file: {rules:,} rules, {len(text.splitlines()):,} lines, {len(text):,} characters")
     print(f"open to first diagnostics:            {opened * 1000:.0f} ms")
     print(f"diagnostics after an edit (median of {runs}): {_median_ms(edits)}")
+    print(f"diagnostics after a line added or taken away at the top: {_median_ms(moved)}")
     for what, times in hovers.items():
         print(f"hover on a {what:<8} (median of {runs}):   {_median_ms(times)}")
     for what, times in completions.items():
