@@ -262,7 +262,13 @@ def _as_dict(pairs: Bag) -> Any:
     partition checks its lines against; the dates every visit is sent on)."""
     from dask.delayed import delayed
 
-    return delayed(dict)(pairs)
+    # Unoptimized, so that the partitions it reads are the very tasks the other steps read
+    # (an optimized copy fuses its own reading of the files: each file was read twice).
+    return delayed(_dict_of)(pairs.to_delayed(optimize_graph=False))
+
+
+def _dict_of(partitions: list[list[tuple[Any, Any]]]) -> dict[Any, Any]:
+    return {key: value for partition in partitions for key, value in partition}
 
 
 def _sent_on(line: _Line) -> tuple[str, Any]:

@@ -180,3 +180,24 @@ def test_collect_runs_in_this_process_unless_a_scheduler_is_chosen(tmp_path, mon
     with dask.config.set(scheduler="threads"):
         assert dumps_result(scrub_partitions(paths).collect()) == expected
     assert seen == ["sync", "threads", None]
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_each_file_is_read_once_per_collect(tmp_path, monkeypatch, history):
+    # The conflicts across files and the dates of resent visits are dictionaries every task is
+    # handed; built from an optimized copy of the graph, they read every file a second time.
+    from scrubber import distributed
+
+    paths = _write_parts(tmp_path, LINES, [40, 80])
+    read: list[str] = []
+    original = distributed._read
+
+    def counted(path: str, index: int) -> object:
+        read.append(Path(path).name)
+        return original(path, index)
+
+    monkeypatch.setattr(distributed, "_read", counted)
+    store = tmp_path / "history.sqlite" if history else None
+    result = scrub_partitions(paths, history=store).collect()
+    assert sorted(read) == sorted(p.name for p in paths)
+    assert dumps_result(result) == dumps_result(_single(tmp_path, LINES))
