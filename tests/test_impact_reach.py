@@ -247,3 +247,27 @@ def test_the_reach_is_what_makes_impact_fast_enough(tmp_path):
             assert case.insurance.class_ == "commercial"
     patients = {batch.case_of(v).patient_id for v in batch.visits}
     assert 0 < len(reached) < len(patients)
+
+
+def test_a_codeset_a_rule_reads_beyond_its_own_codes_is_part_of_its_meaning(tmp_path):
+    # the partners of a pair edit are not the codes it selects, yet edited they change the rule
+    def folder(name: str, partners: str) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "pairs.rules").write_text(
+            f"codeset partners = {partners}\n"
+            "rules any {\n"
+            '    rule pair "Manual therapy with activities": deny 97140 with partners per day\n'
+            "}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    old, new = _rules(folder("old", "97530")), _rules(folder("new", "97530 97110"))
+    (rule,) = old.program.rules
+    assert rule.codes == frozenset({"97140"}) == new.program.rules[0].codes
+    reach = Reach.between(old.program, new.program)
+    assert reach is not None
+    assert [r.name for r in reach.changed] == ["pairs/pair", "pairs/pair"]
+    same = Reach.between(old.program, _rules(folder("same", "97530")).program)
+    assert same is not None and same.changed == ()

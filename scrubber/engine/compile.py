@@ -43,15 +43,19 @@ class CompiledBlock:
 
 @attrs.frozen
 class _FileContext:
-    """What a kind may ask while compiling the rules of one file. It notes the content of
-    every table asked for (``read``), which becomes part of the rule's meaning."""
+    """What a kind may ask while compiling the rules of one file. It notes every answer (the
+    codes a list expands to, the content of every table), in the order asked (``read``): they
+    become part of the rule's meaning, so that a codeset or a table edited elsewhere changes
+    the meaning of the rules that read it."""
 
     checked: CheckedRules
     file: str
-    read: list[str] = attrs.field(factory=list)
+    read: list[object] = attrs.field(factory=list)
 
     def codes(self, codes: ast.CodeList) -> frozenset[str] | None:
-        return self.checked.codes_of(codes)
+        found = self.checked.codes_of(codes)
+        self.read.append(found)
+        return found
 
     def unit_table(self, file: str) -> UnitTable:
         return self._noted(self.checked.unit_tables[(self.file, file)])
@@ -101,7 +105,7 @@ def compile_rules(
                     reads_history=counts or kind.spans_days(action),
                     apply=apply, meaning=(
                         rule.description, block.payer, effective, through, action,
-                        rule.condition, selected, tuple(sorted(set(context.read))),
+                        rule.condition, selected, tuple(context.read),
                     ),
                 ))  # fmt: skip
                 if selected is None:
