@@ -8,15 +8,25 @@ that a case cannot pass for having nothing to compare."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
+from engine_helpers import compile_files
+from hypothesis import HealthCheck, assume, event, example, given, settings
+from hypothesis import strategies as st
+from test_impact_reach import _BATCH, _BEFORE, EDITS, _days, _edited
+
+from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
 from scrubber.formats.emr import parse_export
+from scrubber.history.store import HistoryStore
 from scrubber.load import rules_from_text
-from scrubber.model.records import Batch
+from scrubber.model.records import Batch, Visit
 from scrubber.reports.impact import Impact, impact
+from scrubber.testing import HISTORY_DAYS, RULE_CODES, batches, rule_lines, rule_texts
 
 COMMERCIAL = 'payer commercial when insurance.class = "commercial"\n'
 MEDICARE = 'payer medicare when insurance.class = "medicare"\n'
@@ -596,3 +606,164 @@ def test_a_visit_of_the_history_sent_again_under_another_patient(tmp_path):
     # H1 no longer counts for P1's week: nothing reaches 2 units of 97110 before the 4th
     batches.append(export(visit("V4", "C1", "2026-03-05", "97110x1")))
     assert changed_ids(same(before, after, batches, history=history)) == {"V4"}
+
+
+# ---- the bundled rules' edits, over exports that send visits again ----------------------------
+
+#: how a visit comes back: with a line less, a unit more, another code, under another patient's
+#: case, or on another date
+RESENDS = (
+    "line less",
+    "unit more",
+    "97110",
+    "97530",
+    "97014",
+    "G0283",
+    "moved",
+    "earlier",
+    "later",
+)
+
+
+def _resent(visit: Visit, how: str, other: Visit) -> Visit:
+    charges = visit.charges
+    if how == "line less":
+        return attrs.evolve(visit, charges=charges[1:])
+    if how == "unit more":
+        return attrs.evolve(
+            visit, charges=tuple(attrs.evolve(c, units=c.units + 1) for c in charges)
+        )
+    if how == "moved":
+        return attrs.evolve(visit, case_id=other.case_id)
+    if how in ("earlier", "later"):
+        step = timedelta(days=-2 if how == "earlier" else 1)
+        return attrs.evolve(visit, date_of_service=visit.date_of_service + step)
+    first = (attrs.evolve(charges[0], cpt=how),) if charges else ()
+    return attrs.evolve(visit, charges=first + charges[1:])
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=2, unique=True),
+    n=st.integers(0, 3),
+    with_history=st.booleans(),
+    resends=st.lists(
+        st.tuples(st.integers(0, 10**6), st.sampled_from(RESENDS), st.integers(0, 10**6)),
+        min_size=1, max_size=12,
+    ),
+)  # fmt: skip
+@example(edits=["counting hold added"], n=0, with_history=True,
+         resends=[(0, "moved", 1), (5, "earlier", 0), (9, "97110", 0)])  # fmt: skip
+@example(edits=["cap per week added"], n=0, with_history=False,
+         resends=[(3, "unit more", 0), (4, "moved", 2), (11, "line less", 0)])  # fmt: skip
+def test_the_bundled_edits_over_exports_that_send_visits_again(
+    tmp_path, edits, n, with_history, resends
+):
+    folder = _edited(tmp_path, edits, n)
+    assume(folder is not None)
+    assert folder is not None
+    after = RuleSet.compile(LANGUAGE.load_checked([folder]), stores=HistoryStore)
+    history = None
+    if with_history:
+        history = tmp_path / "history.sqlite"
+        history.unlink(missing_ok=True)
+        for batch in _days(0, 2):
+            _BEFORE.scrub(batch, history=history)
+    batches = _days(2, 3)
+    # visits of the history come back too, when there is one
+    sent = [v for batch in (_days(0, 5) if with_history else batches) for v in batch.visits]
+    again: dict[str, Visit] = {}
+    for index, how, other in resends:
+        original = sent[index % len(sent)]
+        if original.id not in again:
+            again[original.id] = _resent(original, how, sent[other % len(sent)])
+    batches = [*batches, attrs.evolve(_BATCH, visits=tuple(again.values())), *_days(5, 1)]
+    same(_BEFORE, after, batches, history=history)
+
+
+# ---- random rule sets and one random edit ----------------------------------------------------
+
+_TABLE_EDITS = {
+    "tables/mue.csv": ("97110,3,3", "97110,1,3"),
+    "tables/ptp.csv": ("97530,97140,1", "97530,97140,0"),
+    "tables/fees.csv": ("97110,31.92,", "97110,35.00,"),
+    "a_common.rules": ("codeset timed = 97110 97140 97530 97035", "codeset timed = 97110 97530"),
+}
+
+
+#: rules that change much when added: caps over days, a replace, a count, a hold
+_STRONG = (
+    "limit any to 1 unit per day",
+    "limit total of timed to 2 units per week",
+    "limit 97110 to 2 units per month",
+    "replace 97014 with 97110",
+    "deny 97140 with 97530 per day",
+    'hold "Many" for any when visit.year_day > 2',
+    "add modifier KX to any when visit.therapy_year_amount > 60.00",
+)
+
+
+@st.composite
+def _edited_texts(draw: st.DrawFn, files: dict[str, str]) -> dict[str, str]:
+    """``files`` with one edit: a rule's action or condition drawn again, a rule added or taken
+    out, a table or the codeset edited."""
+    edited = dict(files)
+    rule_files = sorted(name for name in files if name.endswith(".rules"))
+    how = draw(st.sampled_from(["redrawn", "added", "removed", "table"]))
+    if how == "table":
+        name = draw(st.sampled_from(sorted(_TABLE_EDITS)))
+        found, put = _TABLE_EDITS[name]
+        if name in edited:
+            edited[name] = edited[name].replace(found, put)
+        return edited
+    name = draw(st.sampled_from(rule_files))
+    lines = edited[name].split("\n")
+    rules_at = [n for n, line in enumerate(lines) if line.startswith("    rule ")]
+    at = draw(st.sampled_from(rules_at))
+    if how == "redrawn":
+        head = lines[at].split(":", 1)[0]
+        lines[at] = f"{head}: {draw(rule_lines())}"
+    elif how == "added":
+        line = draw(rule_lines() | st.sampled_from(_STRONG))
+        lines.insert(at + draw(st.integers(0, 1)), f"    rule added: {line}")
+    elif len(rules_at) > 1:
+        del lines[at]
+    edited[name] = "\n".join(lines)
+    return edited
+
+
+#: a few patients over several weeks (a month end, a year end), more visits than the engine's
+#: properties draw, so that an edit meets some and misses others
+_EXPORTS = batches(4, 40, HISTORY_DAYS, st.sampled_from(RULE_CODES))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), files=rule_texts(), batch=_EXPORTS)
+def test_a_random_edit_of_random_rules_over_exports_of_several_weeks(tmp_path, data, files, batch):
+    cut, with_history = data.draw(st.integers(1, 7)), data.draw(st.booleans())
+    before = compile_files(files)
+    after = compile_files(data.draw(_edited_texts(files)))
+    days = sorted({v.date_of_service for v in batch.visits})
+    exports = [
+        attrs.evolve(batch, visits=tuple(v for v in batch.visits if (v.date_of_service in part)))
+        for part in (days[:cut], days[cut:])
+    ]
+    # the first visits come back in a last export, a unit more
+    again = tuple(
+        attrs.evolve(v, charges=tuple(attrs.evolve(c, units=c.units + 1) for c in v.charges))
+        for v in batch.visits[:2]
+    )
+    exports.append(attrs.evolve(batch, visits=again))
+    history = None
+    if with_history:
+        history = tmp_path / "history.sqlite"
+        history.unlink(missing_ok=True)
+        before.scrub(exports.pop(0), history=history)
+    found = same(before, after, exports, history=history)
+    reach = reach_of(before, after)
+    event("no reach" if reach is None else f"{min(len(reach.changed), 3)} changed rules (3: 3+)")
+    event("visits changed" if found.changed else "no visit changed")
