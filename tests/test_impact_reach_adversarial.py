@@ -21,11 +21,13 @@ from test_impact_reach import _BATCH, _BEFORE, EDITS, _days, _edited
 from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
+from scrubber.engine.run import day_visits
 from scrubber.formats.emr import parse_export
 from scrubber.history.store import HistoryStore
 from scrubber.load import rules_from_text
 from scrubber.model.records import Batch, Visit
 from scrubber.reports.impact import Impact, impact
+from scrubber.sample import sample_batch
 from scrubber.testing import HISTORY_DAYS, RULE_CODES, batches, rule_lines, rule_texts
 
 COMMERCIAL = 'payer commercial when insurance.class = "commercial"\n'
@@ -736,7 +738,25 @@ def _edited_texts(draw: st.DrawFn, files: dict[str, str]) -> dict[str, str]:
 
 #: a few patients over several weeks (a month end, a year end), more visits than the engine's
 #: properties draw, so that an edit meets some and misses others
-_EXPORTS = batches(4, 40, HISTORY_DAYS, st.sampled_from(RULE_CODES))
+_EXPORTS = batches(4, 40, HISTORY_DAYS, st.sampled_from(RULE_CODES)) | st.integers(0, 10**6).map(
+    lambda seed: sample_batch(60, seed, visits_per_day=6)
+)
+
+
+def _left_alone(before: RuleSet, reach: Reach | None, exports: Sequence[Batch]) -> bool:
+    """Whether the reach leaves some patient of ``exports`` to the old rules."""
+    if reach is None:
+        return False
+    patients, reached = set(), set()
+    for batch in exports:
+        for item in day_visits(batch):
+            patient, case, visit = item.patient, item.case, item.visit
+            patients.add(patient.id)
+            payers = before.program.payers_of(patient, case, visit)
+            codes = frozenset(c.cpt for c in visit.charges)
+            if reach.reaches(payers, visit.date_of_service, codes):
+                reached.add(patient.id)
+    return bool(patients - reached)
 
 
 @settings(
@@ -767,3 +787,4 @@ def test_a_random_edit_of_random_rules_over_exports_of_several_weeks(tmp_path, d
     reach = reach_of(before, after)
     event("no reach" if reach is None else f"{min(len(reach.changed), 3)} changed rules (3: 3+)")
     event("visits changed" if found.changed else "no visit changed")
+    event("some patients left alone" if _left_alone(before, reach, exports) else "none left alone")
