@@ -22,6 +22,7 @@ from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.run import day_visits
+from scrubber.errors import RuleSetError
 from scrubber.formats.emr import parse_export
 from scrubber.history.store import HistoryStore
 from scrubber.load import rules_from_text
@@ -666,7 +667,13 @@ def test_the_bundled_edits_over_exports_that_send_visits_again(
     folder = _edited(tmp_path, edits, n)
     assume(folder is not None)
     assert folder is not None
-    after = RuleSet.compile(LANGUAGE.load_checked([folder]), stores=HistoryStore)
+    try:
+        after = RuleSet.compile(LANGUAGE.load_checked([folder]), stores=HistoryStore)
+    except RuleSetError:
+        # two edits that do not check clean together: a rule added after the replace added
+        # on its code ("replace added" and "counting hold added", n = 0), E033
+        assume(False)
+        raise
     history = None
     if with_history:
         history = tmp_path / "history.sqlite"
@@ -772,11 +779,11 @@ def test_a_random_edit_of_random_rules_over_exports_of_several_weeks(tmp_path, d
         attrs.evolve(batch, visits=tuple(v for v in batch.visits if (v.date_of_service in part)))
         for part in (days[:cut], days[cut:])
     ]
-    # the first visits come back in a last export, a unit more
+    # some visits come back in a last export, each a unit more or with another first code
     again = tuple(
-        attrs.evolve(v, charges=tuple(attrs.evolve(c, units=c.units + 1) for c in v.charges))
-        for v in batch.visits[:2]
-    )
+        _resent(v, data.draw(st.sampled_from(["unit more", *RULE_CODES])), v)
+        for v in data.draw(st.lists(st.sampled_from(batch.visits), max_size=3, unique_by=id))
+    ) if batch.visits else ()  # fmt: skip
     exports.append(attrs.evolve(batch, visits=again))
     history = None
     if with_history:
@@ -788,3 +795,19 @@ def test_a_random_edit_of_random_rules_over_exports_of_several_weeks(tmp_path, d
     event("no reach" if reach is None else f"{min(len(reach.changed), 3)} changed rules (3: 3+)")
     event("visits changed" if found.changed else "no visit changed")
     event("some patients left alone" if _left_alone(before, reach, exports) else "none left alone")
+
+
+def test_a_reached_day_earlier_than_the_days_the_reach_left_alone(tmp_path):
+    # P1's Friday (97112) is left to the old rules; its Monday, sent later, is reached: the
+    # Friday is not scrubbed again by either way, and the Monday never counts what came after
+    before, after = rules(COMMERCIAL + CAP % 4), rules(COMMERCIAL + CAP % 1)
+    friday = export(
+        visit("V1", "C1", "2026-03-06", "97112x2"), visit("V2", "C2", "2026-03-06", "97110x2")
+    )
+    monday = export(
+        visit("V3", "C1", "2026-03-02", "97110x2"), visit("V4", "C2", "2026-03-02", "97112")
+    )
+    saturday = export(visit("V5", "C1", "2026-03-07", "97110x1"))
+    found = same(before, after, [friday, monday, saturday])
+    # the Saturday counts what the new rules billed on the Monday
+    assert changed_ids(found) == {"V2", "V3", "V5"}
