@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
+from scrubber.errors import RuleSetError
 from scrubber.history.store import HistoryStore
 from scrubber.model.records import Batch
 from scrubber.reports.impact import impact
@@ -147,7 +148,13 @@ def test_scrubbing_only_the_reached_patients_finds_what_scrubbing_every_patient_
     folder = _edited(tmp_path, edits, n)
     assume(folder is not None)
     assert folder is not None
-    after = _rules(folder)
+    try:
+        after = _rules(folder)
+    except RuleSetError:
+        # edits that do not check clean together: "replace added" (n = 0 or 3: 97110) then
+        # "counting hold added" (for 97110, after it) is E033, a rule that can never apply
+        assume(False)
+        raise
     history = None
     if with_history:
         history = tmp_path / "history.sqlite"

@@ -224,6 +224,15 @@ class _EffectTracer:
         )  # fmt: skip
         self.effects.setdefault(entry.visit_id, {}).setdefault(entry.rule, Counter())[effect] += 1
 
+    def forget(self, visit_ids: Iterable[str]) -> None:
+        """Drop what was heard of visits about to be scrubbed again (sent again in a later
+        export): the report compares a visit's last outcomes, so the rules that acted
+        differently on it are those of its last scrub. Summed over its scrubs instead, a rule
+        would differ on the new side only where the reach let the new rules scrub the earlier
+        export too."""
+        for visit_id in visit_ids:
+            self.effects.pop(visit_id, None)
+
 
 @attrs.frozen
 class _Side:
@@ -267,6 +276,8 @@ def _scrub(
         for batch in batches:
             visits = day_visits(batch)
             patients = by_patient(visits)
+            for side in (old, new):
+                side.tracer.forget(item.visit.id for item in visits)
             reached.update(
                 patient
                 for patient, days in patients.items()
@@ -334,7 +345,7 @@ def impact(
     return Impact(
         len(visits), tuple(changed),
         sum(o.units for o in was_all), sum(o.units for o in now_all),
-        _rule_totals(changed, old.tracer, new.tracer),
+        _rule_totals(changed, old.tracer, new.tracer, after),
         sum((o.amount_billed for o in was_all), start=_ZERO),
         sum((o.amount_billed for o in now_all), start=_ZERO),
         sum((o.expected_billed for o in was_all), start=_ZERO),
@@ -358,8 +369,16 @@ def _rules_that_differ(
 
 
 def _rule_totals(
-    changed: Iterable[VisitChange], old: _EffectTracer, new: _EffectTracer
+    changed: Iterable[VisitChange], old: _EffectTracer, new: _EffectTracer, after: RuleSet
 ) -> tuple[RuleTotal, ...]:
+    """Each rule's total over the visits it acted differently on, named where the new rules
+    write it (where the old ones did, for a rule they no longer have). Where the new rules
+    write a rule is asked of them, not only of what their scrub heard: the new side hears a
+    rule only on the patients it scrubs (``scrubber.engine.reach``), and a rule that moved may
+    have acted, on the new side, only on patients the reach left to the old rules."""
+    written = {rule.name: rule.source for rule in after.program.rules}
+    if len(written) != len(after.program.rules):  # a name twice: only the scrub can tell
+        written = {}
     visits: dict[str, int] = {}
     units: dict[str, int] = {}
     amounts: dict[str, Decimal] = {}
@@ -373,7 +392,7 @@ def _rule_totals(
             amounts[name] = amounts.get(name, _ZERO) + now.amount_billed - was.amount_billed
             expected[name] = expected.get(name, _ZERO) + now.expected_billed - was.expected_billed
     return tuple(
-        RuleTotal(rule, new.sources.get(rule) or old.sources.get(rule) or "", count, units[rule],
-                  amounts[rule], expected[rule])
+        RuleTotal(rule, new.sources.get(rule) or written.get(rule) or old.sources.get(rule) or "",
+                  count, units[rule], amounts[rule], expected[rule])
         for rule, count in sorted(visits.items(), key=lambda item: (-item[1], item[0]))
     )  # fmt: skip
