@@ -193,3 +193,26 @@ def test_a_result_written_part_by_part_is_the_bytes_of_dumps_result(files, batch
             audit = io.StringIO()
             write_audit(result.audit, audit, format)  # type: ignore[arg-type]
             assert audit.getvalue() == dumps_audit(result.audit, format)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_duplicate_id_names_where_the_first_stood_whatever_the_pieces(size):
+    document = _document(visits=12)
+    visits = [v for v in document["visits"] if len(v["charges"]) >= 2]
+    first, later = visits[0], visits[-1]
+    second_charge = first["charges"][1]["id"]
+    later["charges"] = [dict(later["charges"][0], id=second_charge)]
+    document["visits"].append(dict(first, id="NEW", charges=[]))
+    document["visits"].append(dict(document["cases"][0], id="C-NEW"))
+    document["cases"].append(dict(document["cases"][0]))
+    at = document["visits"].index
+    batch = json_document._read_in_pieces(json.dumps(document, indent=2), size)
+    errors = {rejected.path: rejected.errors for rejected in batch.rejected}
+    assert errors[f"visits[{at(later)}]"] == (
+        f'visits[{at(later)}].charges[0].id: duplicate charge id "{second_charge}" '
+        f"(first at visits[{at(first)}].charges[1])",
+    )
+    case_id = document["cases"][0]["id"]
+    assert errors[f"cases[{len(document['cases']) - 1}]"][0] == (
+        f'cases[{len(document["cases"]) - 1}].id: duplicate case id "{case_id}" (first at cases[0])'
+    )

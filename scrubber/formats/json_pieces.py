@@ -6,8 +6,8 @@ while the records were built from it, most of the in-memory mode's peak. Here ea
 at its elements' boundaries and each piece is parsed, structured by the caller, and let go.
 
 How a cut is found without a parser of its own: a cut is tried after a ``}`` followed by ``,``
-or ``]``, once the braces and brackets between the piece's start and the cut balance (cheap
-counts), and it holds only if orjson parses the piece as a list of whole values. Since the piece
+or ``]``, once the braces between the piece's start and the cut balance (cheap counts), and it
+holds only if orjson parses the piece as a list of whole values. Since the piece
 starts where an element starts, a piece that parses ends where an element ends, outside any
 string, at the list's own level: a cut in a string or inside an element cannot parse. A piece
 that does not parse (brackets inside strings, text orjson refuses but the json module reads, a
@@ -156,7 +156,71 @@ def _list_pieces(text: str, at: int, size: int) -> Generator[Piece, None, int]:
             piece = Piece(first, items, False, text=text, start=start, end=end)
         yield piece
         first += len(piece.items)
-        window = size
+        window = min(size, 2 * window)  # after a nearer cut, the list's end is near: grow back
+        after = _skip(text, end)
+        if text.startswith("]", after):
+            return after + 1
+        if not text.startswith(",", after):
+            raise NotPlain
+        start = _skip(text, after + 1)
+
+
+def _balanced_cut(text: str, start: int, window: int) -> int | None:
+    """The first place from ``start + window`` on where a piece may end: after a ``}`` that
+    closes as many braces as were opened since ``start`` (strings aside; brackets are left to
+    the parse, which refuses a cut inside a list), looked for as far as ``start + 2 * window``
+    and some more."""
+    count = text.count
+    stop = start + 2 * window + _SLACK
+    cut = _CUT.search(text, start + window - 1, stop)
+    if cut is None:
+        return None
+    end = cut.start() + 1
+    braces = count("{", start, end) - count("}", start, end)
+    while braces:
+        cut = _CUT.search(text, end, stop)
+        if cut is None:
+            return None
+        following = cut.start() + 1
+        braces += count("{", end, following) - count("}", end, following)
+        end = following
+    return end
+
+
+def _skip(text: str, at: int) -> int:
+    """Past the JSON white space at ``at``."""
+    found = _WS.match(text, at)
+    return found.end() if found is not None else at
+
+
+def _exact_value(text: str, at: int) -> tuple[Any, int]:
+    try:
+        return decode_exact_at(text, at)
+    except ValueError:
+        raise NotPlain from None
+
+
+def _list_pieces(text: str, at: int, size: int) -> Generator[Piece, None, int]:
+    """The pieces of the list whose ``[`` is at ``at``; returns where the list ends."""
+    start = _skip(text, at + 1)
+    if text.startswith("]", start):
+        return start + 1
+    first = 0
+    window = size
+    while True:  # ``start``: where an element starts
+        end = _balanced_cut(text, start, window) if HAVE_ORJSON else None
+        parsed = NotImplemented if end is None else fast_loads("[[" + text[start:end] + "]]")
+        if parsed is NotImplemented and end is not None and window > _SMALLEST:
+            window //= 8  # the list ends sooner, or orjson refuses this text: a nearer cut
+            continue
+        if end is not None and parsed is not NotImplemented:
+            piece = Piece(first, parsed[0], True, text=text, start=start, end=end)
+        else:  # the list's last elements, or brackets inside strings: element by element
+            items, end = _exact_elements(text, start, start + size)
+            piece = Piece(first, items, False, text=text, start=start, end=end)
+        yield piece
+        first += len(piece.items)
+        window = min(size, 2 * window)  # after a nearer cut, the list's end is near: grow back
         after = _skip(text, end)
         if text.startswith("]", after):
             return after + 1
