@@ -1,7 +1,8 @@
 """``scrubber scrub``: apply payer rules to an EMR export.
 
-A JSON document is read whole; JSON Lines (sorted by date of service) are scrubbed one day at a
-time, in flat memory, with the same bytes written. Exit 1 when a record was rejected (or what
+A JSON document is read whole (its records a piece of the text at a time, its result written part
+by part); JSON Lines (sorted by date of service) are scrubbed one day at a time, in flat memory,
+with the same bytes written. Exit 1 when a record was rejected (or what
 ``--fail-on`` says), 2 when the run could not be done (nothing is written then).
 """
 
