@@ -216,3 +216,13 @@ def test_a_duplicate_id_names_where_the_first_stood_whatever_the_pieces(size):
     assert errors[f"cases[{len(document['cases']) - 1}]"][0] == (
         f'cases[{len(document["cases"]) - 1}].id: duplicate case id "{case_id}" (first at cases[0])'
     )
+
+
+@pytest.mark.parametrize("depth", [1019, 1020, 1021, 1022, 1023, 1024])
+def test_nesting_at_orjson_s_limit_reads_in_pieces_as_it_reads_whole(depth):
+    """A piece is nested as deep as in the document: the limit falls at the same place."""
+    nested = "[" * depth + "]" * depth
+    text = json.dumps(_document(visits=6)).replace(
+        '"visits": [{', f'"visits": [{{"x": {nested}, ', 1
+    )
+    _same_as_whole(text, (1, 1 << 18))

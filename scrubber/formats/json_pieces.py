@@ -7,11 +7,13 @@ at its elements' boundaries and each piece is parsed, structured by the caller, 
 
 How a cut is found without a parser of its own: a cut is tried after a ``}`` followed by ``,``
 or ``]``, once the braces between the piece's start and the cut balance (cheap counts), and it
-holds only if orjson parses the piece as a list of whole values. Since the piece
-starts where an element starts, a piece that parses ends where an element ends, outside any
-string, at the list's own level: a cut in a string or inside an element cannot parse. A piece
-that does not parse (brackets inside strings, text orjson refuses but the json module reads, a
-cut past the list's end) is read element by element by the json module instead, exactly.
+holds only if orjson parses the piece as a list of whole values. Since the piece starts where
+an element starts, a piece that parses ends where an element ends, outside any string, at the
+list's own level: a cut in a string or inside an element cannot parse. A piece that does not
+parse (a cut past the list's end, braces inside strings, text orjson refuses but the json
+module reads) is tried again with a nearer cut, then read element by element by the json
+module, exactly. A piece is wrapped in two brackets, so that it is nested as deep as in the
+document and orjson's limit of depth falls where it falls on the whole document.
 
 The reader decides nothing about what is wrong: whatever is not the plain shape (the lists not
 in the order asked for, a list missing or not a list, a key given twice, text that is not JSON)
