@@ -3,11 +3,12 @@
 Run: python bench/memory_bench.py [--visits 1000000]
 Writes a sample export (indented JSON, as ``scrubber sample`` does), then in a fresh process,
 with tracemalloc on and the collector paused as the command line pauses it, does what
-``scrubber scrub EXPORT -o R`` does in memory: read the text, parse it into records
-(``parse_export`` of orjson's tree, which is then dropped), scrub with the bundled rules, turn the result into JSON
-text. Prints, after each step, the Python heap still held and the peak so far, per charge line
+``scrubber scrub EXPORT -o R`` does in memory: read the text, read it into records (the JSON
+export's reader: a piece of each list parsed at a time, ``scrubber.formats.json_pieces``), scrub
+with the bundled rules, write the result part by part (``write_result``), as the command line
+does. Prints, after each step, the Python heap still held and the peak so far, per charge line
 (tracemalloc counts Python's allocations, not the interpreter or the libraries: the floor of
-RSS is the rules and the modules), and the size in memory of one record of each kind.
+RSS is the rules and the modules).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ CHILD = """
 import gc, sys, time, tracemalloc
 gc.disable()
 from scrubber.bulk import paused_gc
-from scrubber.formats.emr import parse_export
-from scrubber.formats.jsoncodec import fast_loads, loads_exact
-from scrubber.formats.results import dumps_result
+from scrubber.formats.input import ReadOptions
+from scrubber.formats.json_document import FORMAT
+from scrubber.formats.result_writers import write_result
 from scrubber.load import load_rules
 rules = load_rules()
 tracemalloc.start()
@@ -38,16 +39,15 @@ def step(name):
     steps.append(f"{name}:{current}:{peak}")
 text = open(sys.argv[1], encoding="utf-8").read()
 step("text")
-raw = fast_loads(text)
-batch = parse_export(loads_exact(text) if raw is NotImplemented else raw)
-del raw
+batch = FORMAT.read(text, sys.argv[1], ReadOptions(None)).batch
 step("records")
 del text
 step("text-freed")
 result = rules.scrub(batch)
 step("scrubbed")
-document = dumps_result(result)
-step("result-text")
+with open(sys.argv[1] + ".out", "w", encoding="utf-8") as out:
+    write_result(result, out)
+step("written")
 lines = sum(len(v.charges) for v in batch.visits)
 print(lines, time.perf_counter() - start, *steps)
 """

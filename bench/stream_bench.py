@@ -30,7 +30,7 @@ CHILD = """
 import sys, time
 from scrubber.formats.emr import iter_jsonl, read_export
 from scrubber.load import load_rules
-from scrubber.formats.results import dumps_result
+from scrubber.formats.result_writers import write_result
 from scrubber.bulk import paused_gc
 
 rules = load_rules()
@@ -57,7 +57,7 @@ else:
     result = rules.scrub(batch)
     visits = len(result.billed) + len(result.exceptions)
     with open(sys.argv[1] + ".out", "w", encoding="utf-8") as out:
-        out.write(dumps_result(result))
+        write_result(result, out)  # as scrubber scrub writes it: part by part
 print(visits, before, peak_mb(), time.perf_counter() - start)
 """
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         read_export,
         write_export,
     )
-    from scrubber.formats.result_writers import AuditWriter, ResultWriter
+    from scrubber.formats.result_writers import AuditWriter, ResultWriter, write_result
     from scrubber.formats.results import (
         dumps_audit,
         dumps_result,
@@ -100,7 +100,9 @@ _HOMES: dict[str, str] = {
         "scrubber.formats.emr",
     ),
     **dict.fromkeys(("dumps_audit", "dumps_result", "read_result"), "scrubber.formats.results"),
-    **dict.fromkeys(("AuditWriter", "ResultWriter"), "scrubber.formats.result_writers"),
+    **dict.fromkeys(
+        ("AuditWriter", "ResultWriter", "write_result"), "scrubber.formats.result_writers"
+    ),
     **dict.fromkeys(
         ("Interchange", "X12Error", "compose_837p", "read_x12", "write_scrubbed"),
         "scrubber.formats.x12",
@@ -170,6 +172,7 @@ __all__ = [
     "read_x12",
     "rules_from_text",
     "write_export",
+    "write_result",
     "write_scrubbed",
 ]
 

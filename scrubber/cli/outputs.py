@@ -16,7 +16,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -109,8 +109,13 @@ class Outputs:
         return self._files[target]
 
     def write(self, target: str, text: str) -> None:
+        self.write_with(target, lambda out: out.write(text))
+
+    def write_with(self, target: str, write: Callable[[IO[str]], object]) -> None:
+        """Let ``write`` write ``target`` part by part (a result too large to hold as one
+        text); a failed write is one line and exit 2, as with ``write``."""
         try:
-            self.open(target).write(text)
+            write(self.open(target))
         except OSError as exc:
             raise UsageError(
                 f"scrubber {self.command}: cannot write {target} ({exc.strerror or exc})"

@@ -1,7 +1,8 @@
 """``scrubber scrub``: apply payer rules to an EMR export.
 
-A JSON document is read whole; JSON Lines (sorted by date of service) are scrubbed one day at a
-time, in flat memory, with the same bytes written. Exit 1 when a record was rejected (or what
+A JSON document is read whole (its records a piece of the text at a time, its result written part
+by part); JSON Lines (sorted by date of service) are scrubbed one day at a time, in flat memory,
+with the same bytes written. Exit 1 when a record was rejected (or what
 ``--fail-on`` says), 2 when the run could not be done (nothing is written then).
 """
 
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, nullcontext
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -142,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs) -> Summary:
     from scrubber.formats.emr import read_any_export
-    from scrubber.formats.results import dumps_audit, dumps_result
+    from scrubber.formats.result_writers import write_audit, write_result
 
     # Standard input is read whole here: its text decides the format unless it was forced (the
     # guess only looked at what was buffered).
@@ -151,11 +153,12 @@ def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs)
     batch = read.batch
     progress = progress_bar() if len(batch.visits) >= 2000 else None
     result = rules.scrub(batch, progress, history=history)
-    document = dumps_result(result)
     summary = Summary()
     write_billed = read.format.write_billed
+    # the result written part by part, never held whole as text (issue 29)
+    document = partial(write_result, result)
     if write_billed is None:
-        outputs.write(args.output, document)
+        outputs.write_with(args.output, document)
     else:  # billing takes this format back as it came: the billed claims in it
         billed = write_billed(read.original, result)
         if billed is not None:
@@ -164,9 +167,10 @@ def _batch(args: argparse.Namespace, rules: Any, history: Any, outputs: Outputs)
             outputs.remove(args.output)
             summary.notes.append("nothing billed: no 837P written")
     if args.result:
-        outputs.write(args.result, document)
+        outputs.write_with(args.result, document)
     if args.audit:
-        outputs.write(args.audit, dumps_audit(result.audit, _audit_format(args.audit)))
+        audit_format = _audit_format(args.audit)
+        outputs.write_with(args.audit, lambda out: write_audit(result.audit, out, audit_format))
     summary.add(batch.visits, result)
     return summary
 

@@ -43,6 +43,17 @@ def merge(
         tuple(visit for _, visit in billed),
         tuple(visit for _, visit in held),
         tuple(rejected),
-        tuple(entry._replace(seq=n) for n, (_, entry) in enumerate(audit, start=first_seq)),
+        _numbered(audit, first_seq),
         tuple(warning for _, warning in warnings),
     )
+
+
+def _numbered(audit: list[tuple[AuditKey, AuditEntry]], first_seq: int) -> tuple[AuditEntry, ...]:
+    """The entries numbered, each unnumbered one let go as soon as its copy is made: with
+    outcomes that are let go as they are merged (``RuleSet.scrub``), the audit is held once,
+    not twice (issue 29: the in-memory peak)."""
+    entries: list[AuditEntry] = []
+    audit.reverse()
+    while audit:
+        entries.append(audit.pop()[1]._replace(seq=first_seq + len(entries)))
+    return tuple(entries)

@@ -125,7 +125,7 @@ class RuleSet:
             run = self.run(store, tracer)
             outcomes = run.batch(day_visits(batch), progress)
             run.record(outcomes)
-        return merge(outcomes, batch.rejected)
+        return merge(_let_go(outcomes), batch.rejected)
 
     def scrub_stream(
         self,
@@ -194,6 +194,14 @@ class RuleSet:
 
     def _kept_days(self) -> KeptDays | None:
         return self.stores.temporary() if self.stores is not None else None
+
+
+def _let_go(outcomes: list[GroupOutcome]) -> Iterator[GroupOutcome]:
+    """The outcomes in order, each let go by the list as it is given: merged, a scrub's result
+    is held once, not twice (issue 29: the in-memory peak)."""
+    outcomes.reverse()
+    while outcomes:
+        yield outcomes.pop()
 
 
 @contextmanager

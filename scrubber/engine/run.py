@@ -147,7 +147,10 @@ class Run:
         outcomes: list[GroupOutcome] = []
         total, done = len(visits), 0
         for number, (patient_id, days) in enumerate(by_patient(visits).items()):
-            outcomes += self.patient(patient_id, days.values())
+            scrubbed = self.patient(patient_id, days.values())
+            if self.history is None:  # nothing will record the facts: let them go (issue 29)
+                scrubbed = [attrs.evolve(outcome, facts=()) for outcome in scrubbed]
+            outcomes += scrubbed
             done += sum(len(group) for group in days.values())
             if progress is not None and number % 200 == 0:
                 progress(done, total)

@@ -37,6 +37,7 @@ from scrubber.model.records import (
     InsuranceClass,
     NoteType,
     Patient,
+    Provider,
     ProviderRole,
     RelatedCause,
     Visit,
@@ -336,6 +337,11 @@ def make_converter(detailed: bool = True) -> cattrs.Converter:
     return conv
 
 
+#: fields whose values repeat from visit to visit: a few codes, places and providers
+_SHARED = frozenset({
+    (Charge, "cpt"), (Charge, "modifiers"), (Charge, "diagnosis_codes"), (Visit, "location"),
+    (Provider, "id"),
+})  # fmt: skip
 converter = make_converter()
 _fast_converter = make_converter(detailed=False)
 #: the generated reader of the records an export is made of (scrubber.formats.generated): a
@@ -354,6 +360,7 @@ _generated = generate_readers(
         },
         date_pattern=_ISO_DATE,
         amount=_structure_decimal,
+        shared=_SHARED,
     ),
 )
 

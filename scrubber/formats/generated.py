@@ -24,7 +24,7 @@ from typing import Any, Union, get_args, get_origin
 
 import attrs
 
-__all__ = ["FieldRules", "generate_readers"]
+__all__ = ["SHARED_VALUES", "FieldRules", "generate_readers"]
 
 _NONE = type(None)
 
@@ -50,6 +50,25 @@ class FieldRules:
     code_lists: dict[tuple[type, str], re.Pattern[str]]
     date_pattern: re.Pattern[str]
     amount: Callable[[Any, type], Decimal]
+    #: fields whose values repeat from record to record (codes, a visit's place): one object a
+    #: value is kept, not one a record (issue 29: a large export's records in memory)
+    shared: frozenset[tuple[type, str]] = frozenset()
+
+
+#: how many distinct values the shared fields remember, at most (a bounded memo, as for dates:
+#: a few hundred codes and places in practice)
+SHARED_VALUES = 1 << 16
+
+
+def _shared(v: str) -> list[str]:
+    """The value read so far, or this one kept as it (while the memo has room)."""
+    return [
+        f"_found = _shared.get({v})",
+        "if _found is not None:",
+        f"    {v} = _found",
+        "elif len(_shared) < _SHARED_MAX:",
+        f"    _shared[{v}] = {v}",
+    ]
 
 
 def _inline(
@@ -64,9 +83,11 @@ def _inline(
 ) -> list[str] | None:
     """The checks of a plain field written out in the reading function (a call per field was
     most of the reading's time), or None for a field read by a function of its own."""
+    share = _shared(v) if (owner, name) in rules.shared else []
     if (owner, name) in rules.codes:
         names[f"_m{index}"] = rules.codes[owner, name].fullmatch
-        return [f"if type({v}) is not str or _m{index}({v}) is None:", "    raise _Refused"]
+        return [f"if type({v}) is not str or _m{index}({v}) is None:", "    raise _Refused",
+                *share]  # fmt: skip
     if (owner, name) in rules.code_lists:
         names[f"_m{index}"] = rules.code_lists[owner, name].fullmatch
         return [
@@ -76,6 +97,7 @@ def _inline(
             f"    if type(_item) is not str or _m{index}(_item) is None:",
             "        raise _Refused",
             f"{v} = tuple({v})",
+            *share,
         ]
     args = get_args(kind)
     is_optional = get_origin(kind) in (Union, type(int | None)) and _NONE in args
@@ -87,6 +109,7 @@ def _inline(
             "    raise _Refused",
             f"if {guard}not {v}.isascii():",
             f"    {v}.encode('utf-8')",  # a lone surrogate raises: the converter says so
+            *(share if not is_optional else []),
         ]
     if base is int:
         limit = rules.count_limits.get((owner, name), rules.default_count_limit)
@@ -109,6 +132,7 @@ def generate_readers(
     """One reading function per attrs class reachable from ``classes``."""
     readers: dict[type, Callable[[Any], Any]] = {}
     dates: dict[str, date] = {}
+    shared: dict[Any, Any] = {}
 
     def read_date(value: Any) -> date:
         found = dates.get(value) if type(value) is str else None
@@ -177,7 +201,10 @@ def generate_readers(
         fields = attrs.fields(attrs.resolve_types(cls))
         renames = rules.renames.get(cls, {})
         skipped = rules.not_in_json.get(cls, ())
-        names: dict[str, Any] = {"_cls": cls, "_Refused": _Refused, "_MISSING": _MISSING}
+        names: dict[str, Any] = {
+            "_cls": cls, "_Refused": _Refused, "_MISSING": _MISSING, "_shared": shared,
+            "_SHARED_MAX": SHARED_VALUES,
+        }  # fmt: skip
         lines = ["def read(raw):", "    if type(raw) is not dict:", "        raise _Refused"]
         arguments = []
         for index, field in enumerate(fields):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from scrubber.errors import ExportReadError
 from scrubber.formats.convert import (
@@ -20,6 +20,7 @@ from scrubber.formats.convert import (
     with_fast_parse,
 )
 from scrubber.formats.input import InputFormat, Read, ReadOptions
+from scrubber.formats.json_pieces import PIECE_CHARS, NotPlain, Piece, iter_pieces
 from scrubber.formats.jsoncodec import dumps_json, json_default, loads_exact, loads_fast
 from scrubber.formats.ledger import Claim, Ledger, Place, claims_of_visit
 from scrubber.model.records import Batch, Case, Patient, Rejected, Visit
@@ -73,6 +74,15 @@ class _DocumentReader:
         problem = self.ledger.reference_problem("case", visit.case_id, place.child(".case_id"))
         return claims_of_visit(visit, place), [problem] if problem else []
 
+    #: each list's records and the method that claims their ids, in the order they are read
+    #: (names, not bound methods: a reader that held its own methods would be a reference
+    #: cycle, freed only by the collector, which bulk reading pauses)
+    KINDS: ClassVar[dict[str, tuple[type[Any], str]]] = {
+        "patients": (Patient, "patient_claims"),
+        "cases": (Case, "case_claims"),
+        "visits": (Visit, "visit_claims"),
+    }
+
     def records(
         self,
         raws: list[Any],
@@ -80,10 +90,28 @@ class _DocumentReader:
         cls: type[_T],
         claims_of: Callable[[_T, Place], tuple[list[Claim], list[str]]],
     ) -> list[_T]:
-        kind = name[:-1]
         kept: list[_T] = []
-        for index, raw in enumerate(raws):
-            place = Place(path=f"{name}[{index}]")
+        self.read_from(raws, start=0, first=0, name=name, cls=cls, claims_of=claims_of, kept=kept)
+        return kept
+
+    def read_from(
+        self,
+        raws: list[Any],
+        *,
+        start: int,
+        first: int,
+        name: str,
+        cls: type[_T],
+        claims_of: Callable[[_T, Place], tuple[list[Claim], list[str]]],
+        kept: list[_T],
+    ) -> None:
+        """Read ``raws[start:]``, the elements of the list ``name`` numbered from ``first``,
+        into ``kept`` or ``rejected``, one each, in order (so that after an ``InexactNumber``
+        the two say how many were read)."""
+        kind = name[:-1]
+        for index in range(start, len(raws)):
+            raw = raws[index]
+            place = Place(path=f"{name}[{first + index}]")
             record = structure(raw, cls, str(place))
             if not isinstance(record, list):
                 claims, problems = claims_of(record, place)
@@ -97,23 +125,60 @@ class _DocumentReader:
                 record = errors
             self.rejected.append(Rejected(str(place), raw_id(raw), tuple(record)))
             self.ledger.reject(kind, raw_id(raw), place)  # type: ignore[arg-type]
-        return kept
+
+    def read_piece(self, name: str, piece: Piece, kept: list[Any]) -> None:
+        """A piece of the list ``name``, its records into ``kept``: a record that meets a float
+        standing for exact digits is read again, with the rest of the piece, from the piece's
+        text parsed exactly (what reading the whole document again did)."""
+        cls, method = self.KINDS[name]
+        claims_of = getattr(self, method)
+        before = len(kept) + len(self.rejected)
+        read = partial(self.read_from, first=piece.first, name=name, cls=cls,
+                       claims_of=claims_of, kept=kept)  # fmt: skip
+        try:
+            with_fast_parse(piece.fast, partial(read, piece.items, start=0))
+            return
+        except InexactNumber:
+            start = len(kept) + len(self.rejected) - before
+        with_fast_parse(False, partial(read, piece.exact(), start=start))
 
 
 def _read(text: str, name: str, options: ReadOptions) -> Read:
-    if not text.strip():
+    if not text or text.isspace():
         raise ExportReadError(name, "the export is empty: nothing to scrub")
     try:
-        document, fast = loads_fast(text)
-        batch = with_fast_parse(fast, partial(parse_export, document, name))
-    except InexactNumber:
-        batch = parse_export(loads_exact(text), name)
-    except ValueError as exc:
-        raise ExportReadError(name, f"not valid JSON: {exc}") from None
+        batch = _read_in_pieces(text)
+    except NotPlain:
+        batch = _read_whole(text, name)
     if not (batch.patients or batch.cases or batch.visits or batch.rejected):
         raise ExportReadError(name, "the export holds no records (its patients, cases and "
                               "visits are empty lists): nothing to scrub")  # fmt: skip
     return Read(batch, FORMAT)
+
+
+def _read_in_pieces(text: str, size: int = PIECE_CHARS) -> Batch:
+    """The export read a piece of each list at a time (``json_pieces``): the records are built
+    while only a piece's tree is held. Raises ``NotPlain`` for a document of another shape (or
+    not JSON), which is read whole instead."""
+    reader = _DocumentReader()
+    kept: dict[str, list[Any]] = {name: [] for name in reader.KINDS}
+    for name, piece in iter_pieces(text, tuple(reader.KINDS), size):
+        reader.read_piece(name, piece, kept[name])
+    return Batch(
+        tuple(kept["patients"]), tuple(kept["cases"]), tuple(kept["visits"]),
+        tuple(reader.rejected),
+    )  # fmt: skip
+
+
+def _read_whole(text: str, name: str) -> Batch:
+    """The export parsed whole, then read: what says why a document is not an export."""
+    try:
+        document, fast = loads_fast(text)
+        return with_fast_parse(fast, partial(parse_export, document, name))
+    except InexactNumber:
+        return parse_export(loads_exact(text), name)
+    except ValueError as exc:
+        raise ExportReadError(name, f"not valid JSON: {exc}") from None
 
 
 def dumps_document(batch: Batch, indent: int | None = 2) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "HAVE_ORJSON",
     "MAX_DEPTH",
     "TooDeep",
+    "decode_exact_at",
     "dumps_json",
     "fast_loads",
     "json_default",
@@ -70,6 +71,21 @@ def loads_exact(text: str) -> Any:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except RecursionError:
         raise TooDeep from None
+
+
+_EXACT = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def decode_exact_at(text: str, at: int) -> tuple[Any, int]:
+    """The one JSON value that starts at ``at`` (no white space before it), read as
+    ``loads_exact`` reads it, and where it ends: a document's lists are read a piece at a time
+    (``scrubber.formats.json_pieces``). Raises ``ValueError`` (``TooDeep`` for nesting the
+    reader cannot follow) when there is no such value."""
+    try:
+        value, end = _EXACT.raw_decode(text, at)
+    except RecursionError:
+        raise TooDeep from None
+    return value, end
 
 
 def json_default(value: Any) -> Any:

@@ -12,9 +12,42 @@ from typing import IO, Literal, Protocol
 from scrubber.formats.jsoncodec import dumps_json
 from scrubber.formats.results import OPTIONAL, SECTIONS, dumps_audit
 from scrubber.model.records import Rejected, Visit
-from scrubber.model.results import AuditEntry, HeldVisit, VisitWarning
+from scrubber.model.results import AuditEntry, HeldVisit, ScrubResult, VisitWarning
 
-__all__ = ["AuditWriter", "ResultPiece", "ResultWriter"]
+__all__ = ["AuditWriter", "ResultPiece", "ResultWriter", "write_audit", "write_result"]
+
+#: how many items of a section ``write_result`` turns into text at once
+WRITE_ITEMS = 1000
+
+
+def write_result(result: ScrubResult, target: IO[str]) -> None:
+    """Write ``result`` to ``target`` as the bytes ``dumps_result`` gives, a thousand items of a
+    section at a time: the whole text, about 1 KB a charge line, is never held (issue 29)."""
+    records = dict(SECTIONS)
+    target.write("{")
+    names = [name for name, _ in SECTIONS if name not in OPTIONAL or getattr(result, name)]
+    for n, name in enumerate(names):
+        target.write(f'{"," if n else ""}\n  "{name}": [')
+        items = getattr(result, name)
+        if not items:
+            target.write("]")
+            continue
+        record = records[name]
+        prefix = len(name) + 10  # '{\n  "NAME": [\n', then the items indented as in the whole
+        for start in range(0, len(items), WRITE_ITEMS):
+            text = dumps_json({name: [record(item) for item in items[start : start + WRITE_ITEMS]]})
+            target.write((",\n" if start else "\n") + text[prefix:-6])  # less '\n  ]\n}'
+        target.write("\n  ]")
+    target.write("\n}\n")
+
+
+def write_audit(
+    entries: tuple[AuditEntry, ...], target: IO[str], format: Literal["json", "jsonl", "csv"]
+) -> None:
+    """Write the audit trail as ``dumps_audit`` gives it, a thousand entries at a time."""
+    with AuditWriter(target, format) as writer:
+        for start in range(0, len(entries), WRITE_ITEMS):
+            writer.add(entries[start : start + WRITE_ITEMS])
 
 
 class ResultPiece(Protocol):
