@@ -73,6 +73,10 @@ HOLD_WHY = "A note must be finalized by an authorized provider"
 ESTIM_WHY = "Medicare does not pay 97014: unattended e-stim is billed as G0283"
 
 
+def _moving(units: int) -> str:
+    return "1 unit moves with it" if units == 1 else f"{units} units move with it"
+
+
 def scrub(document: dict[str, Any]) -> dict[str, Any]:
     """The five rules over every visit, in the order the command line writes its result."""
     patient_of = {case["id"]: case["patient_id"] for case in document["cases"]}
@@ -131,7 +135,7 @@ def scrub(document: dict[str, Any]) -> dict[str, Any]:
                 if charge["cpt"] == "97014":
                     entry(visit, charge, "medicare", payers, "estim", "replace", "cpt", "97014",
                           "G0283", 0, charge["units"],
-                          f"97014 replaced with G0283 ({charge['units']} units move with it) by {ESTIM_WHY}")  # fmt: skip
+                          f"97014 replaced with G0283 ({_moving(charge['units'])}) by {ESTIM_WHY}")  # fmt: skip
                     charge["cpt"] = "G0283"
             if role in ("PT", "PTA"):
                 for charge in kept:
@@ -150,7 +154,7 @@ def scrub(document: dict[str, Any]) -> dict[str, Any]:
                         charge["units"] = left
                         entry(visit, charge, "medicare", payers, "evals-once", "limit", "units",
                               units, left, left - units, left,
-                              f"{charge['cpt']} limited from {units} to {left} units (1 in total per visit) by One evaluation per visit")  # fmt: skip
+                              f"{charge['cpt']} limited from {units} to {left} unit{'' if left == 1 else 's'} (1 in total per visit) by One evaluation per visit")  # fmt: skip
                     left -= charge["units"]
         if hold:
             held.append({

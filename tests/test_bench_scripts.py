@@ -49,3 +49,8 @@ def test_bench_script_runs_and_prints_its_figures(script):
     assert run.returncode == 0, run.stderr
     assert "machine: " in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
+    # a bench that compares outputs must find them equal, or its figure compares two jobs
+    for claim in ("same result bytes: NO", "same bytes: NO"):
+        assert claim not in run.stdout, run.stdout
+    if script in ("cli_bench.py", "dask_bench.py"):
+        assert "same result bytes: yes" in run.stdout or "same bytes: yes" in run.stdout
