@@ -25,6 +25,11 @@ from scrubber.tables.prices import PriceTable, charged
 __all__ = ["Program"]
 
 _MAX_PLANS = 4096
+#: cases whose payers are remembered: a run scrubs a patient's days together, so the visits of
+#: a case come close together; a stream reads new records every line, so a larger memo would
+#: only keep thousands of records nobody asks about again (10 MB at 4,096: issue 29's flat
+#: memory while streaming)
+_MAX_CASES = 256
 
 #: a plan: the blocks in effect, and the positions of the rules to visit first
 Plan = tuple[tuple[CompiledBlock, ...], tuple[int, ...]]
@@ -88,7 +93,7 @@ class Program:
         known = self._case_payers.get(id(case))
         if known is not None and known[0] is case and known[1] is patient:
             return known[2]
-        if len(self._case_payers) >= _MAX_PLANS:
+        if len(self._case_payers) >= _MAX_CASES:
             self._case_payers.clear()
         context = Context(visit, patient, case)
         payers = frozenset(
