@@ -10,7 +10,8 @@ from datetime import date
 import attrs
 
 from scrubber.formats.x12.elements import d8
-from scrubber.formats.x12.segments import Delimiters, Segment, Transaction, shown
+from scrubber.formats.x12.envelopes import Transaction
+from scrubber.formats.x12.segments import Delimiters, Segment, Segments, shown
 from scrubber.model.records import ProviderRole
 
 __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
@@ -84,18 +85,28 @@ def service_day(segment: Segment) -> tuple[date | None, str | None]:
     return None, None
 
 
+#: the segments the loops read, besides HL, SE, CLM and LX
+_READ = frozenset({"SBR", "NM1", "N3", "N4", "DMG", "PRV", "REF", "HI", "DTP", "SV1"})
+
+
 class TransactionReader:
     """Reads one transaction set's claims, keeping the loop context segments need."""
 
     def __init__(
         self,
+        segments: Segments,
         transaction: Transaction,
         index: int,
         delimiters: Delimiters,
+        *,
         place: str = "",
         default_role: ProviderRole | None = None,
     ):
-        self.segments = transaction.segments
+        self.segments = segments
+        #: the transaction set's ST and one past its SE, among the interchange's segments
+        self.start, self.stop = transaction.start, transaction.stop
+        #: the ST's number in the interchange: positions are counted from it (ST = 1)
+        self.first_number = transaction.start + 1
         self.index = index
         self.control = transaction.control
         self.d = delimiters
@@ -141,26 +152,28 @@ class TransactionReader:
         return f"{self.place}ST {self.control} segment {position}"
 
     def claims(self) -> Iterator[tuple[Claim, Context]]:
-        """Each claim with the parties in force where it stands."""
+        """Each claim with the parties in force where it stands. A segment is split into its
+        elements only when it is read (``Segments``)."""
         party: Party | None = None
         claim: Claim | None = None
         line: Line | None = None
-        for at, segment in enumerate(self.segments):
-            position = at + 1
-            sid = segment.id
-            if sid in ("HL", "SE"):
+        ids, read, start = self.segments.ids, self.segments.segment, self.start
+        for number in range(start, self.stop):
+            sid = ids[number]
+            at = number - start
+            if sid in {"HL", "SE"}:
                 if claim is not None:
                     yield self._close(claim, line, at)
                     claim, line = None, None
                 if sid == "SE":
                     return
                 party = None
-                self._enter(segment.get(3))
+                self._enter(read(number).get(3))
                 continue
             if sid == "CLM":
                 if claim is not None:
                     yield self._close(claim, line, at)
-                claim, line, party = Claim(segment, at), None, None
+                claim, line, party = Claim(read(number), at), None, None
                 continue
             if sid == "LX" and claim is not None:
                 if line is not None:
@@ -169,13 +182,16 @@ class TransactionReader:
                 claim.lines.append(line)
                 party = None
                 continue
+            if sid not in _READ:
+                continue
+            segment = read(number)
             if sid == "SBR":
                 if claim is None:
                     self.sbr = segment
                 else:  # loop 2320: another payer of this claim, never the one billed
                     claim.other_payers = True
             elif sid == "NM1":
-                party = Party(segment, position)
+                party = Party(segment, at + 1)
                 who = segment.get(1)
                 if claim is None:
                     if who == "85":
@@ -226,7 +242,7 @@ class TransactionReader:
                 line.day_at = at
                 line.day, line.day_problem = service_day(segment)
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
-            yield self._close(claim, line, len(self.segments))
+            yield self._close(claim, line, self.stop - start)
 
     def _close(self, claim: Claim, line: Line | None, end: int) -> tuple[Claim, Context]:
         if line is not None:

@@ -27,8 +27,9 @@ from scrubber.formats.ledger import Claim as Stands
 from scrubber.formats.ledger import Ledger, Place, claims_of_visit, fingerprint
 from scrubber.formats.x12.codes import CAUSE_CODES, CLASS_OF_FILING, role_of
 from scrubber.formats.x12.elements import amount_of, d8, pointer_of, whole_units
+from scrubber.formats.x12.envelopes import Envelope, parse_interchanges
 from scrubber.formats.x12.loops import Claim, Context, Line, Party, TransactionReader
-from scrubber.formats.x12.segments import Envelope, X12Error, parse_interchanges, shown
+from scrubber.formats.x12.segments import X12Error, shown
 from scrubber.model.records import (
     Address,
     Batch,
@@ -130,7 +131,8 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
     for envelope_index, envelope in enumerate(envelopes):
         place = f"interchange {envelope.ordinal}, " if len(envelopes) > 1 else ""
         for index, transaction in enumerate(envelope.transactions):
-            reader = TransactionReader(transaction, index, envelope.delimiters, place, default_role)
+            reader = TransactionReader(envelope.segments, transaction, index, envelope.delimiters,
+                                       place=place, default_role=default_role)  # fmt: skip
             for claim, context in reader.claims():
                 clm01 = claim.clm.get(1)
                 try:
@@ -215,7 +217,7 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
         if dmg is None:
             raise _Problem(patient_party.position, "NM1",
                            "the patient has no birth date (no DMG*D8*CCYYMMDD after it)")  # fmt: skip
-        raise _Problem(dmg.number - reader.segments[0].number + 1, "DMG",
+        raise _Problem(dmg.number - reader.first_number + 1, "DMG",
                        f"DMG {shown(dmg.get(2))} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
     if not last:
         raise _Problem(patient_party.position, "NM1", "the patient has no last name (NM103)")

@@ -1,0 +1,71 @@
+"""The segments of an interchange as received (``scrubber.formats.x12.segments``): the fast cut
+of a file written one way throughout gives exactly what the segment-by-segment cut gives, and
+any run of segments is written back byte for byte."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scrubber.formats.x12.segments import Delimiters, Segments, _each, _segments, _uniform
+
+_D = Delimiters("*", ":", "^", "~")
+#: what may follow a terminator in the wild: nothing, line breaks, spaces before a line break
+_AFTERS = ["", "\n", "\r\n", "\r", " \n", "\t\r\n", "\n\n", "\n\r\n", " ", "\n "]
+_BODIES = st.sampled_from(
+    ["NM1*85*2*A", "N3*1 MAIN ST", "HL*1**20*1", "SE", " DTP*472", "", "LX*1"]
+)
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> str:
+    bodies = ["ISA*00", *draw(st.lists(_BODIES, max_size=8))]
+    if draw(st.booleans()):  # one way throughout
+        after = draw(st.sampled_from(_AFTERS))
+        afters = [after] * len(bodies)
+    else:
+        afters = draw(
+            st.lists(st.sampled_from(_AFTERS), min_size=len(bodies), max_size=len(bodies))
+        )
+    tail = draw(st.sampled_from(["", "  ", "IEA*1", "\n"]))
+    return "".join(body + "~" + after for body, after in zip(bodies, afters, strict=True)) + tail
+
+
+@given(_texts())
+def test_the_fast_cut_is_the_segment_by_segment_cut(text: str) -> None:
+    each = _each(text, "~")
+    fast = _uniform(text, "~")
+    if fast is not None:
+        bodies, tail, after = fast
+        assert (bodies, tail) == each[:2]
+        assert each[2] == [after] * len(bodies)
+
+
+@given(_texts(), st.data())
+def test_any_run_of_segments_is_written_as_received(text: str, data: st.DataObject) -> None:
+    segments, tail = _segments(text, _D)
+    assert segments.raw(0, len(segments)) + tail == text
+    start = data.draw(st.integers(0, len(segments)))
+    stop = data.draw(st.integers(start, len(segments)))
+    assert segments.raw(start, stop) == "".join(segments.raw(n, n + 1) for n in range(start, stop))
+
+
+def test_a_file_written_one_way_is_cut_fast_and_kept_byte_for_byte() -> None:
+    text = "ISA*00~\r\nGS*HC~\r\nST*837~\r\nSE*2~\r\n"
+    assert _uniform(text, "~") == (["ISA*00", "GS*HC", "ST*837", "SE*2"], "", "\r\n")
+    segments, _ = _segments(text, _D)
+    assert segments.ids == ["ISA", "GS", "ST", "SE"]
+    assert segments.segment(2).elements == ["ST", "837"]
+    assert segments.rewritten(3, ["SE", "3"]) == "SE*3~\r\n"
+
+
+def test_a_file_with_mixed_line_ends_keeps_each_one() -> None:
+    text = "ISA*00~\nGS*HC~\r\nST*837~SE*2~\n\n"
+    assert _uniform(text, "~") is None
+    segments, tail = _segments(text, _D)
+    assert isinstance(segments, Segments)
+    assert [segments.raw(n, n + 1) for n in range(len(segments))] == [
+        "ISA*00~\n", "GS*HC~\r\n", "ST*837~", "SE*2~\n\n"
+    ]  # fmt: skip
+    assert segments.rewritten(1, ["GS", "XX"]) == "GS*XX~\r\n"
+    assert tail == ""
