@@ -158,6 +158,7 @@ class TransactionReader:
         claim: Claim | None = None
         line: Line | None = None
         ids, read, start = self.segments.ids, self.segments.segment, self.start
+        days: dict[tuple[str, str], tuple[date | None, str | None]] = {}
         for number in range(start, self.stop):
             sid = ids[number]
             at = number - start
@@ -240,7 +241,12 @@ class TransactionReader:
                 line.sv1, line.sv1_at = segment, at
             elif line is not None and sid == "DTP" and segment.get(1) == "472":
                 line.day_at = at
-                line.day, line.day_problem = service_day(segment)
+                # the same few dates stand on thousands of lines: each is read once
+                key = (segment.get(2), segment.get(3))
+                day = days.get(key)
+                if day is None:
+                    day = days[key] = service_day(segment)
+                line.day, line.day_problem = day
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
             yield self._close(claim, line, self.stop - start)
 

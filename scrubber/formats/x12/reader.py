@@ -50,12 +50,16 @@ from scrubber.model.records import (
 __all__ = ["ClaimPlace", "Interchange", "LinePlace", "read_x12"]
 
 MAX_UNITS = COUNT_LIMITS[(Charge, "units")]
+#: the elements a line's SV1 is read to (SV107), each empty when the segment stops before it
+_EMPTY = ("",) * 8
 
 
 @attrs.frozen
 class LinePlace:
     """Where a service line is: its charge id, and the indexes (in its transaction set) of its
-    LX segment, its SV1 segment and the end of its loop."""
+    LX segment, its SV1 segment and the end of its loop; its charge and units, and (so that the
+    writer rebuilds only what changed) its code and modifiers as received (empty: not known,
+    the writer reads them)."""
 
     charge_id: str
     lx: int
@@ -63,13 +67,15 @@ class LinePlace:
     end: int
     amount: Decimal
     units: int
+    code: tuple[str, ...] = ()
 
 
 @attrs.frozen
 class ClaimPlace:
     """Where a claim is: its interchange (``envelope``, an index into
     ``Interchange.envelopes``), its transaction set (an index into that interchange's), the
-    indexes of its CLM and of the end of its loop, and its lines."""
+    indexes of its CLM and of the end of its loop, and its lines; ``charged`` is CLM02 as an
+    amount (None: not an amount, or not known; the writer reads it)."""
 
     clm01: str
     transaction: int
@@ -78,6 +84,7 @@ class ClaimPlace:
     lines: tuple[LinePlace, ...]
     rejected: bool
     envelope: int = 0
+    charged: Decimal | None = None
 
 
 @attrs.frozen
@@ -139,7 +146,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                     if clm01 and clm01 in seen:
                         raise _Problem(claim.at + 1, "CLM", f"CLM01 {shown(clm01)} is used by another "
                                        "claim of the file: a claim's id must be unique")  # fmt: skip
-                    built = _build(claim, context, reader)
+                    built = _build(claim, context, reader, envelope_index)
                     _check_ids(built, reader, ledger)
                 except _Problem as problem:
                     where = reader.where(problem.position)
@@ -153,7 +160,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                 patients.setdefault(built.patient.id, built.patient)  # the same on every claim
                 cases.append(built.case)
                 visits.extend(built.visits)
-                places.append(attrs.evolve(built.place, envelope=envelope_index))
+                places.append(built.place)
     if not places:
         raise X12Error("the file's 837P transaction sets hold no claim (CLM): nothing to read")
     batch = Batch(tuple(patients.values()), tuple(cases), tuple(visits), tuple(rejected))
@@ -165,9 +172,9 @@ def _check_ids(built: _Built, reader: TransactionReader, ledger: Ledger) -> None
     patient standing on several claims must be the same each time (billing cannot know which
     of two versions is right), and a visit or line id may stand once. Accepted, the claim's ids
     are remembered; else the claim is rejected, naming where the first one stood."""
-    at = Place(path=reader.where(built.place.clm + 1))
+    at = Place(None, None, reader.where(built.place.clm + 1))
     claims = [
-        Stands("patient", built.patient.id, Place(path=reader.where(built.patient_at)),
+        Stands("patient", built.patient.id, Place(None, None, reader.where(built.patient_at)),
                fingerprint(built.patient)),
         Stands("case", built.case.id, at),
         *(claim for visit in built.visits for claim in claims_of_visit(visit, at)),
@@ -190,7 +197,7 @@ def _address(party: Party | None) -> tuple[Address, ...]:
                     True, party.n3.get(2) or None),)  # fmt: skip
 
 
-def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
+def _build(claim: Claim, context: Context, reader: TransactionReader, envelope: int) -> _Built:
     clm = claim.clm
     at = claim.at + 1
     if not clm.get(1):
@@ -246,7 +253,8 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
     )  # fmt: skip
     location = _location(claim, context.billing)
     visits, line_places = _lines(claim, context, reader, location)
-    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False)
+    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False,
+                       envelope, amount_of(clm.get(2)))  # fmt: skip
     return _Built(patient, case, visits, place, patient_party.position)
 
 
@@ -278,7 +286,7 @@ def _lines(
                            f"service line {number} has no date of service (DTP*472*D8)")  # fmt: skip
         by_day.setdefault(line.day, []).append((charge, provider))
         places.append(LinePlace(charge.id, line.lx, line.sv1_at, line.end, charge.amount or Decimal(0),
-                                charge.units))  # fmt: skip
+                                charge.units, (charge.cpt, *charge.modifiers)))  # fmt: skip
     visits = []
     for day, items in by_day.items():
         providers = {provider for _, provider in items}
@@ -295,29 +303,31 @@ def _lines(
 def _charge(
     line: Line, number: int, claim: Claim, context: Context, reader: TransactionReader
 ) -> tuple[Charge, Provider]:
-    sv1 = line.sv1
-    assert sv1 is not None
+    assert line.sv1 is not None
+    # the elements read by index, empty past the last one (as X12 leaves trailing empty
+    # elements out): a call per element read was a tenth of the reading
+    sv1 = [*line.sv1.elements[:8], *_EMPTY[len(line.sv1.elements) :]]
     position = line.sv1_at + 1
     d = reader.d
-    procedure = sv1.parts(1, d)
+    procedure = sv1[1].split(d.component)
     if procedure[0] not in ("HC", "ER", "WK") or len(procedure) < 2 or not procedure[1]:
-        message = f"SV101 {shown(sv1.get(1))} is not a procedure code (HC:CODE)"
+        message = f"SV101 {shown(sv1[1])} is not a procedure code (HC:CODE)"
         if len(procedure) == 1 and any(not c.isalnum() and not c.isspace() for c in procedure[0]):
             message += f"; the ISA declares {d.component!r} as the component separator (ISA16)"
         raise _Problem(position, "SV1", message)
-    modifiers = tuple(m for m in procedure[2:6] if m)
-    amount = amount_of(sv1.get(2))
+    modifiers = tuple([m for m in procedure[2:6] if m])
+    amount = amount_of(sv1[2])
     if amount is None:
-        raise _Problem(position, "SV1", f"SV102 {shown(sv1.get(2))} is not an amount")
-    if sv1.get(3) != "UN":
-        raise _Problem(position, "SV1", f"SV103 is {shown(sv1.get(3))}: therapy units are counted "
+        raise _Problem(position, "SV1", f"SV102 {shown(sv1[2])} is not an amount")
+    if sv1[3] != "UN":
+        raise _Problem(position, "SV1", f"SV103 is {shown(sv1[3])}: therapy units are counted "
                        "in units (UN); minutes or other measures are not read")  # fmt: skip
-    units_text = sv1.get(4)
+    units_text = sv1[4]
     units = whole_units(units_text)
     if units is None or units > MAX_UNITS:
         raise _Problem(position, "SV1", f"SV104 {shown(units_text)} is not a whole number of units "
                        f"from 0 to {MAX_UNITS}")  # fmt: skip
-    pointers = sv1.get(7).split(d.component) if sv1.get(7) else []
+    pointers = sv1[7].split(d.component) if sv1[7] else []
     codes = []
     for pointer in pointers:
         at = pointer_of(pointer)

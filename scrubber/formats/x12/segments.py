@@ -71,6 +71,9 @@ class Segment(NamedTuple):
         return self.get(index).split(delimiters.component)
 
 
+_new_tuple = tuple.__new__
+
+
 class Segments:
     """The segments of one interchange as received: each one's text without its terminator
     (``bodies``), its id (``ids``: one string object per distinct id, so a million ids cost a
@@ -96,7 +99,10 @@ class Segments:
 
     def segment(self, index: int) -> Segment:
         """Segment ``index`` split into its elements."""
-        return Segment(self.bodies[index].split(self._element), index + 1, self.ids[index])
+        # tuple.__new__ rather than Segment(...): the named tuple's own constructor is a Python
+        # function, and the reader asks for about a million segments
+        fields = (self.bodies[index].split(self._element), index + 1, self.ids[index])
+        return _new_tuple(Segment, fields)
 
     def raw(self, start: int, stop: int) -> str:
         """Segments ``start`` to ``stop`` (excluded) as received, terminators and line breaks

@@ -36,6 +36,13 @@ __all__ = ["write_scrubbed"]
 _CENT = Decimal("0.01")
 
 
+#: segments ``start`` to ``stop`` (excluded) of a transaction set's interchange replaced by a
+#: text of ``count`` segments ("" and 0: left out)
+_Edit = tuple[int, int, str, int]
+#: a claim of a transaction set: its CLM's index, whether anything of it is billed, its edits
+_Claim = tuple[int, bool, list[_Edit]]
+
+
 def _segment(segments: Segments, index: int, elements: list[str], old: list[str]) -> str:
     """Segment ``index`` with ``elements``: as received when they are the ones it has (``old``),
     else rebuilt with what followed it (terminator, line break). Only segments after the ISA
@@ -51,27 +58,39 @@ def _money(amount: Decimal) -> str:
 
 def _claim(
     place: ClaimPlace, segments: Segments, start: int, billed: dict[str, Charge], d: Delimiters
-) -> tuple[list[str], int]:
-    """The claim's text as billed, in pieces, and how many segments it has (none when nothing
-    of it is billed). ``start`` is its transaction set's ST among the interchange's segments."""
+) -> _Claim:
+    """What the claim's billing changes, as edits of the segments as received: the claim left
+    out when nothing of it is billed; else each line not billed left out, each LX renumbered,
+    each SV1 whose code, modifiers or units changed rebuilt, the CLM02 total rewritten when it
+    differs in value. ``start`` is its transaction set's ST among the interchange's segments."""
+    clm_at = start + place.clm
     kept = [line for line in place.lines if line.charge_id in billed]
     if place.rejected or not kept:
-        return [], 0
-    raw, read = segments.raw, segments.segment
-    clm_at = start + place.clm
-    first = start + place.lines[0].lx
-    out = ["", raw(clm_at + 1, first)]  # the CLM comes when its total is known
-    count = first - clm_at
+        return clm_at, False, [(clm_at, start + place.end, "", 0)]
+    edits: list[_Edit] = [(clm_at, clm_at, "", 0)]  # the CLM's, when its total is known
     total = Decimal(0)
-    for number, line in enumerate(kept, start=1):
-        charge = billed[line.charge_id]
-        lx_at, sv1_at, end = start + line.lx, start + line.sv1, start + line.end
-        lx = read(lx_at).elements
-        out.append(_segment(segments, lx_at, [lx[0], str(number), *lx[2:]], lx))
-        out.append(raw(lx_at + 1, sv1_at))
+    number = 0
+    bodies, read, element = segments.bodies, segments.segment, d.element
+    for line in place.lines:
+        charge = billed.get(line.charge_id)
+        lx_at = start + line.lx
+        if charge is None:
+            edits.append((lx_at, start + line.end, "", 0))
+            continue
+        number += 1
+        if bodies[lx_at] != f"LX{element}{number}":  # else it is the LX as billed already
+            lx = read(lx_at).elements
+            new = [lx[0], str(number), *lx[2:]]
+            if new != lx:
+                edits.append((lx_at, lx_at + 1, segments.rewritten(lx_at, new), 1))
+        amount = line.amount
+        same_code = bool(line.code) and line.code == (charge.cpt, *charge.modifiers)
+        if charge.units == line.units and same_code:
+            total += amount
+            continue  # the SV1 as received
+        sv1_at = start + line.sv1
         sv1 = read(sv1_at).elements
         elements = list(sv1)
-        amount = line.amount
         if charge.units != line.units:
             # the engine rescaled the line's charge with its units (§14); a charge built by
             # hand without one is rescaled here the same way
@@ -82,19 +101,17 @@ def _claim(
             elements[2] = str(amount)
             elements[4] = str(charge.units)
         elements[1] = _procedure(elements[1], charge, d)
-        out.append(_segment(segments, sv1_at, elements, sv1))
-        out.append(raw(sv1_at + 1, end))
-        count += end - lx_at
+        if elements != sv1:
+            edits.append((sv1_at, sv1_at + 1, segments.rewritten(sv1_at, elements), 1))
         total += amount
-    last = start + place.lines[-1].end
-    out.append(raw(last, start + place.end))
-    count += place.end - place.lines[-1].end
-    clm = read(clm_at)
-    if amount_of(clm.get(2)) != total:  # CLM02 is the sum of the lines as billed, in value
-        out[0] = segments.rewritten(clm_at, [*clm.elements[:2], _money(total), *clm.elements[3:]])
+    charged = place.charged if place.charged is not None else amount_of(read(clm_at).get(2))
+    if charged != total:  # CLM02 is the sum of the lines as billed, in value
+        clm = read(clm_at).elements
+        text = segments.rewritten(clm_at, [*clm[:2], _money(total), *clm[3:]])
+        edits[0] = (clm_at, clm_at + 1, text, 1)
     else:
-        out[0] = raw(clm_at, clm_at + 1)
-    return out, count
+        del edits[0]
+    return clm_at, True, edits
 
 
 def _procedure(received: str, charge: Charge, d: Delimiters) -> str:
@@ -111,89 +128,76 @@ def _procedure(received: str, charge: Charge, d: Delimiters) -> str:
     return d.component.join([parts[0], charge.cpt, *modifiers, *after])
 
 
-class _Transaction:
-    """One transaction set written: the runs of segments as received, each claim as billed,
-    the HL loops left without claims dropped and the others renumbered, the SE recounted."""
+def _transaction(segments: Segments, transaction: Transaction, claims: list[_Claim]) -> str | None:
+    """The transaction set as billed: the segments as received with the claims' edits, the HL
+    loops left without claims left out and the others renumbered, the SE recounted; None when
+    it holds no claim any more (it is left out)."""
+    if not any(billed for _, billed, _ in claims):
+        return None
+    start, se = transaction.start, transaction.stop - 1
+    hls = _positions(segments.ids, "HL", start, se)
+    edits = _hierarchy(segments, hls, se, claims) if hls else [e for *_, c in claims for e in c]
+    out: list[str] = []
+    at = start
+    count = se - start
+    raw = segments.raw
+    for first, stop, text, added in edits:
+        if first > at:
+            out.append(raw(at, first))
+        out.append(text)
+        at = stop
+        count += added - (stop - first)
+    out.append(raw(at, se))
+    sid = segments.segment(se).elements
+    out.append(_segment(segments, se, [sid[0], str(count + 1), *sid[2:]], sid))
+    return "".join(out)
 
-    def __init__(self, segments: Segments, transaction: Transaction) -> None:
-        self.segments = segments
-        self.start, self.se = transaction.start, transaction.stop - 1
-        self.out: list[str] = []
-        self.count = 0
-        #: (CLM index, end index, pieces, segments) of each claim, in order
-        self.claims: list[tuple[int, int, list[str], int]] = []
-        self._next = 0
 
-    def copy(self, at: int, stop: int) -> None:
-        """Segments ``at`` to ``stop`` as received, each claim among them as billed."""
-        claims, out = self.claims, self.out
-        while self._next < len(claims) and claims[self._next][0] < stop:
-            clm, end, pieces, count = claims[self._next]
-            if clm > at:
-                out.append(self.segments.raw(at, clm))
-                self.count += clm - at
-            out.extend(pieces)
-            self.count += count
-            at = end
-            self._next += 1
-        if stop > at:
-            out.append(self.segments.raw(at, stop))
-            self.count += stop - at
+def _get(elements: list[str], index: int) -> str:
+    return elements[index] if index < len(elements) else ""
 
-    def skip(self, stop: int) -> None:
-        """Leave out the segments up to ``stop`` (an HL loop without claims)."""
-        while self._next < len(self.claims) and self.claims[self._next][0] < stop:
-            self._next += 1
 
-    def text(self) -> str | None:
-        """The transaction set as billed; None when it holds no claim any more."""
-        if not any(count for _, _, _, count in self.claims):
-            return None  # a transaction set with no claim left is left out
-        segments, ids = self.segments, self.segments.ids
-        hls = _positions(ids, "HL", self.start, self.se)
-        if not hls:
-            self.copy(self.start, self.se)
-        else:
-            self._hierarchy(hls)
-        se = segments.segment(self.se)
-        self.count += 1
-        self.out.append(_segment(segments, self.se, [se.id, str(self.count), *se.elements[2:]],
-                                 se.elements))  # fmt: skip
-        return "".join(self.out)
-
-    def _hierarchy(self, hls: list[int]) -> None:
-        """Drop the HL loops left without claims, then renumber HL01, HL02 and HL04. An HL's
-        own segments run to the next HL (or the SE); the reader has checked that every HL02
-        names an HL before it, so children come after their parents."""
-        segments = self.segments
-        read = [segments.segment(n) for n in hls]
-        codes = [hl.get(1) for hl in read]
-        parent = {hl.get(1): hl.get(2) for hl in read}
-        alive = dict.fromkeys(codes, False)
-        for clm, _, _, count in self.claims:
-            owner = bisect_right(hls, clm) - 1
-            if count and owner >= 0:
-                alive[codes[owner]] = True
-        for code in reversed(codes):
-            if alive[code] and parent[code]:
-                alive[parent[code]] = True
-        numbers = {code: str(n) for n, code in enumerate((c for c in codes if alive[c]), start=1)}
-        parents = {parent[code] for code in numbers if parent[code]}
-        self.copy(self.start, hls[0])
-        for hl, at, end in zip(read, hls, [*hls[1:], self.se], strict=True):
-            code = hl.get(1)
-            if not alive[code]:
-                self.skip(end)
-                continue
-            elements = list(hl.elements)
-            elements[1] = numbers[code]
-            if parent[code]:
-                elements[2] = numbers[parent[code]]
-            if len(elements) > 4:
-                elements[4] = "1" if code in parents else "0"
-            self.out.append(_segment(segments, at, elements, hl.elements))
-            self.count += 1
-            self.copy(at + 1, end)
+def _hierarchy(segments: Segments, hls: list[int], se: int, claims: list[_Claim]) -> list[_Edit]:
+    """The claims' edits, with the HL loops left without claims left out and the others'
+    HL01, HL02 and HL04 renumbered. An HL's own segments run to the next HL (or the SE); the
+    reader has checked that every HL02 names an HL before it, so children come after their
+    parents."""
+    read = [segments.segment(n).elements for n in hls]
+    codes = [_get(hl, 1) for hl in read]
+    parent = {code: _get(hl, 2) for code, hl in zip(codes, read, strict=True)}
+    alive = dict.fromkeys(codes, False)
+    for clm, billed, _ in claims:
+        owner = bisect_right(hls, clm) - 1
+        if billed and owner >= 0:
+            alive[codes[owner]] = True
+    for code in reversed(codes):
+        if alive[code] and parent[code]:
+            alive[parent[code]] = True
+    numbers = {code: str(n) for n, code in enumerate((c for c in codes if alive[c]), start=1)}
+    parents = {parent[code] for code in numbers if parent[code]}
+    out: list[_Edit] = []
+    waiting = 0  # the next claim
+    while waiting < len(claims) and claims[waiting][0] < hls[0]:
+        out.extend(claims[waiting][2])
+        waiting += 1
+    for hl, code, at, end in zip(read, codes, hls, [*hls[1:], se], strict=True):
+        own: list[_Edit] = []  # the edits of the claims among this HL's own segments
+        while waiting < len(claims) and claims[waiting][0] < end:
+            own.extend(claims[waiting][2])
+            waiting += 1
+        if not alive[code]:
+            out.append((at, end, "", 0))
+            continue
+        elements = list(hl)
+        elements[1] = numbers[code]
+        if parent[code]:
+            elements[2] = numbers[parent[code]]
+        if len(elements) > 4:
+            elements[4] = "1" if code in parents else "0"
+        if elements != hl:
+            out.append((at, at + 1, segments.rewritten(at, elements), 1))
+        out.extend(own)
+    return out
 
 
 def _positions(ids: list[str], sid: str, start: int, stop: int) -> list[int]:
@@ -221,12 +225,9 @@ def write_scrubbed(interchange: Interchange, result: ScrubResult) -> str:
         d, segments = envelope.delimiters, envelope.segments
         written: dict[int, str] = {}
         for index, transaction in enumerate(envelope.transactions):
-            writing = _Transaction(segments, transaction)
-            start = transaction.start
-            for place in sorted(claims_of.get((number, index), []), key=lambda p: p.clm):
-                pieces, count = _claim(place, segments, start, billed, d)
-                writing.claims.append((start + place.clm, start + place.end, pieces, count))
-            text = writing.text()
+            places = sorted(claims_of.get((number, index), []), key=lambda p: p.clm)
+            claims = [_claim(place, segments, transaction.start, billed, d) for place in places]
+            text = _transaction(segments, transaction, claims)
             if text is not None:
                 written[index] = text
         if written:  # an interchange without a claim is left out
