@@ -89,6 +89,15 @@ def service_day(segment: Segment) -> tuple[date | None, str | None]:
 _READ = frozenset({"SBR", "NM1", "N3", "N4", "DMG", "PRV", "REF", "HI", "DTP", "SV1"})
 
 
+#: a line's DTP that is not its date of service (DTP01 is not 472)
+_NOT_472: tuple[date | None, str | None] = (None, "not a date of service")
+
+
+def _line_day(segment: Segment) -> tuple[date | None, str | None]:
+    """What a DTP in a service line says of the line's date of service."""
+    return service_day(segment) if segment.get(1) == "472" else _NOT_472
+
+
 class TransactionReader:
     """Reads one transaction set's claims, keeping the loop context segments need."""
 
@@ -108,6 +117,9 @@ class TransactionReader:
         #: the ST's number in the interchange: positions are counted from it (ST = 1)
         self.first_number = transaction.start + 1
         self.index = index
+        #: each SV1 read so far (``reader._service``), by its text: the same few stand on
+        #: thousands of lines
+        self.services: dict[str, object] = {}
         self.control = transaction.control
         self.d = delimiters
         #: the interchange, when the file holds several ("interchange 2, ")
@@ -158,7 +170,8 @@ class TransactionReader:
         claim: Claim | None = None
         line: Line | None = None
         ids, read, start = self.segments.ids, self.segments.segment, self.start
-        days: dict[tuple[str, str], tuple[date | None, str | None]] = {}
+        bodies = self.segments.bodies
+        days: dict[str, tuple[date | None, str | None]] = {}
         for number in range(start, self.stop):
             sid = ids[number]
             at = number - start
@@ -184,6 +197,16 @@ class TransactionReader:
                 party = None
                 continue
             if sid not in _READ:
+                continue
+            if sid == "DTP" and line is not None and claim is not None:
+                # a line's date: the same few stand on thousands of lines, each read once
+                body = bodies[number]
+                day = days.get(body)
+                if day is None:
+                    day = days[body] = _line_day(read(number))
+                if day is not _NOT_472:
+                    line.day_at = at
+                    line.day, line.day_problem = day
                 continue
             segment = read(number)
             if sid == "SBR":
@@ -239,14 +262,7 @@ class TransactionReader:
                 claim.accident = d8(segment.get(3))
             elif line is not None and sid == "SV1":
                 line.sv1, line.sv1_at = segment, at
-            elif line is not None and sid == "DTP" and segment.get(1) == "472":
-                line.day_at = at
-                # the same few dates stand on thousands of lines: each is read once
-                key = (segment.get(2), segment.get(3))
-                day = days.get(key)
-                if day is None:
-                    day = days[key] = service_day(segment)
-                line.day, line.day_problem = day
+
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
             yield self._close(claim, line, self.stop - start)
 
