@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import NamedTuple
 
 import attrs
 
@@ -43,9 +44,9 @@ class Line:
     end: int = 0
 
 
-@attrs.frozen
-class Context:
-    """The parties in force where a claim stands (its billing provider, subscriber, payer)."""
+class Context(NamedTuple):
+    """The parties in force where a claim stands (its billing provider, subscriber, payer). A
+    named tuple: one is made for every claim."""
 
     billing: Party | None
     billing_taxonomy: str | None

@@ -139,6 +139,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
     seen: set[str] = set()
     ledger = Ledger(repeats=True)  # a patient stands on each of its claims: the same each time
     built_patients: _Patients = {}
+    accepted: set[tuple[str, int]] = set()  # the patients the ledger holds: id and digest
     for envelope_index, envelope in enumerate(envelopes):
         place = f"interchange {envelope.ordinal}, " if len(envelopes) > 1 else ""
         for index, transaction in enumerate(envelope.transactions):
@@ -151,7 +152,7 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                         raise _Problem(claim.at + 1, "CLM", f"CLM01 {shown(clm01)} is used by another "
                                        "claim of the file: a claim's id must be unique")  # fmt: skip
                     built = _build(claim, context, reader, envelope_index, built_patients)
-                    _check_ids(built, reader, ledger)
+                    _check_ids(built, reader, ledger, accepted)
                 except _Problem as problem:
                     where = reader.where(problem.position)
                     rejected.append(Rejected(reader.where(claim.at + 1), clm01 or None,
@@ -171,22 +172,31 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
     return batch, Interchange(lead, tuple(envelopes), tuple(places))
 
 
-def _check_ids(built: _Built, reader: TransactionReader, ledger: Ledger) -> None:
+def _check_ids(
+    built: _Built, reader: TransactionReader, ledger: Ledger, accepted: set[tuple[str, int]]
+) -> None:
     """The one ledger's rule for ids, as for JSON Lines (``scrubber.formats.ledger``): a
     patient standing on several claims must be the same each time (billing cannot know which
     of two versions is right), and a visit or line id may stand once. Accepted, the claim's ids
-    are remembered; else the claim is rejected, naming where the first one stood."""
+    are remembered; else the claim is rejected, naming where the first one stood.
+
+    A patient the ledger already holds with the same digest (``accepted``) is not claimed
+    again: the ledger would find it the same and keep the first (a patient stands on many
+    claims)."""
     at = Place(None, None, reader.where(built.place.clm + 1))
+    patient = (built.patient.id, built.digest)
     claims = [
-        Stands("patient", built.patient.id, Place(None, None, reader.where(built.patient_at)),
-               built.digest),
         Stands("case", built.case.id, at),
         *(claim for visit in built.visits for claim in claims_of_visit(visit, at)),
-    ]  # fmt: skip
+    ]
+    if patient not in accepted:
+        claims.insert(0, Stands("patient", built.patient.id,
+                                Place(None, None, reader.where(built.patient_at)), built.digest))  # fmt: skip
     conflicts = ledger.conflicts(claims)
     if conflicts:
         raise _Problem(built.place.clm + 1, "CLM", "; ".join(c.words() for c in conflicts))
     ledger.accept(claims)
+    accepted.add(patient)
 
 
 def _name(party: Party) -> tuple[str, str, str | None]:
