@@ -1,13 +1,20 @@
 """The segments of an interchange as received (``scrubber.formats.x12.segments``): the fast cut
 of a file written one way throughout gives exactly what the segment-by-segment cut gives, and
-any run of segments is written back byte for byte."""
+any run of segments is written back byte for byte; the billed file is the one received with the
+writer's edits."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scrubber.formats.x12 import read_x12, write_scrubbed
 from scrubber.formats.x12.segments import Delimiters, Segments, _each, _segments, _uniform
+from scrubber.load import load_rules
+
+_RULES = load_rules(Path(__file__).parent / "golden" / "x12" / "rules")
 
 _D = Delimiters("*", ":", "^", "~")
 #: what may follow a terminator in the wild: nothing, line breaks, spaces before a line break
@@ -69,3 +76,29 @@ def test_a_file_with_mixed_line_ends_keeps_each_one() -> None:
     ]  # fmt: skip
     assert segments.rewritten(1, ["GS", "XX"]) == "GS*XX~\r\n"
     assert tail == ""
+
+
+def test_a_claim_before_the_first_hl_is_left_out_of_the_billed_file() -> None:
+    """The writer's edits before the first HL loop: a claim standing there has no subscriber
+    (it is rejected), and the billed file is the one without it."""
+    golden = Path(__file__).parent / "golden" / "x12" / "medicare_pta_kx"
+    text = (golden / "input.x12").read_bytes().decode("utf-8")
+    early = _recount(text.replace("HL*1**20*1~\n", "CLM*EARLY*10***11:B:1*Y*A*Y*Y~\nHL*1**20*1~\n"))
+    batch, interchange = read_x12(early)
+    assert [r.id for r in batch.rejected] == ["EARLY"]
+    assert "the claim has no subscriber" in batch.rejected[0].errors[0]
+    billed = write_scrubbed(interchange, _RULES.scrub(batch))
+    assert billed == (golden / "expected.x12").read_bytes().decode("utf-8")
+
+
+def _recount(text: str) -> str:
+    """``text`` (segments ending ``~`` and a line break) with each SE01 made right."""
+    segments = text.split("~\n")
+    start = 0
+    for at, segment in enumerate(segments):
+        if segment.startswith("ST*"):
+            start = at
+        elif segment.startswith("SE*"):
+            elements = segment.split("*")
+            segments[at] = "*".join([elements[0], str(at - start + 1), *elements[2:]])
+    return "~\n".join(segments)

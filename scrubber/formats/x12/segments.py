@@ -216,8 +216,8 @@ def _segments(text: str, delimiters: Delimiters) -> tuple[Segments, str]:
     return Segments(bodies, ids, after, delimiters), tail
 
 
-#: what may follow every terminator in a file written one way throughout (tried in this order)
-_UNIFORM = ("\n", "\r\n", "")
+#: the line breaks that may follow every terminator in a file written one way throughout
+_LINE_BREAKS = ("\n", "\r\n")
 
 
 def _uniform(text: str, terminator: str) -> tuple[list[str], str, str] | None:
@@ -227,17 +227,15 @@ def _uniform(text: str, terminator: str) -> tuple[list[str], str, str] | None:
     if terminator in "\r\n \t":
         return None
     terminators = text.count(terminator)
-    for after in _UNIFORM:
-        sep = terminator + after
-        if text.count(sep) != terminators:
-            continue
-        # nothing more that _each would take for a line end may follow: a segment's text
-        # then starts right after the separator
-        if any(sep + c in text for c in "\r\n \t"):
-            return None
-        bodies = text.split(sep)
-        return bodies, bodies.pop(), after
-    return None
+    # the line break after every terminator, else none ("": no line breaks)
+    after = next((b for b in _LINE_BREAKS if text.count(terminator + b) == terminators), "")
+    sep = terminator + after
+    # nothing more that _each would take for a line end may follow: a segment's text then
+    # starts right after the separator
+    if re.search(re.escape(sep) + "[\r\n \t]", text):
+        return None
+    bodies = text.split(sep)
+    return bodies, bodies.pop(), after
 
 
 def _each(text: str, terminator: str) -> tuple[list[str], str, list[str]]:
