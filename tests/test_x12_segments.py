@@ -102,3 +102,18 @@ def _recount(text: str) -> str:
             elements = segment.split("*")
             segments[at] = "*".join([elements[0], str(at - start + 1), *elements[2:]])
     return "~\n".join(segments)
+
+
+def test_lines_of_one_date_with_different_rendering_providers_reject_the_claim() -> None:
+    """A visit has one provider: two lines of the same date rendered by different providers
+    (loop 2420A) are two visits billed as one claim, and the claim is rejected saying so."""
+    golden = Path(__file__).parent / "golden" / "x12" / "medicare_pta_kx"
+    text = (golden / "input.x12").read_bytes().decode("utf-8")
+    other = "DTP*472*D8*20260302~\nNM1*82*1*DIAZ*RAY****XX*1555555555~\nPRV*PE*PXC*225100000X~\n"
+    second = text.index("LX*2~\n")
+    text = text[:second] + text[second:].replace("DTP*472*D8*20260302~\n", other, 1)
+    batch, _ = read_x12(_recount(text))
+    assert batch.rejected[0].errors == (
+        "ST 0001 segment 19 (CLM): the lines of 2026-03-02 have different rendering providers "
+        "('1555555555' (PT), '1987654328' (PTA)): bill them as separate claims",
+    )

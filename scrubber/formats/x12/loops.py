@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
 from scrubber.formats.x12.elements import d8
 from scrubber.formats.x12.envelopes import Transaction
 from scrubber.formats.x12.segments import Delimiters, Segment, Segments, shown
-from scrubber.model.records import ProviderRole
+from scrubber.model.records import Provider, ProviderRole
 
 __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
 
@@ -120,7 +120,9 @@ class TransactionReader:
         self.index = index
         #: each SV1 read so far (``reader._service``), by its text: the same few stand on
         #: thousands of lines
-        self.services: dict[str, object] = {}
+        self.services: dict[str, Any] = {}
+        #: the providers read so far, one record each (by NPI and role)
+        self.providers: dict[tuple[str, ProviderRole], Provider] = {}
         self.control = transaction.control
         self.d = delimiters
         #: the interchange, when the file holds several ("interchange 2, ")

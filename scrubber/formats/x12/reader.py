@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import cast
 
 import attrs
 
@@ -322,8 +321,10 @@ def _lines(
                                 charge.units, code))  # fmt: skip
     visits = []
     for day, items in by_day.items():
-        providers = {provider for _, provider in items}
-        if len(providers) > 1:
+        first = items[0][1]
+        if any(provider is not first for _, provider in items[1:]) and (
+            len(providers := {provider for _, provider in items}) > 1
+        ):
             named = ", ".join(sorted(f"{shown(p.id)} ({p.role.value})" for p in providers))
             raise _Problem(claim.at + 1, "CLM", f"the lines of {day.isoformat()} have different "
                            f"rendering providers ({named}): bill them as separate claims")  # fmt: skip
@@ -373,7 +374,7 @@ def _charge(
     position = line.sv1_at + 1
     # the same few SV1s stand on thousands of lines: each is read once
     body = reader.segments.bodies[line.sv1.number - 1]
-    service = cast("_Service | str | None", reader.services.get(body))
+    service: _Service | str | None = reader.services.get(body)
     if service is None:
         service = reader.services[body] = _service(line.sv1, reader.d)
     if isinstance(service, str):
@@ -397,6 +398,9 @@ def _charge(
     chosen = role_of(taxonomy) if taxonomy else reader.default_role
     role = chosen or ProviderRole.OTHER
     npi = rendering.nm1.get(9) if rendering is not None else ""
+    provider = reader.providers.get((npi, role))
+    if provider is None:  # one record per provider: a visit's lines are then compared at once
+        provider = reader.providers[npi, role] = Provider(npi, role)
     charge = Charge(f"{claim.clm.get(1)}/LX{number}", cpt, units, None, modifiers, tuple(codes),
                     amount)  # fmt: skip
-    return charge, Provider(npi, role), code
+    return charge, provider, code
