@@ -74,25 +74,29 @@ class Segment(NamedTuple):
 _new_tuple = tuple.__new__
 
 
+@attrs.frozen
 class Segments:
     """The segments of one interchange as received: each one's text without its terminator
     (``bodies``), its id (``ids``: one string object per distinct id, so a million ids cost a
     list), and what followed its terminator (``after``: one string when every segment is
     followed by the same, the common case, else one per segment). Index 0 is the ISA."""
 
-    __slots__ = ("_after", "_element", "_sep", "_terminator", "bodies", "distinct", "ids")
+    bodies: list[str] = attrs.field(repr=False)
+    ids: list[str] = attrs.field(repr=False)
+    after: str | list[str] = attrs.field(repr=False)
+    delimiters: Delimiters
+    #: the distinct ids (a handful), to ask whether any is empty or indented at once
+    distinct: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    #: what follows every segment's text (terminator and line break) when it is the same
+    _sep: str = attrs.field(init=False, repr=False, eq=False)
 
-    def __init__(
-        self, bodies: list[str], ids: list[str], after: str | list[str], delimiters: Delimiters
-    ) -> None:
-        self.bodies = bodies
-        self.ids = ids
-        #: the distinct ids (a handful), to ask whether any is empty or indented at once
-        self.distinct = frozenset(ids)
-        self._after = after
-        self._terminator = delimiters.segment
-        self._element = delimiters.element
-        self._sep = delimiters.segment + after if isinstance(after, str) else ""
+    @distinct.default
+    def _distinct(self) -> frozenset[str]:
+        return frozenset(self.ids)
+
+    @_sep.default
+    def _same_after(self) -> str:
+        return self.delimiters.segment + self.after if isinstance(self.after, str) else ""
 
     def __len__(self) -> int:
         return len(self.bodies)
@@ -101,7 +105,7 @@ class Segments:
         """Segment ``index`` split into its elements."""
         # tuple.__new__ rather than Segment(...): the named tuple's own constructor is a Python
         # function, and the reader asks for about a million segments
-        fields = (self.bodies[index].split(self._element), index + 1, self.ids[index])
+        fields = (self.bodies[index].split(self.delimiters.element), index + 1, self.ids[index])
         return _new_tuple(Segment, fields)
 
     def raw(self, start: int, stop: int) -> str:
@@ -111,20 +115,19 @@ class Segments:
             return ""
         if self._sep:  # the same after every terminator
             return self._sep.join(self.bodies[start:stop]) + self._sep
-        terminator, bodies, afters = (
-            self._terminator,
-            self.bodies[start:stop],
-            self._after[start:stop],
-        )
+        terminator, bodies, afters = self.delimiters.segment, self.bodies[start:stop], self.after
         return "".join(
-            [body + terminator + after for body, after in zip(bodies, afters, strict=True)]
+            [
+                body + terminator + after
+                for body, after in zip(bodies, afters[start:stop], strict=True)
+            ]
         )
 
     def rewritten(self, index: int, elements: list[str]) -> str:
         """Segment ``index`` with ``elements`` as received otherwise (its terminator and the
         line break after it)."""
-        after = self._after if isinstance(self._after, str) else self._after[index]
-        return self._element.join(elements) + self._terminator + after
+        after = self.after if isinstance(self.after, str) else self.after[index]
+        return self.delimiters.element.join(elements) + self.delimiters.segment + after
 
 
 #: what may stand before the first ISA: a byte-order mark and white space (kept as received)
