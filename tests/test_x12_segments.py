@@ -117,3 +117,21 @@ def test_lines_of_one_date_with_different_rendering_providers_reject_the_claim()
         "ST 0001 segment 19 (CLM): the lines of 2026-03-02 have different rendering providers "
         "('1555555555' (PT), '1987654328' (PTA)): bill them as separate claims",
     )
+
+
+def test_a_visit_id_that_is_another_claims_clm01_is_a_duplicate() -> None:
+    """The ledger is asked about visits: a claim spanning two dates names its visits
+    ``CLM01/DATE``, and a later claim whose CLM01 is one of them is rejected as a duplicate
+    visit. Its lines (``CLM01/LXn``) never meet the first claim's."""
+    golden = Path(__file__).parent / "golden" / "x12" / "commercial_prior_auth"
+    text = (golden / "input.x12").read_bytes().decode("utf-8")
+    second_line = text.index("LX*2~\n")
+    text = text[:second_line] + text[second_line:].replace("D8*20260303", "D8*20260304", 1)
+    text = text.replace("CLM*OKAFOR-0303*", "CLM*NGUYEN-0303/2026-03-04*")
+    batch, _ = read_x12(text)
+    assert [v.id for v in batch.visits] == ["NGUYEN-0303/2026-03-03", "NGUYEN-0303/2026-03-04"]
+    (rejected,) = batch.rejected
+    assert rejected.errors == (
+        'ST 0001 segment 40 (CLM): duplicate visit id "NGUYEN-0303/2026-03-04" (first at '
+        "ST 0001 segment 19)",
+    )

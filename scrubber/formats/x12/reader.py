@@ -24,7 +24,7 @@ import attrs
 
 from scrubber.formats.convert import COUNT_LIMITS
 from scrubber.formats.ledger import Claim as Stands
-from scrubber.formats.ledger import Ledger, Place, claims_of_visit, fingerprint
+from scrubber.formats.ledger import Ledger, Place, fingerprint
 from scrubber.formats.x12.codes import CAUSE_CODES, CLASS_OF_FILING, role_of
 from scrubber.formats.x12.elements import amount_of, d8, pointer_of, whole_units
 from scrubber.formats.x12.envelopes import Envelope, parse_interchanges
@@ -179,15 +179,15 @@ def _check_ids(
     of two versions is right), and a visit or line id may stand once. Accepted, the claim's ids
     are remembered; else the claim is rejected, naming where the first one stood.
 
-    A patient the ledger already holds with the same digest (``accepted``) is not claimed
-    again: the ledger would find it the same and keep the first (a patient stands on many
-    claims)."""
+    The ledger is asked only what can conflict. A patient it already holds with the same
+    digest (``accepted``) is not claimed again: the ledger would find it the same and keep the
+    first (a patient stands on many claims). A line's id is never claimed: it is
+    ``CLM01/LXn``, CLM01 is unique among the claims that reach the ledger (checked first), and
+    ``n`` is a number, so no other line of the file can have it. A visit's id
+    (``CLM01/DATE``) can be another claim's CLM01, and is claimed."""
     at = Place(None, None, reader.where(built.place.clm + 1))
     patient = (built.patient.id, built.digest)
-    claims = [
-        Stands("case", built.case.id, at),
-        *(claim for visit in built.visits for claim in claims_of_visit(visit, at)),
-    ]
+    claims = [Stands("case", built.case.id, at), *(Stands("visit", v.id, at) for v in built.visits)]
     if patient not in accepted:
         claims.insert(0, Stands("patient", built.patient.id,
                                 Place(None, None, reader.where(built.patient_at)), built.digest))  # fmt: skip
