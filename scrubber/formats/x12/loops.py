@@ -175,8 +175,7 @@ class TransactionReader:
         ids, read, start = self.segments.ids, self.segments.segment, self.start
         bodies = self.segments.bodies
         days: dict[str, tuple[date | None, str | None]] = {}
-        for number in range(start, self.stop):
-            sid = ids[number]
+        for number, sid in enumerate(ids[start : self.stop], start):
             at = number - start
             if sid in {"HL", "SE"}:
                 if claim is not None:
@@ -212,12 +211,8 @@ class TransactionReader:
                     line.day, line.day_problem = day
                 continue
             segment = read(number)
-            if sid == "SBR":
-                if claim is None:
-                    self.sbr = segment
-                else:  # loop 2320: another payer of this claim, never the one billed
-                    claim.other_payers = True
-            elif sid == "NM1":
+            # the segments by how often they stand in a claim (one id each: the order is free)
+            if sid == "NM1":
                 party = Party(segment, at + 1)
                 who = segment.get(1)
                 if claim is None:
@@ -242,8 +237,15 @@ class TransactionReader:
                 party.n3 = segment
             elif sid == "N4" and party is not None:
                 party.n4 = segment
+            elif line is not None and sid == "SV1":
+                line.sv1, line.sv1_at = segment, at
             elif sid == "DMG" and party is not None:
                 party.dmg = segment
+            elif sid == "SBR":
+                if claim is None:
+                    self.sbr = segment
+                else:  # loop 2320: another payer of this claim, never the one billed
+                    claim.other_payers = True
             elif sid == "PRV":
                 if segment.get(1) == "BI" and claim is None:
                     self.billing_taxonomy = segment.get(3)
@@ -263,9 +265,6 @@ class TransactionReader:
                 )
             elif claim is not None and line is None and sid == "DTP" and segment.get(1) == "439":
                 claim.accident = d8(segment.get(3))
-            elif line is not None and sid == "SV1":
-                line.sv1, line.sv1_at = segment, at
-
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
             yield self._close(claim, line, self.stop - start)
 
