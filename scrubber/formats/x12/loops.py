@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any, NamedTuple
 
 import attrs
 
 from scrubber.formats.x12.elements import d8
-from scrubber.formats.x12.segments import Delimiters, Segment, Transaction, shown
-from scrubber.model.records import ProviderRole
+from scrubber.formats.x12.envelopes import Transaction
+from scrubber.formats.x12.segments import Delimiters, Segment, Segments, shown
+from scrubber.model.records import Provider, ProviderRole
 
 __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
 
@@ -42,9 +44,9 @@ class Line:
     end: int = 0
 
 
-@attrs.frozen
-class Context:
-    """The parties in force where a claim stands (its billing provider, subscriber, payer)."""
+class Context(NamedTuple):
+    """The parties in force where a claim stands (its billing provider, subscriber, payer). A
+    named tuple: one is made for every claim."""
 
     billing: Party | None
     billing_taxonomy: str | None
@@ -84,19 +86,43 @@ def service_day(segment: Segment) -> tuple[date | None, str | None]:
     return None, None
 
 
+#: the segments the loops read, besides HL, SE, CLM and LX
+_READ = frozenset({"SBR", "NM1", "N3", "N4", "DMG", "PRV", "REF", "HI", "DTP", "SV1"})
+
+
+#: a line's DTP that is not its date of service (DTP01 is not 472)
+_NOT_472: tuple[date | None, str | None] = (None, "not a date of service")
+
+
+def _line_day(segment: Segment) -> tuple[date | None, str | None]:
+    """What a DTP in a service line says of the line's date of service."""
+    return service_day(segment) if segment.get(1) == "472" else _NOT_472
+
+
 class TransactionReader:
     """Reads one transaction set's claims, keeping the loop context segments need."""
 
     def __init__(
         self,
+        segments: Segments,
         transaction: Transaction,
         index: int,
         delimiters: Delimiters,
+        *,
         place: str = "",
         default_role: ProviderRole | None = None,
     ):
-        self.segments = transaction.segments
+        self.segments = segments
+        #: the transaction set's ST and one past its SE, among the interchange's segments
+        self.start, self.stop = transaction.start, transaction.stop
+        #: the ST's number in the interchange: positions are counted from it (ST = 1)
+        self.first_number = transaction.start + 1
         self.index = index
+        #: each SV1 read so far (``reader._service``), by its text: the same few stand on
+        #: thousands of lines
+        self.services: dict[str, Any] = {}
+        #: the providers read so far, one record each (by NPI and role)
+        self.providers: dict[tuple[str, ProviderRole], Provider] = {}
         self.control = transaction.control
         self.d = delimiters
         #: the interchange, when the file holds several ("interchange 2, ")
@@ -141,26 +167,29 @@ class TransactionReader:
         return f"{self.place}ST {self.control} segment {position}"
 
     def claims(self) -> Iterator[tuple[Claim, Context]]:
-        """Each claim with the parties in force where it stands."""
+        """Each claim with the parties in force where it stands. A segment is split into its
+        elements only when it is read (``Segments``)."""
         party: Party | None = None
         claim: Claim | None = None
         line: Line | None = None
-        for at, segment in enumerate(self.segments):
-            position = at + 1
-            sid = segment.id
-            if sid in ("HL", "SE"):
+        ids, read, start = self.segments.ids, self.segments.segment, self.start
+        bodies, element, new = self.segments.bodies, self.d.element, tuple.__new__
+        days: dict[str, tuple[date | None, str | None]] = {}
+        for number, sid in enumerate(ids[start : self.stop], start):
+            at = number - start
+            if sid in {"HL", "SE"}:
                 if claim is not None:
                     yield self._close(claim, line, at)
                     claim, line = None, None
                 if sid == "SE":
                     return
                 party = None
-                self._enter(segment.get(3))
+                self._enter(read(number).get(3))
                 continue
             if sid == "CLM":
                 if claim is not None:
                     yield self._close(claim, line, at)
-                claim, line, party = Claim(segment, at), None, None
+                claim, line, party = Claim(read(number), at), None, None
                 continue
             if sid == "LX" and claim is not None:
                 if line is not None:
@@ -169,13 +198,23 @@ class TransactionReader:
                 claim.lines.append(line)
                 party = None
                 continue
-            if sid == "SBR":
-                if claim is None:
-                    self.sbr = segment
-                else:  # loop 2320: another payer of this claim, never the one billed
-                    claim.other_payers = True
-            elif sid == "NM1":
-                party = Party(segment, position)
+            if sid not in _READ:
+                continue
+            if sid == "DTP" and line is not None and claim is not None:
+                # a line's date: the same few stand on thousands of lines, each read once
+                body = bodies[number]
+                day = days.get(body)
+                if day is None:
+                    day = days[body] = _line_day(read(number))
+                if day is not _NOT_472:
+                    line.day_at = at
+                    line.day, line.day_problem = day
+                continue
+            # Segments.segment written out: a call less for each of the segments read
+            segment: Segment = new(Segment, (bodies[number].split(element), number + 1, sid))
+            # the segments by how often they stand in a claim (one id each: the order is free)
+            if sid == "NM1":
+                party = Party(segment, at + 1)
                 who = segment.get(1)
                 if claim is None:
                     if who == "85":
@@ -199,8 +238,15 @@ class TransactionReader:
                 party.n3 = segment
             elif sid == "N4" and party is not None:
                 party.n4 = segment
+            elif line is not None and sid == "SV1":
+                line.sv1, line.sv1_at = segment, at
             elif sid == "DMG" and party is not None:
                 party.dmg = segment
+            elif sid == "SBR":
+                if claim is None:
+                    self.sbr = segment
+                else:  # loop 2320: another payer of this claim, never the one billed
+                    claim.other_payers = True
             elif sid == "PRV":
                 if segment.get(1) == "BI" and claim is None:
                     self.billing_taxonomy = segment.get(3)
@@ -220,13 +266,8 @@ class TransactionReader:
                 )
             elif claim is not None and line is None and sid == "DTP" and segment.get(1) == "439":
                 claim.accident = d8(segment.get(3))
-            elif line is not None and sid == "SV1":
-                line.sv1, line.sv1_at = segment, at
-            elif line is not None and sid == "DTP" and segment.get(1) == "472":
-                line.day_at = at
-                line.day, line.day_problem = service_day(segment)
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)
-            yield self._close(claim, line, len(self.segments))
+            yield self._close(claim, line, self.stop - start)
 
     def _close(self, claim: Claim, line: Line | None, end: int) -> tuple[Claim, Context]:
         if line is not None:

@@ -24,11 +24,12 @@ import attrs
 
 from scrubber.formats.convert import COUNT_LIMITS
 from scrubber.formats.ledger import Claim as Stands
-from scrubber.formats.ledger import Ledger, Place, claims_of_visit, fingerprint
+from scrubber.formats.ledger import Ledger, Place, fingerprint
 from scrubber.formats.x12.codes import CAUSE_CODES, CLASS_OF_FILING, role_of
 from scrubber.formats.x12.elements import amount_of, d8, pointer_of, whole_units
+from scrubber.formats.x12.envelopes import Envelope, parse_interchanges
 from scrubber.formats.x12.loops import Claim, Context, Line, Party, TransactionReader
-from scrubber.formats.x12.segments import Envelope, X12Error, parse_interchanges, shown
+from scrubber.formats.x12.segments import Delimiters, Segment, X12Error, shown
 from scrubber.model.records import (
     Address,
     Batch,
@@ -49,12 +50,16 @@ from scrubber.model.records import (
 __all__ = ["ClaimPlace", "Interchange", "LinePlace", "read_x12"]
 
 MAX_UNITS = COUNT_LIMITS[(Charge, "units")]
+#: the elements a line's SV1 is read to (SV107), each empty when the segment stops before it
+_EMPTY = ("",) * 8
 
 
 @attrs.frozen
 class LinePlace:
     """Where a service line is: its charge id, and the indexes (in its transaction set) of its
-    LX segment, its SV1 segment and the end of its loop."""
+    LX segment, its SV1 segment and the end of its loop; its charge and units, and (so that the
+    writer rebuilds only what changed) its code and modifiers as received (empty: not known,
+    the writer reads them)."""
 
     charge_id: str
     lx: int
@@ -62,13 +67,15 @@ class LinePlace:
     end: int
     amount: Decimal
     units: int
+    code: tuple[str, ...] = ()
 
 
 @attrs.frozen
 class ClaimPlace:
     """Where a claim is: its interchange (``envelope``, an index into
     ``Interchange.envelopes``), its transaction set (an index into that interchange's), the
-    indexes of its CLM and of the end of its loop, and its lines."""
+    indexes of its CLM and of the end of its loop, and its lines; ``charged`` is CLM02 as an
+    amount (None: not an amount, or not known; the writer reads it)."""
 
     clm01: str
     transaction: int
@@ -77,6 +84,7 @@ class ClaimPlace:
     lines: tuple[LinePlace, ...]
     rejected: bool
     envelope: int = 0
+    charged: Decimal | None = None
 
 
 @attrs.frozen
@@ -108,6 +116,8 @@ class _Built:
     place: ClaimPlace
     #: the position of the patient's NM1 (2010BA or 2010CA), where the ledger places the patient
     patient_at: int
+    #: the patient's digest (``ledger.fingerprint``)
+    digest: int
 
 
 def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Batch, Interchange]:
@@ -127,18 +137,21 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
     places: list[ClaimPlace] = []
     seen: set[str] = set()
     ledger = Ledger(repeats=True)  # a patient stands on each of its claims: the same each time
+    built_patients: _Patients = {}
+    accepted: set[tuple[str, int]] = set()  # the patients the ledger holds: id and digest
     for envelope_index, envelope in enumerate(envelopes):
         place = f"interchange {envelope.ordinal}, " if len(envelopes) > 1 else ""
         for index, transaction in enumerate(envelope.transactions):
-            reader = TransactionReader(transaction, index, envelope.delimiters, place, default_role)
+            reader = TransactionReader(envelope.segments, transaction, index, envelope.delimiters,
+                                       place=place, default_role=default_role)  # fmt: skip
             for claim, context in reader.claims():
                 clm01 = claim.clm.get(1)
                 try:
                     if clm01 and clm01 in seen:
                         raise _Problem(claim.at + 1, "CLM", f"CLM01 {shown(clm01)} is used by another "
                                        "claim of the file: a claim's id must be unique")  # fmt: skip
-                    built = _build(claim, context, reader)
-                    _check_ids(built, reader, ledger)
+                    built = _build(claim, context, reader, envelope_index, built_patients)
+                    _check_ids(built, reader, ledger, accepted)
                 except _Problem as problem:
                     where = reader.where(problem.position)
                     rejected.append(Rejected(reader.where(claim.at + 1), clm01 or None,
@@ -151,29 +164,38 @@ def read_x12(text: str, *, default_role: ProviderRole | None = None) -> tuple[Ba
                 patients.setdefault(built.patient.id, built.patient)  # the same on every claim
                 cases.append(built.case)
                 visits.extend(built.visits)
-                places.append(attrs.evolve(built.place, envelope=envelope_index))
+                places.append(built.place)
     if not places:
         raise X12Error("the file's 837P transaction sets hold no claim (CLM): nothing to read")
     batch = Batch(tuple(patients.values()), tuple(cases), tuple(visits), tuple(rejected))
     return batch, Interchange(lead, tuple(envelopes), tuple(places))
 
 
-def _check_ids(built: _Built, reader: TransactionReader, ledger: Ledger) -> None:
+def _check_ids(
+    built: _Built, reader: TransactionReader, ledger: Ledger, accepted: set[tuple[str, int]]
+) -> None:
     """The one ledger's rule for ids, as for JSON Lines (``scrubber.formats.ledger``): a
     patient standing on several claims must be the same each time (billing cannot know which
     of two versions is right), and a visit or line id may stand once. Accepted, the claim's ids
-    are remembered; else the claim is rejected, naming where the first one stood."""
-    at = Place(path=reader.where(built.place.clm + 1))
-    claims = [
-        Stands("patient", built.patient.id, Place(path=reader.where(built.patient_at)),
-               fingerprint(built.patient)),
-        Stands("case", built.case.id, at),
-        *(claim for visit in built.visits for claim in claims_of_visit(visit, at)),
-    ]  # fmt: skip
+    are remembered; else the claim is rejected, naming where the first one stood.
+
+    The ledger is asked only what can conflict. A patient it already holds with the same
+    digest (``accepted``) is not claimed again: the ledger would find it the same and keep the
+    first (a patient stands on many claims). A line's id is never claimed: it is
+    ``CLM01/LXn``, CLM01 is unique among the claims that reach the ledger (checked first), and
+    ``n`` is a number, so no other line of the file can have it. A visit's id
+    (``CLM01/DATE``) can be another claim's CLM01, and is claimed."""
+    at = Place(None, None, reader.where(built.place.clm + 1))
+    patient = (built.patient.id, built.digest)
+    claims = [Stands("case", built.case.id, at), *(Stands("visit", v.id, at) for v in built.visits)]
+    if patient not in accepted:
+        claims.insert(0, Stands("patient", built.patient.id,
+                                Place(None, None, reader.where(built.patient_at)), built.digest))  # fmt: skip
     conflicts = ledger.conflicts(claims)
     if conflicts:
         raise _Problem(built.place.clm + 1, "CLM", "; ".join(c.words() for c in conflicts))
     ledger.accept(claims)
+    accepted.add(patient)
 
 
 def _name(party: Party) -> tuple[str, str, str | None]:
@@ -188,7 +210,21 @@ def _address(party: Party | None) -> tuple[Address, ...]:
                     True, party.n3.get(2) or None),)  # fmt: skip
 
 
-def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
+def _address_key(party: Party) -> tuple[tuple[str, ...], ...]:
+    """What the patient's address is read from (N3 and N4, as received)."""
+    if party.n3 is None or party.n4 is None:
+        return ()
+    return tuple(party.n3.elements), tuple(party.n4.elements)
+
+
+#: the patients built so far, by what each is built from, with its digest for the ledger: a
+#: patient stands on many claims, and is built and digested once
+_Patients = dict[tuple[object, ...], tuple[Patient, int]]
+
+
+def _build(
+    claim: Claim, context: Context, reader: TransactionReader, envelope: int, patients: _Patients
+) -> _Built:
     clm = claim.clm
     at = claim.at + 1
     if not clm.get(1):
@@ -215,14 +251,19 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
         if dmg is None:
             raise _Problem(patient_party.position, "NM1",
                            "the patient has no birth date (no DMG*D8*CCYYMMDD after it)")  # fmt: skip
-        raise _Problem(dmg.number - reader.segments[0].number + 1, "DMG",
+        raise _Problem(dmg.number - reader.first_number + 1, "DMG",
                        f"DMG {shown(dmg.get(2))} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
     if not last:
         raise _Problem(patient_party.position, "NM1", "the patient has no last name (NM103)")
     patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"
     ssn = patient_party.refs.get("SY") or (subscriber.refs.get("SY") if is_patient else None)
-    patient = Patient(patient_id, first, last, birth, middle_initial=middle, ssn=ssn,
-                      addresses=_address(patient_party))  # fmt: skip
+    key = (patient_id, first, last, birth, middle, ssn, *_address_key(patient_party))
+    known = patients.get(key)
+    if known is None:
+        patient = Patient(patient_id, first, last, birth, middle_initial=middle, ssn=ssn,
+                          addresses=_address(patient_party))  # fmt: skip
+        known = patients[key] = (patient, fingerprint(patient))
+    patient, digest = known
     filing = sbr.get(9)
     insurance = Insurance(
         payer.nm1.get(9), CLASS_OF_FILING.get(filing, InsuranceClass.OTHER), member or None,
@@ -244,8 +285,9 @@ def _build(claim: Claim, context: Context, reader: TransactionReader) -> _Built:
     )  # fmt: skip
     location = _location(claim, context.billing)
     visits, line_places = _lines(claim, context, reader, location)
-    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False)
-    return _Built(patient, case, visits, place, patient_party.position)
+    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False,
+                       envelope, amount_of(clm.get(2)))  # fmt: skip
+    return _Built(patient, case, visits, place, patient_party.position, digest)
 
 
 def _location(claim: Claim, billing: Party | None) -> str:
@@ -265,7 +307,7 @@ def _lines(
     for number, line in enumerate(claim.lines, start=1):
         if line.sv1 is None:
             raise _Problem(line.lx + 1, "LX", f"service line {number} has no SV1")
-        charge, provider = _charge(line, number, claim, context, reader)
+        charge, provider, code = _charge(line, number, claim, context, reader)
         if line.day_problem is not None:
             raise _Problem(line.day_at + 1, "DTP", line.day_problem)
         if line.day is None and line.day_at:
@@ -276,11 +318,13 @@ def _lines(
                            f"service line {number} has no date of service (DTP*472*D8)")  # fmt: skip
         by_day.setdefault(line.day, []).append((charge, provider))
         places.append(LinePlace(charge.id, line.lx, line.sv1_at, line.end, charge.amount or Decimal(0),
-                                charge.units))  # fmt: skip
+                                charge.units, code))  # fmt: skip
     visits = []
     for day, items in by_day.items():
-        providers = {provider for _, provider in items}
-        if len(providers) > 1:
+        first = items[0][1]
+        if any(provider is not first for _, provider in items[1:]) and (
+            len(providers := {provider for _, provider in items}) > 1
+        ):
             named = ", ".join(sorted(f"{shown(p.id)} ({p.role.value})" for p in providers))
             raise _Problem(claim.at + 1, "CLM", f"the lines of {day.isoformat()} have different "
                            f"rendering providers ({named}): bill them as separate claims")  # fmt: skip
@@ -290,39 +334,59 @@ def _lines(
     return visits, places
 
 
-def _charge(
-    line: Line, number: int, claim: Claim, context: Context, reader: TransactionReader
-) -> tuple[Charge, Provider]:
-    sv1 = line.sv1
-    assert sv1 is not None
-    position = line.sv1_at + 1
-    d = reader.d
-    procedure = sv1.parts(1, d)
+#: what an SV1 says whatever claim it stands in: the code, the modifiers, the code and the
+#: modifiers as one tuple, the charge, the units and the diagnosis pointers (each with its
+#: number, None when it is none); or why it cannot be read
+_Service = tuple[str, tuple[str, ...], tuple[str, ...], Decimal, int, list[tuple[str, int | None]]]
+
+
+def _service(sv1: Segment, d: Delimiters) -> _Service | str:
+    """SV1 read (see ``_Service``), or the problem with it."""
+    # the elements read by index, empty past the last one (as X12 leaves trailing empty
+    # elements out)
+    elements = [*sv1.elements[:8], *_EMPTY[len(sv1.elements) :]]
+    procedure = elements[1].split(d.component)
     if procedure[0] not in ("HC", "ER", "WK") or len(procedure) < 2 or not procedure[1]:
-        message = f"SV101 {shown(sv1.get(1))} is not a procedure code (HC:CODE)"
+        message = f"SV101 {shown(elements[1])} is not a procedure code (HC:CODE)"
         if len(procedure) == 1 and any(not c.isalnum() and not c.isspace() for c in procedure[0]):
             message += f"; the ISA declares {d.component!r} as the component separator (ISA16)"
-        raise _Problem(position, "SV1", message)
-    modifiers = tuple(m for m in procedure[2:6] if m)
-    amount = amount_of(sv1.get(2))
+        return message
+    modifiers = tuple([m for m in procedure[2:6] if m])
+    amount = amount_of(elements[2])
     if amount is None:
-        raise _Problem(position, "SV1", f"SV102 {shown(sv1.get(2))} is not an amount")
-    if sv1.get(3) != "UN":
-        raise _Problem(position, "SV1", f"SV103 is {shown(sv1.get(3))}: therapy units are counted "
-                       "in units (UN); minutes or other measures are not read")  # fmt: skip
-    units_text = sv1.get(4)
-    units = whole_units(units_text)
+        return f"SV102 {shown(elements[2])} is not an amount"
+    if elements[3] != "UN":
+        return (f"SV103 is {shown(elements[3])}: therapy units are counted in units (UN); "
+                "minutes or other measures are not read")  # fmt: skip
+    units = whole_units(elements[4])
     if units is None or units > MAX_UNITS:
-        raise _Problem(position, "SV1", f"SV104 {shown(units_text)} is not a whole number of units "
-                       f"from 0 to {MAX_UNITS}")  # fmt: skip
-    pointers = sv1.get(7).split(d.component) if sv1.get(7) else []
+        return (f"SV104 {shown(elements[4])} is not a whole number of units from 0 to "
+                f"{MAX_UNITS}")  # fmt: skip
+    pointers = elements[7].split(d.component) if elements[7] else []
+    code = (procedure[1], *modifiers)
+    return procedure[1], modifiers, code, amount, units, [(p, pointer_of(p)) for p in pointers]
+
+
+def _charge(
+    line: Line, number: int, claim: Claim, context: Context, reader: TransactionReader
+) -> tuple[Charge, Provider, tuple[str, ...]]:
+    assert line.sv1 is not None
+    position = line.sv1_at + 1
+    # the same few SV1s stand on thousands of lines: each is read once
+    body = reader.segments.bodies[line.sv1.number - 1]
+    service: _Service | str | None = reader.services.get(body)
+    if service is None:
+        service = reader.services[body] = _service(line.sv1, reader.d)
+    if isinstance(service, str):
+        raise _Problem(position, "SV1", service)
+    cpt, modifiers, code, amount, units, pointers = service
     codes = []
-    for pointer in pointers:
-        at = pointer_of(pointer)
-        if at is None or not 1 <= at <= len(claim.hi) or not claim.hi[at - 1]:
+    hi = claim.hi
+    for pointer, at in pointers:
+        if at is None or not 1 <= at <= len(hi) or not hi[at - 1]:
             raise _Problem(position, "SV1", f"SV107 points to diagnosis {shown(pointer)}; the "
-                           f"claim's HI has {len(claim.hi)}")  # fmt: skip
-        codes.append(claim.hi[at - 1])
+                           f"claim's HI has {len(hi)}")  # fmt: skip
+        codes.append(hi[at - 1])
     rendering = line.rendering or claim.rendering or context.billing
     taxonomy = (
         line.rendering.taxonomy if line.rendering is not None and line.rendering.taxonomy
@@ -334,6 +398,9 @@ def _charge(
     chosen = role_of(taxonomy) if taxonomy else reader.default_role
     role = chosen or ProviderRole.OTHER
     npi = rendering.nm1.get(9) if rendering is not None else ""
-    charge = Charge(f"{claim.clm.get(1)}/LX{number}", procedure[1], units, None, modifiers,
-                    tuple(codes), amount)  # fmt: skip
-    return charge, Provider(npi, role)
+    provider = reader.providers.get((npi, role))
+    if provider is None:  # one record per provider: a visit's lines are then compared at once
+        provider = reader.providers[npi, role] = Provider(npi, role)
+    charge = Charge(f"{claim.clm.get(1)}/LX{number}", cpt, units, None, modifiers, tuple(codes),
+                    amount)  # fmt: skip
+    return charge, provider, code

@@ -13,36 +13,43 @@ consistent. Every other segment is written byte for byte as it was received.
 Each interchange of the file is written with its own envelope, and only when it still holds a
 claim: an interchange without a claim is one a clearinghouse refuses. When no claim at all is
 billed the text is empty (the command line then writes no file).
+
+Only what changes is rebuilt: each run of segments between two changes is written as one
+piece of the text as received (``Segments.raw``); a segment is split into its elements only
+where it may change (CLM, LX, SV1, HL, SE, GE, IEA).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from operator import itemgetter
 
 from scrubber.formats.x12.elements import amount_of
+from scrubber.formats.x12.envelopes import Envelope, Transaction
 from scrubber.formats.x12.reader import ClaimPlace, Interchange
-from scrubber.formats.x12.segments import Delimiters, Envelope, Segment
+from scrubber.formats.x12.segments import Delimiters, Segments
 from scrubber.model.records import Charge
 from scrubber.model.results import ScrubResult
 
 __all__ = ["write_scrubbed"]
 
 _CENT = Decimal("0.01")
-_RAW = itemgetter(1)  # Segment.raw, for "".join(map(...)) over a million segments
 
 
-def _rewritten(segment: Segment, elements: Sequence[str], d: Delimiters) -> Segment:
-    """``segment`` with new elements in its raw text, keeping what followed it (terminator,
-    line break); itself when nothing changes. Its ``elements`` stay as received: the writer
-    looks up the original numbers (HL01) in them. Only segments after the ISA are rewritten,
-    and only the ISA can have white space before it."""
-    if list(elements) == list(segment.elements):
-        return segment
-    tail = segment.raw[len(d.element.join(segment.elements)) :]
-    return segment._replace(raw=d.element.join(elements) + tail)
+#: segments ``start`` to ``stop`` (excluded) of a transaction set's interchange replaced by a
+#: text of ``count`` segments ("" and 0: left out)
+_Edit = tuple[int, int, str, int]
+#: a claim of a transaction set: its CLM's index, whether anything of it is billed, its edits
+_Claim = tuple[int, bool, list[_Edit]]
+
+
+def _segment(segments: Segments, index: int, elements: list[str], old: list[str]) -> str:
+    """Segment ``index`` with ``elements``: as received when they are the ones it has (``old``),
+    else rebuilt with what followed it (terminator, line break). Only segments after the ISA
+    are rewritten, and only the ISA can have white space before it."""
+    if elements == old:
+        return segments.raw(index, index + 1)
+    return segments.rewritten(index, elements)
 
 
 def _money(amount: Decimal) -> str:
@@ -50,22 +57,40 @@ def _money(amount: Decimal) -> str:
 
 
 def _claim(
-    place: ClaimPlace, segments: Sequence[Segment], billed: dict[str, Charge], d: Delimiters
-) -> list[Segment]:
-    """The claim's segments as billed (none when nothing of it is billed)."""
+    place: ClaimPlace, segments: Segments, start: int, billed: dict[str, Charge], d: Delimiters
+) -> _Claim:
+    """What the claim's billing changes, as edits of the segments as received: the claim left
+    out when nothing of it is billed; else each line not billed left out, each LX renumbered,
+    each SV1 whose code, modifiers or units changed rebuilt, the CLM02 total rewritten when it
+    differs in value. ``start`` is its transaction set's ST among the interchange's segments."""
+    clm_at = start + place.clm
     kept = [line for line in place.lines if line.charge_id in billed]
     if place.rejected or not kept:
-        return []
-    out = list(segments[place.clm : place.lines[0].lx])
+        return clm_at, False, [(clm_at, start + place.end, "", 0)]
+    edits: list[_Edit] = [(clm_at, clm_at, "", 0)]  # the CLM's, when its total is known
     total = Decimal(0)
-    for number, line in enumerate(kept, start=1):
-        charge = billed[line.charge_id]
-        lx = segments[line.lx]
-        out.append(_rewritten(lx, [lx.id, str(number), *lx.elements[2:]], d))
-        out.extend(segments[line.lx + 1 : line.sv1])
-        sv1 = segments[line.sv1]
-        elements = list(sv1.elements)
+    number = 0
+    bodies, read, element = segments.bodies, segments.segment, d.element
+    for line in place.lines:
+        charge = billed.get(line.charge_id)
+        lx_at = start + line.lx
+        if charge is None:
+            edits.append((lx_at, start + line.end, "", 0))
+            continue
+        number += 1
+        if bodies[lx_at] != f"LX{element}{number}":  # else it is the LX as billed already
+            lx = read(lx_at).elements
+            new = [lx[0], str(number), *lx[2:]]
+            if new != lx:
+                edits.append((lx_at, lx_at + 1, segments.rewritten(lx_at, new), 1))
         amount = line.amount
+        same_code = bool(line.code) and line.code == (charge.cpt, *charge.modifiers)
+        if charge.units == line.units and same_code:
+            total += amount
+            continue  # the SV1 as received
+        sv1_at = start + line.sv1
+        sv1 = read(sv1_at).elements
+        elements = list(sv1)
         if charge.units != line.units:
             # the engine rescaled the line's charge with its units (§14); a charge built by
             # hand without one is rescaled here the same way
@@ -75,15 +100,18 @@ def _claim(
             )  # fmt: skip
             elements[2] = str(amount)
             elements[4] = str(charge.units)
-        elements[1] = _procedure(sv1.get(1), charge, d)
-        out.append(_rewritten(sv1, elements, d))
-        out.extend(segments[line.sv1 + 1 : line.end])
+        elements[1] = _procedure(elements[1], charge, d)
+        if elements != sv1:
+            edits.append((sv1_at, sv1_at + 1, segments.rewritten(sv1_at, elements), 1))
         total += amount
-    out.extend(segments[place.lines[-1].end : place.end])
-    clm = out[0]
-    if amount_of(clm.get(2)) != total:  # CLM02 is the sum of the lines as billed, in value
-        out[0] = _rewritten(clm, [*clm.elements[:2], _money(total), *clm.elements[3:]], d)
-    return out
+    charged = place.charged if place.charged is not None else amount_of(read(clm_at).get(2))
+    if charged != total:  # CLM02 is the sum of the lines as billed, in value
+        clm = read(clm_at).elements
+        text = segments.rewritten(clm_at, [*clm[:2], _money(total), *clm[3:]])
+        edits[0] = (clm_at, clm_at + 1, text, 1)
+    else:
+        del edits[0]
+    return clm_at, True, edits
 
 
 def _procedure(received: str, charge: Charge, d: Delimiters) -> str:
@@ -100,44 +128,88 @@ def _procedure(received: str, charge: Charge, d: Delimiters) -> str:
     return d.component.join([parts[0], charge.cpt, *modifiers, *after])
 
 
-def _hierarchy(out: list[Segment], ids: list[str], d: Delimiters) -> list[Segment]:
-    """Drop the HL loops left without claims, then renumber HL01, HL02 and HL04. An HL's own
-    segments run to the next HL (or the SE); the reader has checked that every HL02 names an
-    HL before it, so children come after their parents."""
-    hls = [n for n, sid in enumerate(ids) if sid == "HL"]
-    if not hls:
-        return out
-    codes = [out[n].get(1) for n in hls]
-    parent = {code: out[n].get(2) for code, n in zip(codes, hls, strict=True)}
+def _transaction(segments: Segments, transaction: Transaction, claims: list[_Claim]) -> str | None:
+    """The transaction set as billed: the segments as received with the claims' edits, the HL
+    loops left without claims left out and the others renumbered, the SE recounted; None when
+    it holds no claim any more (it is left out)."""
+    if not any(billed for _, billed, _ in claims):
+        return None
+    start, se = transaction.start, transaction.stop - 1
+    hls = _positions(segments.ids, "HL", start, se)
+    edits = _hierarchy(segments, hls, se, claims) if hls else [e for *_, c in claims for e in c]
+    out: list[str] = []
+    at = start
+    count = se - start
+    raw = segments.raw
+    for first, stop, text, added in edits:
+        if first > at:
+            out.append(raw(at, first))
+        out.append(text)
+        at = stop
+        count += added - (stop - first)
+    out.append(raw(at, se))
+    sid = segments.segment(se).elements
+    out.append(_segment(segments, se, [sid[0], str(count + 1), *sid[2:]], sid))
+    return "".join(out)
+
+
+def _get(elements: list[str], index: int) -> str:
+    return elements[index] if index < len(elements) else ""
+
+
+def _hierarchy(segments: Segments, hls: list[int], se: int, claims: list[_Claim]) -> list[_Edit]:
+    """The claims' edits, with the HL loops left without claims left out and the others'
+    HL01, HL02 and HL04 renumbered. An HL's own segments run to the next HL (or the SE); the
+    reader has checked that every HL02 names an HL before it, so children come after their
+    parents."""
+    read = [segments.segment(n).elements for n in hls]
+    codes = [_get(hl, 1) for hl in read]
+    parent = {code: _get(hl, 2) for code, hl in zip(codes, read, strict=True)}
     alive = dict.fromkeys(codes, False)
-    for clm in (n for n, sid in enumerate(ids) if sid == "CLM"):
+    for clm, billed, _ in claims:
         owner = bisect_right(hls, clm) - 1
-        if owner >= 0:
+        if billed and owner >= 0:
             alive[codes[owner]] = True
     for code in reversed(codes):
         if alive[code] and parent[code]:
             alive[parent[code]] = True
-    ends = [*hls[1:], len(out) - 1]  # the SE closes the last HL's segments
-    kept = out[: hls[0]]
-    places = []
-    for code, start, end in zip(codes, hls, ends, strict=True):
-        if alive[code]:
-            places.append(len(kept))
-            kept.extend(out[start:end])
-    kept.append(out[-1])
     numbers = {code: str(n) for n, code in enumerate((c for c in codes if alive[c]), start=1)}
     parents = {parent[code] for code in numbers if parent[code]}
-    for place in places:
-        hl = kept[place]
-        code = hl.get(1)
-        elements = list(hl.elements)
+    out: list[_Edit] = []
+    waiting = 0  # the next claim
+    while waiting < len(claims) and claims[waiting][0] < hls[0]:
+        out.extend(claims[waiting][2])
+        waiting += 1
+    for hl, code, at, end in zip(read, codes, hls, [*hls[1:], se], strict=True):
+        own: list[_Edit] = []  # the edits of the claims among this HL's own segments
+        while waiting < len(claims) and claims[waiting][0] < end:
+            own.extend(claims[waiting][2])
+            waiting += 1
+        if not alive[code]:
+            out.append((at, end, "", 0))
+            continue
+        elements = list(hl)
         elements[1] = numbers[code]
         if parent[code]:
             elements[2] = numbers[parent[code]]
         if len(elements) > 4:
             elements[4] = "1" if code in parents else "0"
-        kept[place] = _rewritten(hl, elements, d)
-    return kept
+        if elements != hl:
+            out.append((at, at + 1, segments.rewritten(at, elements), 1))
+        out.extend(own)
+    return out
+
+
+def _positions(ids: list[str], sid: str, start: int, stop: int) -> list[int]:
+    """Where ``sid`` stands in ``ids[start:stop]`` (a search in C for each)."""
+    found: list[int] = []
+    try:
+        while True:
+            start = ids.index(sid, start, stop)
+            found.append(start)
+            start += 1
+    except ValueError:
+        return found
 
 
 def write_scrubbed(interchange: Interchange, result: ScrubResult) -> str:
@@ -150,59 +222,49 @@ def write_scrubbed(interchange: Interchange, result: ScrubResult) -> str:
         claims_of.setdefault((place.envelope, place.transaction), []).append(place)
     parts: list[str] = []
     for number, envelope in enumerate(interchange.envelopes):
-        d = envelope.delimiters
-        written: dict[int, list[Segment]] = {}
+        d, segments = envelope.delimiters, envelope.segments
+        written: dict[int, str] = {}
         for index, transaction in enumerate(envelope.transactions):
-            segments = transaction.segments
-            out: list[Segment] = []
-            at = 0
-            for place in sorted(claims_of.get((number, index), []), key=lambda p: p.clm):
-                out.extend(segments[at : place.clm])
-                out.extend(_claim(place, segments, billed, d))
-                at = place.end
-            out.extend(segments[at:])
-            ids = [segment.id for segment in out]
-            if "CLM" not in ids:
-                continue  # a transaction set with no claim left is left out
-            out = _hierarchy(out, ids, d)
-            se = out[-1]
-            out[-1] = _rewritten(se, [se.id, str(len(out)), *se.elements[2:]], d)
-            written[index] = out
+            places = sorted(claims_of.get((number, index), []), key=lambda p: p.clm)
+            claims = [_claim(place, segments, transaction.start, billed, d) for place in places]
+            text = _transaction(segments, transaction, claims)
+            if text is not None:
+                written[index] = text
         if written:  # an interchange without a claim is left out
             parts.append(_envelope(envelope, written))
     return interchange.lead + "".join(parts) if parts else ""
 
 
-def _envelope(envelope: Envelope, written: dict[int, list[Segment]]) -> str:
+def _envelope(envelope: Envelope, written: dict[int, str]) -> str:
     """ISA, the groups with the transaction sets left in them (GE01 recounted), IEA; a group
     left without transaction sets is left out (IEA01 recounted)."""
-    d = envelope.delimiters
     segments = envelope.segments
+    ids = segments.ids
     parts: list[str] = []
     groups, at, index = 0, 0, 0
-    while at < len(segments):
-        segment = segments[at]
-        if segment.id == "GS":
+    while at < len(ids):
+        sid = ids[at]
+        if sid == "GS":
             group: list[str] = []
+            gs = at
             at += 1
-            while segments[at].id == "ST":
+            while ids[at] == "ST":
                 if index in written:
-                    group.append("".join(map(_RAW, written[index])))
-                at += len(envelope.transactions[index].segments)
+                    group.append(written[index])
+                at = envelope.transactions[index].stop
                 index += 1
-            ge = segments[at]
+            ge = segments.segment(at).elements
             if group:
                 groups += 1
-                parts.append(segment.raw)
+                parts.append(segments.raw(gs, gs + 1))
                 parts.extend(group)
-                parts.append(_rewritten(ge, [ge.id, str(len(group)), *ge.elements[2:]], d).raw)
+                parts.append(_segment(segments, at, [ge[0], str(len(group)), *ge[2:]], ge))
             at += 1
-        elif segment.id == "IEA":
-            parts.append(
-                _rewritten(segment, [segment.id, str(groups), *segment.elements[2:]], d).raw
-            )
+        elif sid == "IEA":
+            iea = segments.segment(at).elements
+            parts.append(_segment(segments, at, [iea[0], str(groups), *iea[2:]], iea))
             at += 1
         else:
-            parts.append(segment.raw)
+            parts.append(segments.raw(at, at + 1))
             at += 1
     return "".join(parts)
