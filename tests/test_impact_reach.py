@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
-from scrubber.errors import RuleSetError
+from scrubber.errors import RuleSetError, ScrubberError
 from scrubber.history.store import HistoryStore
 from scrubber.model.records import Batch
 from scrubber.reports.impact import impact
@@ -278,3 +278,12 @@ def test_a_codeset_a_rule_reads_beyond_its_own_codes_is_part_of_its_meaning(tmp_
     assert [r.name for r in reach.changed] == ["pairs/pair", "pairs/pair"]
     same = Reach.between(old.program, _rules(folder("same", "97530")).program)
     assert same is not None and same.changed == ()
+
+
+def test_a_batch_with_one_visit_id_twice_is_refused():
+    # every reader refuses such an export; a batch built by hand must not reach the comparison,
+    # which is by visit id
+    batch = _days(0, 1)[0]
+    twice = attrs.evolve(batch, visits=(*batch.visits, batch.visits[0]))
+    with pytest.raises(ScrubberError, match=r'export 2: visit id "V\w+" appears twice'):
+        impact(_BEFORE, _BEFORE, [batch, twice])

@@ -31,10 +31,12 @@ from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.run import Run, by_patient, day_visits
 from scrubber.engine.trace import CHANGES, EventKind, TraceEvent
+from scrubber.errors import ScrubberError
 from scrubber.history.store import HistoryStore
 from scrubber.model.measures import CHARGES
 from scrubber.model.records import Batch, Charge
 from scrubber.model.results import ScrubResult
+from scrubber.shown import double_quoted
 
 __all__ = ["Impact", "Outcome", "RuleChange", "RuleTotal", "VisitChange", "impact", "outcome_of"]
 
@@ -324,7 +326,18 @@ def impact(
     """Scrub ``batches`` (in order) with both rule sets and list every visit that differs.
     ``history`` is read (a copy is scrubbed against), never written. The new rules scrub only
     the patients a changed rule can reach (``scrubber.engine.reach``); ``every_patient``
-    scrubs all of them with both, as a check of that reach."""
+    scrubs all of them with both, as a check of that reach. A batch that holds one visit id
+    twice is refused (``ScrubberError``): visits are compared by their ids, and every reader
+    refuses such an export."""
+    for number, batch in enumerate(batches, start=1):
+        seen: set[str] = set()
+        for visit in batch.visits:
+            if visit.id in seen:
+                raise ScrubberError(
+                    f"export {number}: visit id {double_quoted(visit.id)} appears twice; "
+                    "impact compares visits by their ids"
+                )
+            seen.add(visit.id)
     reach = None if every_patient else Reach.between(before.program, after.program)
     with tempfile.TemporaryDirectory(prefix="scrubber-impact-") as temp:
         given = Path(history) if history is not None else None
