@@ -14,25 +14,17 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import machine
+from common import machine, timed
 from floor import FIVE_RULES
 
 from scrubber.sample import sample_document
 
 TARGET = 1.5
 FLOOR = Path(__file__).with_name("floor.py")
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:

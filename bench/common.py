@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def machine() -> str:
@@ -26,6 +27,13 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
         work()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    """Seconds a command takes in a fresh process (its output thrown away)."""
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def best_of_each(runs: int, works: dict[str, Callable[[], object]]) -> dict[str, float]:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from common import machine
+from common import machine, timed
 
 from scrubber.formats.emr import dumps_export
 from scrubber.sample import sample_batch
@@ -39,12 +37,6 @@ if __name__ == "__main__":
     result = scrub.collect() if scheduler == "default" else scrub.collect(scheduler=scheduler)
     Path(sys.argv[2]).write_text(dumps_result(result), encoding="utf-8")
 """
-
-
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main() -> None:

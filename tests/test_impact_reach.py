@@ -130,6 +130,29 @@ def _days(first: int, count: int) -> list[Batch]:
 _BEFORE = _rules(bundled_rules_dir())
 
 
+def _after(tmp: Path, edits: list[str], n: int) -> RuleSet:
+    """The edited rules, for a property: edits that undo each other or do not check clean
+    together are assumed away ("replace added", n = 0 or 3, on 97110, then "counting hold
+    added" for 97110 after it: E033, a rule that can never apply)."""
+    folder = _edited(tmp, edits, n)
+    assume(folder is not None)
+    assert folder is not None
+    try:
+        return _rules(folder)
+    except RuleSetError:
+        assume(False)
+        raise
+
+
+def _history(tmp: Path, days: list[Batch]) -> Path:
+    """A history of ``days`` scrubbed with the bundled rules, begun anew."""
+    history = tmp / "history.sqlite"
+    history.unlink(missing_ok=True)
+    for batch in days:
+        _BEFORE.scrub(batch, history=history)
+    return history
+
+
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -145,22 +168,8 @@ _BEFORE = _rules(bundled_rules_dir())
 def test_scrubbing_only_the_reached_patients_finds_what_scrubbing_every_patient_finds(
     tmp_path, edits, n, with_history
 ):
-    folder = _edited(tmp_path, edits, n)
-    assume(folder is not None)
-    assert folder is not None
-    try:
-        after = _rules(folder)
-    except RuleSetError:
-        # edits that do not check clean together: "replace added" (n = 0 or 3: 97110) then
-        # "counting hold added" (for 97110, after it) is E033, a rule that can never apply
-        assume(False)
-        raise
-    history = None
-    if with_history:
-        history = tmp_path / "history.sqlite"
-        history.unlink(missing_ok=True)
-        for batch in _days(0, 3):
-            _BEFORE.scrub(batch, history=history)
+    after = _after(tmp_path, edits, n)
+    history = _history(tmp_path, _days(0, 3)) if with_history else None
     batches = _days(3, 5)
     fast = impact(_BEFORE, after, batches, history=history)
     every = impact(_BEFORE, after, batches, history=history, every_patient=True)

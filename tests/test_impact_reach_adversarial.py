@@ -14,17 +14,14 @@ from typing import Any
 
 import attrs
 from engine_helpers import compile_files
-from hypothesis import HealthCheck, assume, event, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from test_impact_reach import _BATCH, _BEFORE, EDITS, _days, _edited
+from test_impact_reach import _BATCH, _BEFORE, EDITS, _after, _days, _history
 
-from scrubber.actions import LANGUAGE
 from scrubber.engine.reach import Reach
 from scrubber.engine.ruleset import RuleSet
 from scrubber.engine.run import day_visits
-from scrubber.errors import RuleSetError
 from scrubber.formats.emr import parse_export
-from scrubber.history.store import HistoryStore
 from scrubber.load import rules_from_text
 from scrubber.model.records import Batch, Visit
 from scrubber.reports.impact import Impact, impact
@@ -664,22 +661,8 @@ def _resent(visit: Visit, how: str, other: Visit) -> Visit:
 def test_the_bundled_edits_over_exports_that_send_visits_again(
     tmp_path, edits, n, with_history, resends
 ):
-    folder = _edited(tmp_path, edits, n)
-    assume(folder is not None)
-    assert folder is not None
-    try:
-        after = RuleSet.compile(LANGUAGE.load_checked([folder]), stores=HistoryStore)
-    except RuleSetError:
-        # two edits that do not check clean together: a rule added after the replace added
-        # on its code ("replace added" and "counting hold added", n = 0), E033
-        assume(False)
-        raise
-    history = None
-    if with_history:
-        history = tmp_path / "history.sqlite"
-        history.unlink(missing_ok=True)
-        for batch in _days(0, 2):
-            _BEFORE.scrub(batch, history=history)
+    after = _after(tmp_path, edits, n)
+    history = _history(tmp_path, _days(0, 2)) if with_history else None
     batches = _days(2, 3)
     # visits of the history come back too, when there is one
     sent = [v for batch in (_days(0, 5) if with_history else batches) for v in batch.visits]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from test_x12_wild import _recount
 
 from scrubber.formats.x12 import read_x12, write_scrubbed
 from scrubber.formats.x12.segments import Delimiters, Segments, _each, _segments, _uniform
@@ -89,19 +90,6 @@ def test_a_claim_before_the_first_hl_is_left_out_of_the_billed_file() -> None:
     assert "the claim has no subscriber" in batch.rejected[0].errors[0]
     billed = write_scrubbed(interchange, _RULES.scrub(batch))
     assert billed == (golden / "expected.x12").read_bytes().decode("utf-8")
-
-
-def _recount(text: str) -> str:
-    """``text`` (segments ending ``~`` and a line break) with each SE01 made right."""
-    segments = text.split("~\n")
-    start = 0
-    for at, segment in enumerate(segments):
-        if segment.startswith("ST*"):
-            start = at
-        elif segment.startswith("SE*"):
-            elements = segment.split("*")
-            segments[at] = "*".join([elements[0], str(at - start + 1), *elements[2:]])
-    return "~\n".join(segments)
 
 
 def test_lines_of_one_date_with_different_rendering_providers_reject_the_claim() -> None:

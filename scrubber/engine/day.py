@@ -28,7 +28,7 @@ from scrubber.actions.state import Applied, AuditKey, Line, Priced, Recorder, Vi
 from scrubber.engine.program import Program
 from scrubber.engine.trace import CHANGES, EventKind, TraceEvent, Tracer, wanted, wants_reads
 from scrubber.lang.checked import BUILTIN_PAYER
-from scrubber.lang.expressions.condition import Reader
+from scrubber.lang.expressions.condition import ConditionTrace, Reader
 from scrubber.model.evolve import evolve
 from scrubber.model.history import VisitFact, discipline
 from scrubber.model.records import Case, Patient, Visit
@@ -156,13 +156,18 @@ def _applied_to(tracer: Tracer) -> Applied:
     def applied(
         rule: CompiledRule, visit: VisitState, entry: AuditEntry, reader: Reader | None
     ) -> None:
-        tree = rule.condition_tree
-        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
+        read = _read(rule, reader) if reads else None
         tracer.event(
             TraceEvent(EventKind.APPLIED, rule, visit.visit.id, entry=entry, condition=read)
         )
 
     return applied
+
+
+def _read(rule: CompiledRule, reader: Reader | None) -> ConditionTrace | None:
+    """What the rule's condition read on what it was evaluated on (none without either)."""
+    tree = rule.condition_tree
+    return tree.trace(reader) if tree is not None and reader is not None else None
 
 
 def _priced_to(tracer: Tracer) -> Priced:
@@ -182,8 +187,7 @@ def _warned_to(tracer: Tracer) -> Warned:
     def warned(
         rule: CompiledRule, visit: VisitState, warning: VisitWarning, reader: Reader | None
     ) -> None:
-        tree = rule.condition_tree
-        read = tree.trace(reader) if reads and tree is not None and reader is not None else None
+        read = _read(rule, reader) if reads else None
         tracer.event(
             TraceEvent(EventKind.WARNED, rule, visit.visit.id, condition=read, warning=warning)
         )
