@@ -88,6 +88,34 @@ KNOWN_MISTAKES: dict[str, list[str]] = {
     'a pair edit\'s bypass reads "unless modifier 59 XU"': [
         _B + "rule a: deny 97140 with 97530 per day unless modifiers 59",
     ],
+    # found by a new user writing a payer from the docs (issue 27)
+    'a modifier that spares the lines is named with "modifier": unless modifier 59': [
+        _B + "rule a: deny 97140 with 97530 per day unless 59",
+        _B + "rule a: deny 97140 with 97530 per day unless XU",
+    ],
+    'a pair edit reads "deny CODES with CODES", as in: deny 97140 with 97530 per day': [
+        _B + "rule a: deny 97140 and 97530 per day",
+        _B + "rule a: deny 97140 & 97530 per day",
+    ],
+    "the methods are written with hyphens: using cms-8-minute, using substantial-portion": [
+        _B + "rule a: limit 97110 by minutes using substantial portion",
+        _B + "rule a: limit 97110 by minutes using cms 8 minute",
+    ],
+    'conditions are joined with the words "and" and "or", as in: when A and B': [
+        _B + "rule a: drop NORCM when charge.units > 1 && charge.units < 5",
+        _B + "rule a: drop NORCM when charge.units > 1 || charge.units < 5",
+    ],
+    "a date in a condition is written YYYY-MM-DD, as in visit.date_of_service > 2026-03-31": [
+        _B + "rule a: drop NORCM when visit.date_of_service > 03/31/2026",
+        _B + "rule a: drop NORCM when visit.date_of_service > 3/31/2026",
+    ],
+    "a field is compared with a value; a yes/no field with true or false, as in "
+    "case.authorization_required = true": [
+        _B + "rule a: drop NORCM when case.authorization_required and charge.units > 1",
+        _B + "rule a: drop NORCM when case.authorization_required or charge.units > 1",
+        # at the end of its rule, as parsed on its own once the block's "}" is cut off
+        _B + "rule a: drop NORCM when case.authorization_required",
+    ],
     "a rule needs an id after the word rule, as in: rule no-bill: drop NORCM": [
         _B + "rule : drop NORCM",
         _B + 'rule "Never flows": drop NORCM',
