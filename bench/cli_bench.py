@@ -5,7 +5,9 @@ Writes a sample export, the five rules of ``bench/floor.py`` as ``five/five.rule
 alternately and each as a fresh process, ``scrubber scrub EXPORT --rules five/five.rules -o R``
 (the default install: whatever this interpreter has) and ``python bench/floor.py EXPORT R``.
 Checks that both wrote the same bytes, and prints every run, the range, and the ratio of the
-best runs (target: at most 1.5x) and of the medians.
+best runs (target: at most 1.5x) and of the medians. Runs, in the same turns, the floor with
+scrubber's public records built from the export and nothing checked (``floor.py --records``):
+the least any scrubber that hands out those records pays.
 """
 
 from __future__ import annotations
@@ -53,14 +55,26 @@ def main() -> None:
         cli = [scrubber, "scrub", "export.json", "--rules", rules, "-o", "cli.json"]
         cli += ["--summary", "none", "--fail-on", "none"]
         floor_run = [sys.executable, str(FLOOR), "export.json", "floor.json"]
-        cli_times, floor_times = [], []
+        records_run = [*floor_run[:2], "export.json", "records.json", "--records"]
+        cli_times, floor_times, records_times = [], [], []
         for _ in range(args.runs):
             floor_times.append(timed(floor_run, folder))
+            records_times.append(timed(records_run, folder))
             cli_times.append(timed(cli, folder))
         if args.rules is None:
-            same = (folder / "cli.json").read_bytes() == (folder / "floor.json").read_bytes()
+            floor_bytes = (folder / "floor.json").read_bytes()
+            same = (
+                (folder / "cli.json").read_bytes()
+                == floor_bytes
+                == (folder / "records.json").read_bytes()
+            )
             print(f"same result bytes: {'yes' if same else 'NO'}")
-        for label, times in (("floor (orjson, gc paused)", floor_times), ("CLI", cli_times)):
+        timings = (
+            ("floor (orjson, gc paused)", floor_times),
+            ("floor and the public records built, unchecked", records_times),
+            ("CLI", cli_times),
+        )
+        for label, times in timings:
             runs = ", ".join(f"{t:.2f}" for t in times)
             print(f"{label}: {min(times):.2f}-{max(times):.2f} s (runs: {runs})")
         best = min(cli_times) / min(floor_times)
@@ -68,6 +82,11 @@ def main() -> None:
         verdict = "holds" if best <= TARGET else "MISSED"
         print(f"ratio CLI/floor: best {best:.2f}x, median {median:.2f}x "
               f"(target: at most {TARGET}x) -> {verdict}")  # fmt: skip
+        # what building the records alone costs, against the same floor: the part of the
+        # target's budget that no scrubber handing out attrs records can avoid
+        least = min(records_times) / min(floor_times)
+        print(f"ratio floor with records/floor: best {least:.2f}x, median "
+              f"{statistics.median(records_times) / statistics.median(floor_times):.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """The hand-written floor: what a plain Python script doing scrubber's job on five rules costs.
 
-Run: python bench/floor.py EXPORT.json RESULT.json
+Run: python bench/floor.py EXPORT.json RESULT.json [--records]
 Reads an EMR export with orjson, the cyclic collector paused, applies the five rules of
 ``FIVE_RULES`` (the same file ``bench/cli_bench.py`` hands the command line) and writes the same
 result document the command line writes (billed visits, held visits with their reasons, the
 audit trail in order, 2-space indents). It validates nothing, keeps no history, explains
 nothing: it is the lower bound the command line is measured against (issue 29), not a scrubber.
+With ``--records`` it also builds scrubber's public records from the document, with no check
+(``records``): the least a scrubber whose API hands out those records pays on top.
 
 The five rules, one per common action kind (from the bundled rules, on the sample's payers):
 
@@ -187,10 +189,59 @@ def scrub(document: dict[str, Any]) -> dict[str, Any]:
     return {"billed": billed, "exceptions": held, "rejected": [], "audit": audit}
 
 
-def run(source: str | Path, target: str | Path) -> None:
+def records(document: dict[str, Any]) -> list[Any]:
+    """The public records (scrubber's attrs classes) built from the document with no check at
+    all: what any scrubber pays whose API hands out those records, as issue 29 requires ("the
+    public record types stay attrs records"). A lower bound: dates and enums by a memo, nested
+    records the sample never has (guarantors, employers) left out."""
+    from datetime import date
+
+    from scrubber.model import records as r
+
+    days: dict[str, date] = {}
+
+    def day(text: str | None) -> date | None:
+        if text is None:
+            return None
+        found = days.get(text)
+        if found is None:
+            found = days[text] = date.fromisoformat(text)
+        return found
+
+    roles, notes = {m.value: m for m in r.ProviderRole}, {m.value: m for m in r.NoteType}
+    classes, causes = {m.value: m for m in r.InsuranceClass}, {m.value: m for m in r.RelatedCause}
+    built: list[Any] = []
+    keep = built.append
+    for p in document["patients"]:
+        keep(r.Patient(p["id"], p["first_name"], p["last_name"], day(p["birth_date"]), p["middle_initial"], p["ssn"],
+                       tuple(r.Address(a["type"], a["line1"], a["city"], a["state"], a["postal_code"], a["primary"], a["line2"]) for a in p["addresses"]),
+                       tuple(r.Phone(f["number"], f["primary"], f["type"], f["extension"]) for f in p["phones"])))  # fmt: skip
+    for c in document["cases"]:
+        i = c["insurance"]
+        insurance = r.Insurance(i["payer_id"], classes[i["class"]], i["subscriber_id"], day(i["policy_start"]),
+                                day(i["policy_end"]), i["claim_number"], i["insured_is_patient"])  # fmt: skip
+        keep(r.Case(c["id"], c["patient_id"], insurance, causes[c["related_cause"]], day(c["injury_date"]),
+                    c["accident_state"], c["authorization_required"], c["authorization_number"], None,
+                    c["authorization_visits"], day(c["authorization_start"]), day(c["authorization_end"]),
+                    day(c["plan_of_care_start"]), day(c["plan_of_care_end"])))  # fmt: skip
+    for v in document["visits"]:
+        charges = tuple(r.Charge(x["id"], x["cpt"], x["units"], x["minutes"], tuple(x["modifiers"]),
+                                 tuple(x["diagnosis_codes"])) for x in v["charges"])  # fmt: skip
+        provider = v["provider"]
+        keep(r.Visit(v["id"], v["case_id"], day(v["date_of_service"]), v["location"],
+                     r.Provider(provider["id"], roles[provider["role"]]), notes[v["note_type"]], charges,
+                     day(v["finalized_on"])))  # fmt: skip
+    return built
+
+
+def run(source: str | Path, target: str | Path, *, with_records: bool = False) -> None:
+    """The floor; ``with_records``: the public records built too (``records``), kept until the
+    result is written, as a scrubber keeps them."""
     gc.disable()
     document = orjson.loads(Path(source).read_bytes())
+    kept = records(document) if with_records else []
     Path(target).write_bytes(orjson.dumps(scrub(document), option=orjson.OPT_INDENT_2) + b"\n")
+    del kept
 
 
 def timed_sample(lines: int) -> None:
@@ -217,9 +268,9 @@ def timed_sample(lines: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] != "--lines":
-        run(sys.argv[1], sys.argv[2])
+    if len(sys.argv) in {3, 4} and sys.argv[1] != "--lines":
+        run(sys.argv[1], sys.argv[2], with_records=sys.argv[3:] == ["--records"])
     elif len(sys.argv) == 3:
         timed_sample(int(sys.argv[2]))
     else:
-        raise SystemExit("usage: floor.py EXPORT.json RESULT.json | floor.py --lines N")
+        raise SystemExit("usage: floor.py EXPORT.json RESULT.json [--records] | floor.py --lines N")

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from engine_helpers import check_conservation, units_by_claim
 from hypothesis import given, settings
@@ -378,6 +379,28 @@ def test_the_rest_of_the_interchange_is_read_and_billed():
     assert "CLM01 'NGUYEN-0303' is used by another claim" in rejected.errors[0]
     billed = write_scrubbed(interchange, RULES.scrub(batch))
     assert billed.count("CLM*") == 1 and "OKAFOR" not in billed
+
+
+@pytest.mark.parametrize("single_first", [False, True])
+def test_a_visit_id_that_another_claim_already_has_is_rejected(single_first):
+    """A claim spanning several dates names its visits ``CLM01/DATE``; another claim whose
+    CLM01 is that very text has a visit of the same id. The later of the two claims is
+    rejected, naming where the first stood, whichever comes first in the file (the reader asks
+    the ledger only about ids with a ``/``: the only ones that can meet)."""
+    several = _read("multi_date")
+    first = several.visits[0]
+    clash = f"{first.case_id}/{first.date_of_service.isoformat()}"
+    case = attrs.evolve(several.cases[0], id=clash)
+    single = attrs.evolve(first, id=clash, case_id=clash)
+    visits = (single, *several.visits) if single_first else (*several.visits, single)
+    cases = (case, *several.cases) if single_first else (*several.cases, case)
+    batch = attrs.evolve(several, cases=cases, visits=visits)
+    again, _ = read_x12(compose_837p(batch))
+    (rejected,) = again.rejected
+    assert rejected.id == ("BROWN-WEEK10" if single_first else clash)
+    (error,) = rejected.errors
+    assert f'duplicate visit id "{clash}" (first at ST 0001 segment' in error
+    assert len(again.visits) == (1 if single_first else 3)
 
 
 def _subscriber(text: str, start: str) -> str:

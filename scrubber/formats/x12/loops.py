@@ -20,13 +20,17 @@ __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_da
 
 @attrs.define
 class Party:
-    """An NM1 and the segments that describe it (N3, N4, DMG, REF, PRV)."""
+    """An NM1 and the segments that describe it (N3, N4, DMG, REF, PRV). N3, N4 and DMG are kept
+    as their indexes among the interchange's segments, split only when read: a claim's facility
+    and its billing provider have an address that is never read, and a patient standing on
+    many claims is read once."""
 
     nm1: Segment
     position: int
-    n3: Segment | None = None
-    n4: Segment | None = None
-    dmg: Segment | None = None
+    n3: int | None = None
+    n4: int | None = None
+    #: the DMG's index among the interchange's segments, like N3 and N4
+    dmg: int | None = None
     refs: dict[str, str] = attrs.Factory(dict)
     taxonomy: str | None = None
 
@@ -34,7 +38,9 @@ class Party:
 @attrs.define
 class Line:
     lx: int
-    sv1: Segment | None = None
+    #: the SV1's index among the interchange's segments (split only when its text is new: the
+    #: same few SV1s stand on thousands of lines)
+    sv1: int | None = None
     sv1_at: int = 0
     day: date | None = None
     day_at: int = 0
@@ -97,6 +103,12 @@ _NOT_472: tuple[date | None, str | None] = (None, "not a date of service")
 def _line_day(segment: Segment) -> tuple[date | None, str | None]:
     """What a DTP in a service line says of the line's date of service."""
     return service_day(segment) if segment.get(1) == "472" else _NOT_472
+
+
+def _diagnoses(elements: list[str], component: str) -> tuple[str, ...]:
+    """The codes of an HI segment, in order: each element's code after its qualifier (empty
+    when the element has no component separator)."""
+    return tuple(e.split(component)[1] if component in e else "" for e in elements[1:])
 
 
 class TransactionReader:
@@ -175,6 +187,9 @@ class TransactionReader:
         ids, read, start = self.segments.ids, self.segments.segment, self.start
         bodies, element, new = self.segments.bodies, self.d.element, tuple.__new__
         days: dict[str, tuple[date | None, str | None]] = {}
+        diagnoses: dict[str, tuple[str, ...]] = {}
+        component = self.d.component
+        pad = element * 3  # HL03, REF02 and PRV03 then always stand
         for number, sid in enumerate(ids[start : self.stop], start):
             at = number - start
             if sid in {"HL", "SE"}:
@@ -184,7 +199,7 @@ class TransactionReader:
                 if sid == "SE":
                     return
                 party = None
-                self._enter(read(number).get(3))
+                self._enter((bodies[number] + pad).split(element)[3])
                 continue
             if sid == "CLM":
                 if claim is not None:
@@ -200,6 +215,15 @@ class TransactionReader:
                 continue
             if sid not in _READ:
                 continue
+            if sid in {"N3", "N4", "DMG"}:
+                if party is not None:
+                    if sid == "N3":
+                        party.n3 = number
+                    elif sid == "N4":
+                        party.n4 = number
+                    else:
+                        party.dmg = number
+                continue
             if sid == "DTP" and line is not None and claim is not None:
                 # a line's date: the same few stand on thousands of lines, each read once
                 body = bodies[number]
@@ -210,12 +234,37 @@ class TransactionReader:
                     line.day_at = at
                     line.day, line.day_problem = day
                 continue
+            if sid == "SV1" and line is not None:
+                line.sv1, line.sv1_at = number, at
+                continue
+            if sid in {"REF", "PRV"}:
+                # read by index from the text with empty elements added at its end: no
+                # Segment, no call per element
+                elements = (bodies[number] + pad).split(element)
+                if sid == "REF":
+                    if claim is not None and line is None and party is None:
+                        claim.refs.setdefault(elements[1], elements[2])
+                    elif party is not None:
+                        party.refs.setdefault(elements[1], elements[2])
+                elif elements[1] == "BI" and claim is None:
+                    self.billing_taxonomy = elements[3]
+                elif party is not None:
+                    party.taxonomy = elements[3]
+                continue
+            if sid == "HI" and claim is not None and line is None:
+                # a claim's diagnoses: the same few combinations stand on many claims
+                body = bodies[number]
+                codes = diagnoses.get(body)
+                if codes is None:
+                    codes = diagnoses[body] = _diagnoses(body.split(element), component)
+                claim.hi.extend(codes)
+                continue
             # Segments.segment written out: a call less for each of the segments read
             segment: Segment = new(Segment, (bodies[number].split(element), number + 1, sid))
             # the segments by how often they stand in a claim (one id each: the order is free)
             if sid == "NM1":
                 party = Party(segment, at + 1)
-                who = segment.get(1)
+                who = segment.elements[1] if len(segment.elements) > 1 else ""
                 if claim is None:
                     if who == "85":
                         self.billing = party
@@ -234,36 +283,11 @@ class TransactionReader:
                     claim.rendering = party
                 elif who == "77":
                     claim.facility = party
-            elif sid == "N3" and party is not None:
-                party.n3 = segment
-            elif sid == "N4" and party is not None:
-                party.n4 = segment
-            elif line is not None and sid == "SV1":
-                line.sv1, line.sv1_at = segment, at
-            elif sid == "DMG" and party is not None:
-                party.dmg = segment
             elif sid == "SBR":
                 if claim is None:
                     self.sbr = segment
                 else:  # loop 2320: another payer of this claim, never the one billed
                     claim.other_payers = True
-            elif sid == "PRV":
-                if segment.get(1) == "BI" and claim is None:
-                    self.billing_taxonomy = segment.get(3)
-                elif party is not None:
-                    party.taxonomy = segment.get(3)
-            elif sid == "REF":
-                if claim is not None and line is None and party is None:
-                    claim.refs.setdefault(segment.get(1), segment.get(2))
-                elif party is not None:
-                    party.refs.setdefault(segment.get(1), segment.get(2))
-            elif claim is not None and line is None and sid == "HI":
-                claim.hi.extend(
-                    segment.get(n).split(self.d.component)[1]
-                    if self.d.component in segment.get(n)
-                    else ""
-                    for n in range(1, len(segment.elements))
-                )
             elif claim is not None and line is None and sid == "DTP" and segment.get(1) == "439":
                 claim.accident = d8(segment.get(3))
         if claim is not None:  # pragma: no cover - SE always closes (checked by the envelope)

@@ -28,8 +28,8 @@ from scrubber.formats.ledger import Ledger, Place, fingerprint
 from scrubber.formats.x12.codes import CAUSE_CODES, CLASS_OF_FILING, role_of
 from scrubber.formats.x12.elements import amount_of, d8, pointer_of, whole_units
 from scrubber.formats.x12.envelopes import Envelope, parse_interchanges
-from scrubber.formats.x12.loops import Claim, Context, Line, Party, TransactionReader
-from scrubber.formats.x12.segments import Delimiters, Segment, X12Error, shown
+from scrubber.formats.x12.loops import Claim, Context, Party, TransactionReader
+from scrubber.formats.x12.segments import Delimiters, Segment, Segments, X12Error, shown
 from scrubber.model.records import (
     Address,
     Batch,
@@ -181,13 +181,18 @@ def _check_ids(
 
     The ledger is asked only what can conflict. A patient it already holds with the same
     digest (``accepted``) is not claimed again: the ledger would find it the same and keep the
-    first (a patient stands on many claims). A line's id is never claimed: it is
-    ``CLM01/LXn``, CLM01 is unique among the claims that reach the ledger (checked first), and
-    ``n`` is a number, so no other line of the file can have it. A visit's id
-    (``CLM01/DATE``) can be another claim's CLM01, and is claimed."""
-    at = Place(None, None, reader.where(built.place.clm + 1))
+    first (a patient stands on many claims). A case's id is CLM01, unique among the claims that
+    reach the ledger (checked first): never claimed. A line's id is ``CLM01/LXn``, which no
+    other line of the file can have (``n`` is a number): never claimed. A visit's id is CLM01
+    (unique, as said) or ``CLM01/DATE``, which can be another claim's CLM01: an id with a ``/``
+    in it can meet another such id, one without cannot meet any, so only the first kind is
+    claimed. Most claims ask the ledger nothing (a place is then not even written)."""
     patient = (built.patient.id, built.digest)
-    claims = [Stands("case", built.case.id, at), *(Stands("visit", v.id, at) for v in built.visits)]
+    visits = [v.id for v in built.visits if "/" in v.id]
+    if patient in accepted and not visits:
+        return
+    at = Place(None, None, reader.where(built.place.clm + 1))
+    claims = [Stands("visit", visit, at) for visit in visits]
     if patient not in accepted:
         claims.insert(0, Stands("patient", built.patient.id,
                                 Place(None, None, reader.where(built.patient_at)), built.digest))  # fmt: skip
@@ -198,80 +203,98 @@ def _check_ids(
     accepted.add(patient)
 
 
-def _name(party: Party) -> tuple[str, str, str | None]:
-    nm1 = party.nm1
-    return nm1.get(3), nm1.get(4), nm1.get(5) or None
+def _padded(segment: Segment) -> list[str]:
+    """A segment's elements, with empty ones past its last (as X12 leaves trailing empty
+    elements out): read by index without a call per element."""
+    return [*segment.elements, *_PAD]
 
 
-def _address(party: Party | None) -> tuple[Address, ...]:
-    if party is None or party.n3 is None or party.n4 is None:
-        return ()
-    return (Address("home", party.n3.get(1), party.n4.get(1), party.n4.get(2), party.n4.get(3),
-                    True, party.n3.get(2) or None),)  # fmt: skip
+#: what ``_padded`` adds: more elements than any segment the reader reads by index has
+_PAD = ("",) * 16
 
 
-def _address_key(party: Party) -> tuple[tuple[str, ...], ...]:
-    """What the patient's address is read from (N3 and N4, as received)."""
+def _address(party: Party, segments: Segments) -> tuple[Address, ...]:
     if party.n3 is None or party.n4 is None:
         return ()
-    return tuple(party.n3.elements), tuple(party.n4.elements)
+    n3, n4 = _padded(segments.segment(party.n3)), _padded(segments.segment(party.n4))
+    return (Address("home", n3[1], n4[1], n4[2], n4[3], True, n3[2] or None),)
 
 
-#: the patients built so far, by what each is built from, with its digest for the ledger: a
-#: patient stands on many claims, and is built and digested once
+#: the patients built so far, by the text of what each is built from (whether the subscriber
+#: is the patient, the element separator, the subscriber's and the patient's NM1, the
+#: patient's DMG, N3 and N4, the SSN), with its digest for the ledger: a patient stands on many claims, and is
+#: built, checked and digested once
 _Patients = dict[tuple[object, ...], tuple[Patient, int]]
+
+
+def _patient(
+    context: Context, at: int, reader: TransactionReader, patients: _Patients
+) -> tuple[Patient, int, Party, Party]:
+    """The claim's patient, its digest, and the parties it is read from (the patient's and the
+    subscriber's)."""
+    subscriber, sbr = context.subscriber, context.sbr
+    if subscriber is None or sbr is None:
+        raise _Problem(at, "CLM", "the claim has no subscriber (loop 2000B: SBR and NM1*IL)")
+    if context.payer is None:
+        raise _Problem(at, "CLM", "the claim has no payer (loop 2010BB: NM1*PR)")
+    is_patient = sbr.get(2) == "18"
+    party = subscriber if is_patient else context.patient
+    if party is None:
+        raise _Problem(at, "CLM", "SBR02 says the subscriber is not the patient, but there is no "
+                       "patient loop (2000C: HL*23 and NM1*QC)")  # fmt: skip
+    bodies = reader.segments.bodies
+    ssn = party.refs.get("SY") or (subscriber.refs.get("SY") if is_patient else None)
+    dmg = party.dmg
+    # the separator too: the interchanges of one file may each declare their own
+    key = (is_patient, reader.d.element, bodies[subscriber.nm1.number - 1], bodies[party.nm1.number - 1],
+           None if dmg is None else bodies[dmg], ssn,
+           None if party.n3 is None or party.n4 is None else (bodies[party.n3], bodies[party.n4]))  # fmt: skip
+    known = patients.get(key)
+    if known is not None:  # read from the same text before, and accepted then
+        return known[0], known[1], party, subscriber
+    member = subscriber.nm1.get(9)
+    if not member:
+        raise _Problem(subscriber.position, "NM1", "the subscriber has no member id (NM109): "
+                       "the patient is named by it")  # fmt: skip
+    nm1 = _padded(party.nm1)
+    last, first, middle = nm1[3], nm1[4], nm1[5] or None
+    if dmg is None:
+        raise _Problem(party.position, "NM1",
+                       "the patient has no birth date (no DMG*D8*CCYYMMDD after it)")  # fmt: skip
+    born = _padded(reader.segments.segment(dmg))
+    birth = d8(born[2]) if born[1] == "D8" else None
+    if birth is None:
+        raise _Problem(dmg + 1 - reader.first_number + 1, "DMG",
+                       f"DMG {shown(born[2])} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
+    if not last:
+        raise _Problem(party.position, "NM1", "the patient has no last name (NM103)")
+    patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"
+    patient = Patient(patient_id, first, last, birth, middle_initial=middle, ssn=ssn,
+                      addresses=_address(party, reader.segments))  # fmt: skip
+    patients[key] = (patient, fingerprint(patient))
+    return patient, patients[key][1], party, subscriber
 
 
 def _build(
     claim: Claim, context: Context, reader: TransactionReader, envelope: int, patients: _Patients
 ) -> _Built:
-    clm = claim.clm
+    clm = _padded(claim.clm)
+    clm01 = clm[1]
     at = claim.at + 1
-    if not clm.get(1):
+    if not clm01:
         raise _Problem(at, "CLM", "the claim has no id (CLM01): its visits and lines are named "
                        "by it")  # fmt: skip
-    subscriber, sbr, payer = context.subscriber, context.sbr, context.payer
-    if subscriber is None or sbr is None:
-        raise _Problem(at, "CLM", "the claim has no subscriber (loop 2000B: SBR and NM1*IL)")
-    if payer is None:
-        raise _Problem(at, "CLM", "the claim has no payer (loop 2010BB: NM1*PR)")
-    is_patient = sbr.get(2) == "18"
-    patient_party = subscriber if is_patient else context.patient
-    if patient_party is None:
-        raise _Problem(at, "CLM", "SBR02 says the subscriber is not the patient, but there is no "
-                       "patient loop (2000C: HL*23 and NM1*QC)")  # fmt: skip
-    member = subscriber.nm1.get(9)
-    if not member:
-        raise _Problem(subscriber.position, "NM1", "the subscriber has no member id (NM109): "
-                       "the patient is named by it")  # fmt: skip
-    last, first, middle = _name(patient_party)
-    dmg = patient_party.dmg
-    birth = d8(dmg.get(2)) if dmg is not None and dmg.get(1) == "D8" else None
-    if birth is None:
-        if dmg is None:
-            raise _Problem(patient_party.position, "NM1",
-                           "the patient has no birth date (no DMG*D8*CCYYMMDD after it)")  # fmt: skip
-        raise _Problem(dmg.number - reader.first_number + 1, "DMG",
-                       f"DMG {shown(dmg.get(2))} is not a birth date (DMG*D8*CCYYMMDD)")  # fmt: skip
-    if not last:
-        raise _Problem(patient_party.position, "NM1", "the patient has no last name (NM103)")
-    patient_id = member if is_patient else f"{member}/{last},{first}/{birth.isoformat()}"
-    ssn = patient_party.refs.get("SY") or (subscriber.refs.get("SY") if is_patient else None)
-    key = (patient_id, first, last, birth, middle, ssn, *_address_key(patient_party))
-    known = patients.get(key)
-    if known is None:
-        patient = Patient(patient_id, first, last, birth, middle_initial=middle, ssn=ssn,
-                          addresses=_address(patient_party))  # fmt: skip
-        known = patients[key] = (patient, fingerprint(patient))
-    patient, digest = known
-    filing = sbr.get(9)
+    patient, digest, patient_party, subscriber = _patient(context, at, reader, patients)
+    sbr, payer = _padded(context.sbr), context.payer  # type: ignore[arg-type]  # checked there
+    is_patient = sbr[2] == "18"
     insurance = Insurance(
-        payer.nm1.get(9), CLASS_OF_FILING.get(filing, InsuranceClass.OTHER), member or None,
+        payer.nm1.get(9), CLASS_OF_FILING.get(sbr[9], InsuranceClass.OTHER),  # type: ignore[union-attr]
+        subscriber.nm1.get(9) or None,
         claim_number=patient_party.refs.get("Y4") or subscriber.refs.get("Y4"),
         insured_is_patient=is_patient,
     )  # fmt: skip
     cause, state = RelatedCause.NONE, None
-    causes = clm.parts(11, reader.d)
+    causes = clm[11].split(reader.d.component)
     for code in causes[:3]:
         if code in CAUSE_CODES:
             cause = CAUSE_CODES[code]
@@ -279,35 +302,56 @@ def _build(
     if len(causes) > 3 and causes[3]:
         state = causes[3]
     case = Case(
-        claim.clm.get(1), patient_id, insurance, related_cause=cause, injury_date=claim.accident,
+        clm01, patient.id, insurance, related_cause=cause, injury_date=claim.accident,
         accident_state=state, authorization_number=claim.refs.get("G1"),
         origin=CaseOrigin.X12_837P,
     )  # fmt: skip
     location = _location(claim, context.billing)
-    visits, line_places = _lines(claim, context, reader, location)
-    place = ClaimPlace(case.id, reader.index, claim.at, claim.end, tuple(line_places), False,
-                       envelope, amount_of(clm.get(2)))  # fmt: skip
+    visits, line_places = _lines(claim, clm01, context, reader, location)
+    place = ClaimPlace(clm01, reader.index, claim.at, claim.end, tuple(line_places), False,
+                       envelope, amount_of(clm[2]))  # fmt: skip
     return _Built(patient, case, visits, place, patient_party.position, digest)
 
 
 def _location(claim: Claim, billing: Party | None) -> str:
-    if claim.facility is not None and claim.facility.nm1.get(3):
-        return claim.facility.nm1.get(3)
+    facility = claim.facility.nm1.get(3) if claim.facility is not None else ""
+    if facility:
+        return facility
     return billing.nm1.get(3) if billing is not None else ""
 
 
 def _lines(
-    claim: Claim, context: Context, reader: TransactionReader, location: str
+    claim: Claim, clm01: str, context: Context, reader: TransactionReader, location: str
 ) -> tuple[list[Visit], list[LinePlace]]:
-    clm01 = claim.clm.get(1)
+    """The claim's visits (one per date of service) and where each of its lines is."""
     if not claim.lines:
         raise _Problem(claim.at + 1, "CLM", "the claim has no service line (loop 2400: LX, SV1)")
     by_day: dict[date, list[tuple[Charge, Provider]]] = {}
     places = []
+    # the provider of the lines that name none of their own (the common case): found once
+    claim_provider = _provider(None, claim, context, reader)
+    bodies, services, hi = reader.segments.bodies, reader.services, claim.hi
     for number, line in enumerate(claim.lines, start=1):
         if line.sv1 is None:
             raise _Problem(line.lx + 1, "LX", f"service line {number} has no SV1")
-        charge, provider, code = _charge(line, number, claim, context, reader)
+        # the same few SV1s stand on thousands of lines: each is read once
+        body = bodies[line.sv1]
+        service: _Service | str | None = services.get(body)
+        if service is None:
+            service = services[body] = _service(reader.segments.segment(line.sv1), reader.d)
+        if isinstance(service, str):
+            raise _Problem(line.sv1_at + 1, "SV1", service)
+        cpt, modifiers, code, amount, units, pointers = service
+        codes = []
+        for pointer, at in pointers:
+            if at is None or not 1 <= at <= len(hi) or not hi[at - 1]:
+                raise _Problem(line.sv1_at + 1, "SV1", f"SV107 points to diagnosis "
+                               f"{shown(pointer)}; the claim's HI has {len(hi)}")  # fmt: skip
+            codes.append(hi[at - 1])
+        provider = (
+            _provider(line.rendering, claim, context, reader) if line.rendering is not None
+            else claim_provider
+        )  # fmt: skip
         if line.day_problem is not None:
             raise _Problem(line.day_at + 1, "DTP", line.day_problem)
         if line.day is None and line.day_at:
@@ -316,9 +360,10 @@ def _lines(
         if line.day is None:
             raise _Problem(line.lx + 1, "LX",
                            f"service line {number} has no date of service (DTP*472*D8)")  # fmt: skip
+        charge_id = f"{clm01}/LX{number}"
+        charge = Charge(charge_id, cpt, units, None, modifiers, tuple(codes), amount)
         by_day.setdefault(line.day, []).append((charge, provider))
-        places.append(LinePlace(charge.id, line.lx, line.sv1_at, line.end, charge.amount or Decimal(0),
-                                charge.units, code))  # fmt: skip
+        places.append(LinePlace(charge_id, line.lx, line.sv1_at, line.end, amount, units, code))
     visits = []
     for day, items in by_day.items():
         first = items[0][1]
@@ -367,32 +412,17 @@ def _service(sv1: Segment, d: Delimiters) -> _Service | str:
     return procedure[1], modifiers, code, amount, units, [(p, pointer_of(p)) for p in pointers]
 
 
-def _charge(
-    line: Line, number: int, claim: Claim, context: Context, reader: TransactionReader
-) -> tuple[Charge, Provider, tuple[str, ...]]:
-    assert line.sv1 is not None
-    position = line.sv1_at + 1
-    # the same few SV1s stand on thousands of lines: each is read once
-    body = reader.segments.bodies[line.sv1.number - 1]
-    service: _Service | str | None = reader.services.get(body)
-    if service is None:
-        service = reader.services[body] = _service(line.sv1, reader.d)
-    if isinstance(service, str):
-        raise _Problem(position, "SV1", service)
-    cpt, modifiers, code, amount, units, pointers = service
-    codes = []
-    hi = claim.hi
-    for pointer, at in pointers:
-        if at is None or not 1 <= at <= len(hi) or not hi[at - 1]:
-            raise _Problem(position, "SV1", f"SV107 points to diagnosis {shown(pointer)}; the "
-                           f"claim's HI has {len(hi)}")  # fmt: skip
-        codes.append(hi[at - 1])
-    rendering = line.rendering or claim.rendering or context.billing
+def _provider(
+    rendering: Party | None, claim: Claim, context: Context, reader: TransactionReader
+) -> Provider:
+    """A line's provider: its own rendering provider (``rendering``), else the claim's, else
+    the billing provider; its role from the first of those loops that names a taxonomy."""
     taxonomy = (
-        line.rendering.taxonomy if line.rendering is not None and line.rendering.taxonomy
+        rendering.taxonomy if rendering is not None and rendering.taxonomy
         else claim.rendering.taxonomy if claim.rendering is not None and claim.rendering.taxonomy
         else context.billing_taxonomy
     )  # fmt: skip
+    rendering = rendering or claim.rendering or context.billing
     # A taxonomy never rejects a claim: any other profession is "other" (rules decide what it
     # means); no taxonomy at all (PRV is situational) is the configured default role.
     chosen = role_of(taxonomy) if taxonomy else reader.default_role
@@ -401,6 +431,4 @@ def _charge(
     provider = reader.providers.get((npi, role))
     if provider is None:  # one record per provider: a visit's lines are then compared at once
         provider = reader.providers[npi, role] = Provider(npi, role)
-    charge = Charge(f"{claim.clm.get(1)}/LX{number}", cpt, units, None, modifiers, tuple(codes),
-                    amount)  # fmt: skip
-    return charge, provider, code
+    return provider
