@@ -12,7 +12,6 @@ import attrs
 
 from scrubber.formats.x12.segments import (
     Delimiters,
-    Segment,
     Segments,
     X12Error,
     placed,
@@ -214,7 +213,7 @@ def _envelopes(segments: Segments) -> list[Transaction]:
                 raise X12Error(
                     f"SE02 {shown(se.get(2))} is not the ST02 control number {shown(st.get(2))}"
                 )
-            _check_hierarchy([segment(n) for n in _all(ids, ("HL",), at, end)])
+            _check_hierarchy(segments, _all(ids, ("HL",), at, end))
             transactions.append(Transaction(st.get(2), at, end + 1))
             sets += 1
             at = end + 1
@@ -260,9 +259,13 @@ def _all(
 
 #: the levels of an 837P's hierarchy (HL03) and the level of each one's parent
 _PARENT_LEVEL = {"20": "", "22": "20", "23": "22"}
+#: the levels below each level
+_BELOW = {
+    level: tuple(lv for lv, up in _PARENT_LEVEL.items() if up == level) for level in _PARENT_LEVEL
+}
 
 
-def _check_hierarchy(hls: list[Segment]) -> None:
+def _check_hierarchy(segments: Segments, hls: list[int]) -> None:
     """The HL tree the claims hang from, as an 837P lays it out: billing provider (HL03 20),
     subscriber (22) under it, patient (23) under a subscriber; each HL01 new, each HL02 the
     HL01 of the nearest HL above it at its parent's level (a child follows its parent's own
@@ -270,24 +273,27 @@ def _check_hierarchy(hls: list[Segment]) -> None:
     exactly what the billed interchange keeps with the claim."""
     seen: set[str] = set()
     open_at: dict[str, str] = {}  # level -> HL01 of the HL of that level open here
-    for segment in hls:
-        own, parent, level = segment.get(1), segment.get(2), segment.get(3)
+    bodies, pad = segments.bodies, segments.delimiters.element * 3
+    for index in hls:
+        # HL01 to HL03 read by index from the text with empty elements added at its end
+        _, own, parent, level, *_ = (bodies[index] + pad).split(segments.delimiters.element)
+        number = index + 1
         if not own or own in seen:
-            raise X12Error(f"the HL at segment {segment.number} has HL01 {shown(own)}, which is not a "
+            raise X12Error(f"the HL at segment {number} has HL01 {shown(own)}, which is not a "
                            "new id in its transaction set")  # fmt: skip
         if level not in _PARENT_LEVEL:
-            raise X12Error(f"the HL at segment {segment.number} has the level HL03 {shown(level)}; an "
+            raise X12Error(f"the HL at segment {number} has the level HL03 {shown(level)}; an "
                            "837P has 20 (billing provider), 22 (subscriber) and 23 (patient)")  # fmt: skip
         above = _PARENT_LEVEL[level]
         expected = open_at.get(above, "") if above else ""
         if above and not expected:
-            raise X12Error(f"the HL at segment {segment.number} (level {level}) has no HL of level "
+            raise X12Error(f"the HL at segment {number} (level {level}) has no HL of level "
                            f"{above} above it")  # fmt: skip
         if parent != expected:
             named = f"is the HL {shown(expected)} above it" if expected else "is none (level 20)"
-            raise X12Error(f"the HL at segment {segment.number} names the parent HL02 {shown(parent)}; "
+            raise X12Error(f"the HL at segment {number} names the parent HL02 {shown(parent)}; "
                            f"its parent {named}")  # fmt: skip
         seen.add(own)
         open_at[level] = own
-        for below in [lv for lv, up in _PARENT_LEVEL.items() if up == level]:
+        for below in _BELOW[level]:
             open_at.pop(below, None)

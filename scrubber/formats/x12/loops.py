@@ -105,6 +105,9 @@ def _line_day(segment: Segment) -> tuple[date | None, str | None]:
     return service_day(segment) if segment.get(1) == "472" else _NOT_472
 
 
+_new_tuple = tuple.__new__
+
+
 def _diagnoses(elements: list[str], component: str) -> tuple[str, ...]:
     """The codes of an HI segment, in order: each element's code after its qualifier (empty
     when the element has no component separator)."""
@@ -297,6 +300,8 @@ class TransactionReader:
         if line is not None:
             line.end = end
         claim.end = end
-        context = Context(self.billing, self.billing_taxonomy, self.subscriber, self.sbr,
-                           self.payer, self.patient)  # fmt: skip
+        # tuple.__new__ rather than Context(...): the named tuple's constructor is a Python
+        # function, and there is one context a claim
+        context = _new_tuple(Context, (self.billing, self.billing_taxonomy, self.subscriber,
+                                       self.sbr, self.payer, self.patient))  # fmt: skip
         return claim, context

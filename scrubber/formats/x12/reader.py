@@ -326,7 +326,9 @@ def _lines(
     """The claim's visits (one per date of service) and where each of its lines is."""
     if not claim.lines:
         raise _Problem(claim.at + 1, "CLM", "the claim has no service line (loop 2400: LX, SV1)")
-    by_day: dict[date, list[tuple[Charge, Provider]]] = {}
+    by_day: dict[date, list[Charge]] = {}  # the charges of each date of service, in order
+    provider_of: dict[date, Provider] = {}  # the provider of each date's first line
+    mixed: set[date] = set()  # the dates whose lines have different providers
     places = []
     # the provider of the lines that name none of their own (the common case): found once
     claim_provider = _provider(None, claim, context, reader)
@@ -361,21 +363,28 @@ def _lines(
             raise _Problem(line.lx + 1, "LX",
                            f"service line {number} has no date of service (DTP*472*D8)")  # fmt: skip
         charge_id = f"{clm01}/LX{number}"
-        charge = Charge(charge_id, cpt, units, None, modifiers, tuple(codes), amount)
-        by_day.setdefault(line.day, []).append((charge, provider))
+        charges = by_day.get(line.day)
+        if charges is None:
+            charges = by_day[line.day] = []
+            provider_of[line.day] = provider
+        elif provider is not provider_of[line.day]:  # one record per provider (``_provider``)
+            mixed.add(line.day)
+        charges.append(Charge(charge_id, cpt, units, None, modifiers, tuple(codes), amount))
         places.append(LinePlace(charge_id, line.lx, line.sv1_at, line.end, amount, units, code))
     visits = []
-    for day, items in by_day.items():
-        first = items[0][1]
-        if any(provider is not first for _, provider in items[1:]) and (
-            len(providers := {provider for _, provider in items}) > 1
-        ):
+    for day, charges in by_day.items():
+        if day in mixed:
+            providers = {
+                claim_provider if line.rendering is None
+                else _provider(line.rendering, claim, context, reader)
+                for line in claim.lines if line.day == day
+            }  # fmt: skip
             named = ", ".join(sorted(f"{shown(p.id)} ({p.role.value})" for p in providers))
             raise _Problem(claim.at + 1, "CLM", f"the lines of {day.isoformat()} have different "
                            f"rendering providers ({named}): bill them as separate claims")  # fmt: skip
         visit_id = clm01 if len(by_day) == 1 else f"{clm01}/{day.isoformat()}"
-        visits.append(Visit(visit_id, clm01, day, location, items[0][1], NoteType.DAILY,
-                            tuple(charge for charge, _ in items)))  # fmt: skip
+        visits.append(Visit(visit_id, clm01, day, location, provider_of[day], NoteType.DAILY,
+                            tuple(charges)))  # fmt: skip
     return visits, places
 
 

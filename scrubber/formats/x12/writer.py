@@ -153,18 +153,15 @@ def _transaction(segments: Segments, transaction: Transaction, claims: list[_Cla
     return "".join(out)
 
 
-def _get(elements: list[str], index: int) -> str:
-    return elements[index] if index < len(elements) else ""
-
-
 def _hierarchy(segments: Segments, hls: list[int], se: int, claims: list[_Claim]) -> list[_Edit]:
     """The claims' edits, with the HL loops left without claims left out and the others'
     HL01, HL02 and HL04 renumbered. An HL's own segments run to the next HL (or the SE); the
     reader has checked that every HL02 names an HL before it, so children come after their
     parents."""
-    read = [segments.segment(n).elements for n in hls]
-    codes = [_get(hl, 1) for hl in read]
-    parent = {code: _get(hl, 2) for code, hl in zip(codes, read, strict=True)}
+    bodies, element = segments.bodies, segments.delimiters.element
+    read = [bodies[n].split(element) for n in hls]
+    codes = [hl[1] if len(hl) > 1 else "" for hl in read]
+    parent = {code: hl[2] if len(hl) > 2 else "" for code, hl in zip(codes, read, strict=True)}
     alive = dict.fromkeys(codes, False)
     for clm, billed, _ in claims:
         owner = bisect_right(hls, clm) - 1
