@@ -14,11 +14,23 @@ stay comparable with earlier runs). Prints, with the machine: lines per second f
   input and writing its output;
 - X12 with the JSON result too (as ``scrubber scrub claims.x12 -o billed.x12 --result
   result.json`` does): the JSON path's work on top of the 837P's.
+
+``--instructions``: also count the instructions each path takes under valgrind's callgrind (a
+fresh process each, string hashing seeded, the instructions of a process that loads the same
+modules and rules and does nothing taken off). Counts are repeatable whatever else a shared
+machine is doing, where times move by ±20%; use a small ``--lines`` (callgrind runs about
+50 times slower). What a count leaves out is memory: touching new pages costs time, not
+instructions.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -47,10 +59,66 @@ def claims_batch(visits: int) -> Batch:
     return attrs.evolve(batch, patients=patients, visits=kept)
 
 
+#: each path as a child process runs it under callgrind (``--instructions``); "none" loads the
+#: same modules and rules and stops there
+_CHILD = """
+import sys
+from pathlib import Path
+from scrubber.bulk import paused_gc
+from scrubber.formats.emr import read_export, read_x12_export
+from scrubber.formats.results import dumps_result
+from scrubber.formats.x12 import write_scrubbed
+from scrubber.load import load_rules
+rules, folder, path = load_rules(Path(sys.argv[1])), Path(sys.argv[2]), sys.argv[3]
+with paused_gc():
+    if path == "json":
+        result = rules.scrub(read_export(folder / "export.json"))
+        (folder / "result.json").write_text(dumps_result(result), encoding="utf-8")
+    elif path.startswith("x12"):
+        claims, interchange = read_x12_export(folder / "claims.x12")
+        result = rules.scrub(claims)
+        (folder / "billed.x12").write_text(write_scrubbed(interchange, result), encoding="utf-8")
+        if path == "x12+result":
+            (folder / "result.json").write_text(dumps_result(result), encoding="utf-8")
+"""
+
+
+def _instructions(folder: Path, path: str) -> int:
+    """Instructions a fresh process takes to run ``path`` on the files in ``folder``."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+         sys.executable, "-c", _CHILD, str(RULES), str(folder), path],
+        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+    )  # fmt: skip
+    found = re.search(r"refs:\s*([\d,]+)", run.stderr)
+    if found is None:
+        raise SystemExit(f"callgrind printed no count:\n{run.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def _count(folder: Path) -> None:
+    if shutil.which("valgrind") is None:
+        print("instructions: valgrind is not installed (apt-get install valgrind)")
+        return
+    # twice "none": a first process may compile modules to bytecode, which is not the work
+    counts = {p: _instructions(folder, p) for p in ("none", "none", "json", "x12", "x12+result")}
+    floor = counts["none"]
+    json_path = counts["json"] - floor
+    for label, path in (("JSON read + scrub + write result", "json"),
+                        ("837P read + scrub + write billed 837P", "x12"),
+                        ("837P ... and JSON result", "x12+result")):  # fmt: skip
+        print(f"instructions, {label}: {(counts[path] - floor) / 1e6:,.0f} M")
+    print(f"instructions, 837P / JSON: {(counts['x12'] - floor) / json_path:.2f}x; with the "
+          f"JSON result: {(counts['x12+result'] - floor) / json_path:.2f}x")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=100_000, help="charge lines in the export")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions under callgrind"
+    )
     args = parser.parse_args()
     print(machine())
     batch = claims_batch(max(1, round(args.lines / 1.95)))
@@ -97,6 +165,8 @@ def main() -> None:
             },
         )
         timings = list(best.items())
+        if args.instructions:
+            _count(Path(folder))
     for label, seconds in timings:
         print(f"{label}: {seconds:.2f} s, {lines / seconds:,.0f} lines/s")
     print(f"837P / JSON: {timings[2][1] / timings[1][1]:.2f}x the time (target: at most 1.3x)")
