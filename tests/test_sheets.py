@@ -11,9 +11,11 @@ import io
 
 import pytest
 from engine_helpers import batch_of, charge, rules_from
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrubber.formats.results import dumps_audit
-from scrubber.formats.sheets import FORMULA_STARTS, csv_text, safe_cell
+from scrubber.formats.sheets import FORMULA_STARTS, csv_line, csv_text, safe_cell
 from scrubber.reports.balance import balance
 from scrubber.reports.render import render_csv
 
@@ -33,6 +35,28 @@ def test_everything_else_is_unchanged(value):
 def test_csv_text_quotes_every_cell_and_keeps_numbers():
     rows = list(csv.reader(io.StringIO(csv_text(["a", "b"], [[HOSTILE, -2], ["-3", "+1"]]))))
     assert rows == [["a", "b"], ["'" + HOSTILE, "-2"], ["'-3", "'+1"]]
+
+
+def _cell_as_documented(value: object) -> str:
+    """A cell by the module's words: made safe, then quoted (quotes doubled) when it holds a
+    comma, a quote, a CR or a LF."""
+    text = "" if value is None else str(safe_cell(value))
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from(',"\r\n\t =+-@\'a1')), st.text(), st.integers(),
+            st.none(),
+        ),
+        min_size=2, max_size=6,
+    )
+)  # fmt: skip
+def test_every_cell_is_made_safe_then_quoted(row):
+    assert csv_line(row) == ",".join(map(_cell_as_documented, row)) + "\n"
 
 
 def _scrubbed(tmp_path):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import is_
 from typing import NamedTuple
 
 import attrs
@@ -252,8 +253,9 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
     facts: list[VisitFact] = []
     warnings: list[tuple[int, VisitWarning]] = []
     for state in states:
-        warnings += ((state.order, warning) for warning in state.warnings)
-        charges = tuple(line.outcome() for line in state.lines if line.billed)
+        if state.warnings:
+            warnings += ((state.order, warning) for warning in state.warnings)
+        charges = tuple([line.outcome() for line in state.lines if line.billed])
         if with_facts:
             units: dict[str, int] = {}
             for charge in () if state.holds else charges:
@@ -273,9 +275,7 @@ def _outcome(states: list[VisitState], recorder: Recorder, with_facts: bool) -> 
             )))  # fmt: skip
         elif charges:
             visit = state.visit
-            same = len(charges) == len(visit.charges) and all(
-                a is b for a, b in zip(charges, visit.charges, strict=True)
-            )
+            same = len(charges) == len(visit.charges) and all(map(is_, charges, visit.charges))
             # A visit no rule changed is billed as it came (a frozen record): no copy.
             billed.append((state.order, visit if same else evolve(visit, charges=charges)))
         elif sum(charge.units for charge in state.visit.charges) == 0:

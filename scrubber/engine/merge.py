@@ -55,5 +55,8 @@ def _numbered(audit: list[tuple[AuditKey, AuditEntry]], first_seq: int) -> tuple
     entries: list[AuditEntry] = []
     audit.reverse()
     while audit:
-        entries.append(audit.pop()[1]._replace(seq=first_seq + len(entries)))
+        # the entry with its number first: what ``_replace(seq=...)`` gives, without a
+        # keyword looked up for each of the entry's twenty-one fields
+        entry = audit.pop()[1]
+        entries.append(AuditEntry._make((first_seq + len(entries), *entry[1:])))
     return tuple(entries)

@@ -149,7 +149,10 @@ class Run:
         for number, (patient_id, days) in enumerate(by_patient(visits).items()):
             scrubbed = self.patient(patient_id, days.values())
             if self.history is None:  # nothing will record the facts: let them go (issue 29)
-                scrubbed = [attrs.evolve(outcome, facts=()) for outcome in scrubbed]
+                scrubbed = [
+                    attrs.evolve(outcome, facts=()) if outcome.facts else outcome
+                    for outcome in scrubbed
+                ]
             outcomes += scrubbed
             done += sum(len(group) for group in days.values())
             if progress is not None and number % 200 == 0:

@@ -166,20 +166,26 @@ def dumps_result(result: ScrubResult) -> str:
     return dumps_json(result_document(result)) + "\n"
 
 
+#: one JSON Lines entry: what ``json.dumps(..., ensure_ascii=False)`` builds for every call,
+#: built once (an audit has an entry per change)
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=json_default)
+
+
 def dumps_audit(entries: Iterable[AuditEntry], format: Literal["json", "jsonl", "csv"]) -> str:
-    records = [audit_record(entry) for entry in entries]
     if format == "jsonl":
-        return "".join(
-            json.dumps(r, ensure_ascii=False, default=json_default) + "\n" for r in records
-        )
+        encode = _LINE_ENCODER.encode
+        return "".join(encode(audit_record(entry)) + "\n" for entry in entries)
     if format == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2, default=json_default) + "\n"
+        # the bytes of ``json.dumps(indent=2, ensure_ascii=False)``, with orjson when installed
+        # (as the result's own audit section is written)
+        return dumps_json([audit_record(entry) for entry in entries]) + "\n"
+    # a row is the entry's written fields as they stand (the money fields are not columns)
     rows = (
         [
             " ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
-            for v in list(r.values())[:_BASE]
+            for v in entry[:_BASE]
         ]
-        for r in records
+        for entry in entries
     )
     return csv_text(AUDIT_COLUMNS, rows)
 
