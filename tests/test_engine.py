@@ -9,6 +9,7 @@ import pytest
 from engine_helpers import batch_of, charge, check_conservation, rules_from, units_by_code
 
 from scrubber.actions.limit_minutes import cms_8_minute, substantial_portion
+from scrubber.formats.emr import parse_export
 from scrubber.formats.results import dumps_result
 
 MEDICARE = 'payer medicare "Medicare Part B" when insurance.class = "medicare"\n'
@@ -378,3 +379,37 @@ def test_payers_by_case_follow_the_case_and_unchanged_visits_are_billed_as_read(
     assert first.billed[1] is medicare.visits[1]  # no rule changed it: not copied
     assert second.billed[0].charges[0].modifiers == ()
     assert second.billed[0] is commercial.visits[0]
+
+
+def test_payers_are_asked_once_per_combination_of_the_values_they_read(tmp_path):
+    # Payers are memoized by the values their conditions read (issue 29: an 837P has a case per
+    # claim): two cases alike in those values share one answer; a case differing in any of
+    # them (here the cause, read by one payer only) gets its own.
+    rules = rules_from(
+        tmp_path,
+        MEDICARE + 'payer wc "Workers comp" when case.related_cause = "employment"\n'
+        "rules medicare {\n rule gp: add modifier GP to 97110\n}\n"
+        "rules wc {\n rule kx: add modifier KX to 97110\n}\n",
+    )
+    cases = [("C1", "medicare", "none"), ("C2", "medicare", "employment"),
+             ("C3", "commercial", "employment"), ("C4", "medicare", "none")]  # fmt: skip
+    document = {
+        "patients": [{"id": "P1", "first_name": "Ana", "last_name": "Ruiz",
+                      "birth_date": "1950-02-03"}],
+        "cases": [{"id": case, "patient_id": "P1", "related_cause": cause,
+                   "insurance": {"payer_id": "X", "class": kind}} for case, kind, cause in cases],
+        "visits": [{"id": f"V{case}", "case_id": case, "date_of_service": f"2026-03-0{n}",
+                    "location": "Main St", "provider": {"id": "PT1", "role": "PT"},
+                    "note_type": "daily",
+                    "charges": [{"id": f"V{case}-1", "cpt": "97110", "units": 1}]}
+                   for n, (case, _, _) in enumerate(cases, start=1)],
+    }  # fmt: skip
+    result = rules.scrub(parse_export(document))
+    assert [v.charges[0].modifiers for v in result.billed] == [
+        ("GP",),
+        ("GP", "KX"),
+        ("KX",),
+        ("GP",),
+    ]
+    # C1 and C4 read alike ("medicare", "none"): three combinations were asked
+    assert len(rules.program._payers_by_values) == 3

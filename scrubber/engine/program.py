@@ -9,7 +9,9 @@ is what lets the primitive import it without the runs importing the primitive ba
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import attrs
 
@@ -18,7 +20,7 @@ from scrubber.actions.state import Line, VisitState
 from scrubber.engine.compile import CompiledBlock, compile_rules
 from scrubber.lang.checked import BUILTIN_PAYER, CheckedRules
 from scrubber.lang.expressions import Condition
-from scrubber.lang.expressions.condition import Context
+from scrubber.lang.expressions.condition import Context, Reader, path_reader
 from scrubber.model.records import Case, Patient, Visit
 from scrubber.tables.prices import PriceTable, charged
 
@@ -60,6 +62,19 @@ class Program:
     _case_payers: dict[int, tuple[Case, Patient, frozenset[str]]] = attrs.field(
         factory=dict, init=False, repr=False, eq=False
     )
+    #: how to read every field a payer's condition reads, once each (``payers_of``)
+    _payer_reads: tuple[Callable[[Reader], Any], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+    #: the values of those fields -> payers: what the conditions say depends on nothing else
+    _payers_by_values: dict[tuple[Any, ...], frozenset[str]] = attrs.field(
+        factory=dict, init=False, repr=False, eq=False
+    )
+
+    @_payer_reads.default
+    def _fields_of_payers(self) -> tuple[Callable[[Reader], Any], ...]:
+        paths = sorted({path for _, condition in self.payers for path in condition.paths})
+        return tuple(path_reader(path)[1] for path in paths)
 
     @_eras.default
     def _block_boundaries(self) -> tuple[date, ...]:
@@ -96,9 +111,21 @@ class Program:
         if len(self._case_payers) >= _MAX_CASES:
             self._case_payers.clear()
         context = Context(visit, patient, case)
-        payers = frozenset(
-            {BUILTIN_PAYER, *(name for name, test in self.payers if test.test(context))}
-        )
+        # Cases differ but what payers read of them repeats (an 837P is a case per claim):
+        # the conditions are asked once per combination of the values they read.
+        values = tuple([read(context) for read in self._payer_reads])
+        try:
+            payers = self._payers_by_values.get(values)
+        except TypeError:  # a value that cannot be a key (none of the fields' types today)
+            values, payers = (), None
+        if payers is None:
+            payers = frozenset(
+                {BUILTIN_PAYER, *(name for name, test in self.payers if test.test(context))}
+            )
+            if values:
+                if len(self._payers_by_values) >= _MAX_CASES:
+                    self._payers_by_values.clear()
+                self._payers_by_values[values] = payers
         self._case_payers[id(case)] = (case, patient, payers)
         return payers
 
