@@ -188,6 +188,8 @@ def _check_ids(
     in it can meet another such id, one without cannot meet any, so only the first kind is
     claimed. Most claims ask the ledger nothing (a place is then not even written)."""
     patient = (built.patient.id, built.digest)
+    if patient in accepted and len(built.visits) == 1 and "/" not in built.case.id:
+        return  # the common claim: one date, its visit's id is its CLM01
     visits = [v.id for v in built.visits if "/" in v.id]
     if patient in accepted and not visits:
         return

@@ -64,9 +64,9 @@ def _claim(
     each SV1 whose code, modifiers or units changed rebuilt, the CLM02 total rewritten when it
     differs in value. ``start`` is its transaction set's ST among the interchange's segments."""
     clm_at = start + place.clm
-    kept = [line for line in place.lines if line.charge_id in billed]
-    if place.rejected or not kept:
-        return clm_at, False, [(clm_at, start + place.end, "", 0)]
+    left_out = clm_at, False, [(clm_at, start + place.end, "", 0)]
+    if place.rejected:
+        return left_out
     edits: list[_Edit] = [(clm_at, clm_at, "", 0)]  # the CLM's, when its total is known
     total = Decimal(0)
     number = 0
@@ -104,6 +104,8 @@ def _claim(
         if elements != sv1:
             edits.append((sv1_at, sv1_at + 1, segments.rewritten(sv1_at, elements), 1))
         total += amount
+    if not number:  # nothing of the claim is billed
+        return left_out
     charged = place.charged if place.charged is not None else amount_of(read(clm_at).get(2))
     if charged != total:  # CLM02 is the sum of the lines as billed, in value
         clm = read(clm_at).elements
