@@ -49,6 +49,16 @@ def test_the_fast_cut_is_the_segment_by_segment_cut(text: str) -> None:
         assert each[2] == [after] * len(bodies)
 
 
+@given(_texts())
+def test_each_id_is_the_text_before_the_first_separator_one_object_per_id(text: str) -> None:
+    """Ids are told from a segment's first four characters when those hold the separator; the
+    same as splitting each segment, empty and separator-less ids included, one string object
+    for each distinct id."""
+    segments, _ = _segments(text, _D)
+    assert segments.ids == [body.partition("*")[0] for body in segments.bodies]
+    assert len({id(sid) for sid in segments.ids}) == len(set(segments.ids))
+
+
 @given(_texts(), st.data())
 def test_any_run_of_segments_is_written_as_received(text: str, data: st.DataObject) -> None:
     segments, tail = _segments(text, _D)

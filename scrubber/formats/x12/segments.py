@@ -212,10 +212,21 @@ def _segments(text: str, delimiters: Delimiters) -> tuple[Segments, str]:
         bodies, tail, after = found
     else:
         bodies, tail, after = _each(text, terminator)
-    # one string object per distinct id: a million ids are then a list of a few strings
+    # One string object per distinct id: a million ids are then a list of a few strings. A
+    # segment's first four characters tell its id when they hold the element separator (NM1*,
+    # N3*1): a slice and a lookup, where splitting off the id copies the rest of the segment.
     known: dict[str, str] = {}
-    same = known.setdefault
-    ids = [same(sid := body.partition(element)[0], sid) for body in bodies]
+    heads: dict[str, str] = {}
+
+    def new_head(head: str, body: str) -> str:
+        sid = body.partition(element)[0]
+        sid = known.setdefault(sid, sid)
+        if element in head:  # the id ends within the head: the head alone decides it
+            heads[head] = sid
+        return sid
+
+    told = heads.get
+    ids = [told(head := body[:4]) or new_head(head, body) for body in bodies]
     return Segments(bodies, ids, after, delimiters), tail
 
 
