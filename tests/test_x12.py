@@ -609,3 +609,16 @@ def test_clm02_is_the_sum_of_the_lines_even_when_nothing_else_changed():
     same = text.replace("CLM*WILSON-E-0305*150.00*", "CLM*WILSON-E-0305*150*")
     batch, interchange = read_x12(same)
     assert write_scrubbed(interchange, RULES.scrub(batch)) == same
+
+
+def test_a_zero_line_amount_is_placed_as_zero() -> None:
+    """A line charged nothing (SV102 ``0.00`` or ``-0``) is placed with the amount ``0``, as
+    before the reader read less (fb1dde9): the place's amount is the same value and the same
+    text whatever zero the SV1 writes."""
+    text = (GOLDEN / "dependent_patient" / "input.x12").read_bytes().decode("utf-8")
+    for zero in ("0.00", "-0", "0"):
+        changed = text.replace("SV1*HC:92507:GN*150.00*", f"SV1*HC:92507:GN*{zero}*")
+        assert changed != text
+        _, interchange = read_x12(changed)
+        (line,) = interchange.claims[0].lines
+        assert repr(line.amount) == "Decimal('0')"

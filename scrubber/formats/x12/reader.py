@@ -211,6 +211,8 @@ def _padded(segment: Segment) -> list[str]:
     return [*segment.elements, *_PAD]
 
 
+_ZERO = Decimal(0)
+
 #: what ``_padded`` adds: more elements than any segment the reader reads by index has
 _PAD = ("",) * 16
 
@@ -372,7 +374,9 @@ def _lines(
         elif provider is not provider_of[line.day]:  # one record per provider (``_provider``)
             mixed.add(line.day)
         charges.append(Charge(charge_id, cpt, units, None, modifiers, tuple(codes), amount))
-        places.append(LinePlace(charge_id, line.lx, line.sv1_at, line.end, amount, units, code))
+        # a zero placed as 0, whatever zero the SV1 writes (as before the reader read less)
+        places.append(LinePlace(charge_id, line.lx, line.sv1_at, line.end, amount or _ZERO, units,
+                                code))  # fmt: skip
     visits = []
     for day, charges in by_day.items():
         if day in mixed:
