@@ -541,13 +541,10 @@ def test_minutes_counted_per_visit_instead_of_per_day(tmp_path):
 # ---- visits sent again ----------------------------------------------------------------------
 
 
-CAP = "rules commercial {\n    rule cap: limit 97110 to %d units per week\n}\n"
-
-
 def test_a_visit_moved_from_a_reached_patient_to_one_left_alone(tmp_path):
     # V1 is P1's (reached) then P2's, with a code no changed rule names: P2 is left to the old
     # rules; the history no longer holds V1 as P1's, which P1's later week must not count
-    before, after = rules(COMMERCIAL + CAP % 6), rules(COMMERCIAL + CAP % 3)
+    before, after = rules(COMMERCIAL + WEEKLY % 6), rules(COMMERCIAL + WEEKLY % 3)
     first = export(
         visit("V1", "C1", "2026-03-02", "97110x3"), visit("V2", "C2", "2026-03-02", "97112")
     )
@@ -562,7 +559,7 @@ def test_a_visit_moved_from_a_reached_patient_to_one_left_alone(tmp_path):
 
 
 def test_a_visit_moved_from_a_patient_left_alone_to_a_reached_one(tmp_path):
-    before, after = rules(COMMERCIAL + CAP % 6), rules(COMMERCIAL + CAP % 3)
+    before, after = rules(COMMERCIAL + WEEKLY % 6), rules(COMMERCIAL + WEEKLY % 3)
     first = export(
         visit("V1", "C2", "2026-03-02", "97110x2"), visit("V2", "C1", "2026-03-02", "97112")
     )
@@ -575,7 +572,7 @@ def test_a_visit_moved_from_a_patient_left_alone_to_a_reached_one(tmp_path):
 
 
 def test_a_visit_sent_again_on_an_earlier_date(tmp_path):
-    before, after = rules(COMMERCIAL + CAP % 4), rules(COMMERCIAL + CAP % 2)
+    before, after = rules(COMMERCIAL + WEEKLY % 4), rules(COMMERCIAL + WEEKLY % 2)
     first = export(
         visit("V1", "C1", "2026-03-05", "97110x2"), visit("V2", "C1", "2026-03-06", "97110x2")
     )
@@ -588,7 +585,7 @@ def test_a_visit_sent_again_on_an_earlier_date(tmp_path):
 
 
 def test_a_visit_of_the_history_sent_again_under_another_patient(tmp_path):
-    before, after = rules(COMMERCIAL + CAP % 4), rules(COMMERCIAL + CAP % 2)
+    before, after = rules(COMMERCIAL + WEEKLY % 4), rules(COMMERCIAL + WEEKLY % 2)
     history = history_of(
         tmp_path, before,
         export(visit("H1", "C1", "2026-03-02", "97110x2"), visit("H2", "C2", "2026-03-02", "97112")),
@@ -783,7 +780,7 @@ def test_a_random_edit_of_random_rules_over_exports_of_several_weeks(tmp_path, d
 def test_a_reached_day_earlier_than_the_days_the_reach_left_alone(tmp_path):
     # P1's Friday (97112) is left to the old rules; its Monday, sent later, is reached: the
     # Friday is not scrubbed again by either way, and the Monday never counts what came after
-    before, after = rules(COMMERCIAL + CAP % 4), rules(COMMERCIAL + CAP % 1)
+    before, after = rules(COMMERCIAL + WEEKLY % 4), rules(COMMERCIAL + WEEKLY % 1)
     friday = export(
         visit("V1", "C1", "2026-03-06", "97112x2"), visit("V2", "C2", "2026-03-06", "97110x2")
     )

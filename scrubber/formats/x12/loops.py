@@ -12,7 +12,7 @@ import attrs
 
 from scrubber.formats.x12.elements import d8
 from scrubber.formats.x12.envelopes import Transaction
-from scrubber.formats.x12.segments import Delimiters, Segment, Segments, shown
+from scrubber.formats.x12.segments import Delimiters, Segment, Segments, _new_tuple, shown
 from scrubber.model.records import Provider, ProviderRole
 
 __all__ = ["Claim", "Context", "Line", "Party", "TransactionReader", "service_day"]
@@ -105,9 +105,6 @@ def _line_day(segment: Segment) -> tuple[date | None, str | None]:
     return service_day(segment) if segment.get(1) == "472" else _NOT_472
 
 
-_new_tuple = tuple.__new__
-
-
 def _diagnoses(elements: list[str], component: str) -> tuple[str, ...]:
     """The codes of an HI segment, in order: each element's code after its qualifier (empty
     when the element has no component separator)."""
@@ -188,7 +185,7 @@ class TransactionReader:
         claim: Claim | None = None
         line: Line | None = None
         ids, read, start = self.segments.ids, self.segments.segment, self.start
-        bodies, element, new = self.segments.bodies, self.d.element, tuple.__new__
+        bodies, element, new = self.segments.bodies, self.d.element, _new_tuple
         days: dict[str, tuple[date | None, str | None]] = {}
         diagnoses: dict[str, tuple[str, ...]] = {}
         component = self.d.component

@@ -188,8 +188,6 @@ def _check_ids(
     in it can meet another such id, one without cannot meet any, so only the first kind is
     claimed. Most claims ask the ledger nothing (a place is then not even written)."""
     patient = (built.patient.id, built.digest)
-    if patient in accepted and len(built.visits) == 1 and "/" not in built.case.id:
-        return  # the common claim: one date, its visit's id is its CLM01
     visits = [v.id for v in built.visits if "/" in v.id]
     if patient in accepted and not visits:
         return
@@ -289,10 +287,11 @@ def _build(
         raise _Problem(at, "CLM", "the claim has no id (CLM01): its visits and lines are named "
                        "by it")  # fmt: skip
     patient, digest, patient_party, subscriber = _patient(context, at, reader, patients)
-    sbr, payer = _padded(context.sbr), context.payer  # type: ignore[arg-type]  # checked there
+    assert context.sbr is not None and context.payer is not None  # _patient refuses a claim without
+    sbr, payer = _padded(context.sbr), context.payer
     is_patient = sbr[2] == "18"
     insurance = Insurance(
-        payer.nm1.get(9), CLASS_OF_FILING.get(sbr[9], InsuranceClass.OTHER),  # type: ignore[union-attr]
+        payer.nm1.get(9), CLASS_OF_FILING.get(sbr[9], InsuranceClass.OTHER),
         subscriber.nm1.get(9) or None,
         claim_number=patient_party.refs.get("Y4") or subscriber.refs.get("Y4"),
         insured_is_patient=is_patient,
